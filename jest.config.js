@@ -1,0 +1,15 @@
+// ESM + @swc/jest: swc strips types (no type-check here; `npm run typecheck` does that),
+// and --experimental-vm-modules (set in the npm script) lets PGlite load its WASM.
+export default {
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'es6' } }],
+  },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+  testTimeout: 30000,
+  testEnvironmentOptions: { globalsCleanup: 'on' },
+};

@@ -1,0 +1,98 @@
+import type { Logger } from 'pino';
+import type { SourceSystem } from '../canonical/lead.schema.js';
+import type { ConnectionRow, Store } from '../store/store.types.js';
+
+/**
+ * What every connector (connectors/<system>/index.ts) provides. The pipeline drives these;
+ * a connector never touches queues, and decides nothing about retries: it throws one of the
+ * typed errors in src/errors and the worker decides (retry, rate-limit, park, or stop).
+ */
+
+export interface ConnectorContext {
+  connection: ConnectionRow;
+  store: Store;
+  logger: Logger;
+  /** Aborted on shutdown: long polls stop at the next page boundary. */
+  signal?: AbortSignal;
+}
+
+/** One record as the vendor's API returned it (validated by the connector's provider schema). */
+export interface RawRecord {
+  objectType: string; // "contact", "Lead", "Contact"
+  recordId: string;
+  /** ISO-8601 last-modified time in the source, for ordering out-of-order updates. */
+  updatedAt: string | null;
+  raw: unknown;
+}
+
+/** A push notification says "this record changed"; the record itself is (re)read before scoring. */
+export interface ChangeHint {
+  objectType: string;
+  recordId: string;
+  occurredAt: string;
+  /** Stable id of this delivery's event: repeated deliveries produce the same key. */
+  dedupeKey: string;
+  propertyName?: string;
+  propertyValue?: string;
+  changeSource?: string;
+  /** Some channels (Salesforce Outbound Messages) carry the record itself. */
+  record?: RawRecord;
+}
+
+export interface IncomingWebhook {
+  method: string;
+  /** Full public URL the vendor called (QUALIFY_PUBLIC_URL + path + query). */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: Buffer;
+  query: Record<string, unknown>;
+}
+
+export type WebhookVerdict =
+  | { ok: true; hints: ChangeHint[] }
+  | { ok: false; status: 400 | 401 | 403; reason: string };
+
+export interface WebhookReceiver {
+  /** Verify the signature and parse the body (zod). Never throws for bad input: returns a verdict. */
+  receive(req: IncomingWebhook, connection: ConnectionRow): WebhookVerdict;
+  /** Body to answer with once hints are durably queued (e.g. a SOAP Ack); default empty 204/200. */
+  acknowledge?(hints: ChangeHint[]): { status: number; contentType: string; body: string };
+  /** Body to answer with when refusing (e.g. a SOAP fault). */
+  refuse?(status: number, reason: string): { status: number; contentType: string; body: string };
+}
+
+export interface PollPage {
+  records: RawRecord[];
+  /** Checkpoint to save once this page is processed. */
+  cursor: unknown;
+  /** For the progress bar. */
+  progress?: { done: number; total?: number };
+}
+
+export interface WriteRequest {
+  objectType: string;
+  recordId: string;
+  /** Source field name → value ("" clears). Computed from the mapping's outbound section. */
+  properties: Record<string, string>;
+}
+
+export type WriteOutcome =
+  | { recordId: string; ok: true; written: Record<string, string> }
+  | { recordId: string; ok: false; permanent: boolean; status: number | null; message: string };
+
+export interface Connector {
+  system: SourceSystem;
+  /** Path of the default mapping file, relative to the repository root. */
+  mappingFile: string;
+  /** Most records one write call may carry (HubSpot batch 100, Salesforce collections 200). */
+  maxWriteBatch: number;
+  webhook?: WebhookReceiver;
+  /** Idempotent first-connect work: create custom properties, describe fields, record the account id. */
+  ensureSetup(ctx: ConnectorContext): Promise<void>;
+  /** Read full records for change hints (batch reads). */
+  fetch(ctx: ConnectorContext, refs: Array<{ objectType: string; recordId: string }>): Promise<RawRecord[]>;
+  /** Incremental (or full) read from a saved cursor; yields one page at a time. */
+  poll(ctx: ConnectorContext, cursor: unknown | null, opts: { full: boolean }): AsyncIterable<PollPage>;
+  /** Write one batch (≤ maxWriteBatch); per-record outcomes, never all-or-nothing. */
+  write(ctx: ConnectorContext, batch: WriteRequest[]): Promise<WriteOutcome[]>;
+}
