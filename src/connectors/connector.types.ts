@@ -74,6 +74,9 @@ export interface WriteRequest {
   recordId: string;
   /** Source field name → value ("" clears). Computed from the mapping's outbound section. */
   properties: Record<string, string>;
+  /** Values the record holds now, as last read (e.g. lifecyclestage), so the connector can honour
+   *  vendor rules such as HubSpot's forward-only lifecycle stage (clear, then set). */
+  current?: Record<string, string | null>;
 }
 
 export type WriteOutcome =
