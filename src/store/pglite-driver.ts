@@ -1,0 +1,54 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { assertSchemaName, type SqlDriver, type SqlExecutor, type SqlParam, type SqlRow } from './sql-driver.js';
+
+interface PGliteLike {
+  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  exec(sql: string): Promise<unknown>;
+}
+
+function executor(db: PGliteLike): SqlExecutor {
+  return {
+    async query<T extends SqlRow>(sql: string, params: SqlParam[] = []) {
+      return (await db.query<T>(sql, params)).rows;
+    },
+    async exec(sql: string) {
+      await db.exec(sql);
+    },
+  };
+}
+
+/**
+ * Embedded PostgreSQL (PGlite, WASM): the zero-setup default. One connection, so transactions
+ * are serialised by PGlite itself. Pass `instance` to share one database between several stores
+ * (tests, to pay the WASM start once); the driver then leaves closing it to its owner.
+ */
+export async function createPgliteDriver(opts: { dataDir?: string; inMemory?: boolean; instance?: PGlite; schema?: string }): Promise<SqlDriver> {
+  let db: PGlite;
+  const owned = !opts.instance;
+  if (opts.instance) {
+    db = opts.instance;
+  } else if (opts.inMemory || !opts.dataDir) {
+    db = await PGlite.create();
+  } else {
+    mkdirSync(opts.dataDir, { recursive: true });
+    db = await PGlite.create(opts.dataDir);
+  }
+  if (opts.schema) {
+    // One session: the search_path set here holds for every later statement on this instance.
+    await db.exec(`create schema if not exists ${assertSchemaName(opts.schema)}; set search_path to ${opts.schema}`);
+  }
+
+  const base = executor(db);
+  return {
+    kind: 'pglite',
+    query: base.query,
+    exec: base.exec,
+    transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+      return db.transaction((tx) => fn(executor(tx)));
+    },
+    async close() {
+      if (owned) await db.close();
+    },
+  };
+}

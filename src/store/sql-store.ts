@@ -1,0 +1,548 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import {
+  EngagementEventSchema,
+  LeadSchema,
+  SourceSystemSchema,
+  StageSchema,
+  type Lead,
+  type SourceSystem,
+  type Stage,
+} from '../canonical/lead.schema.js';
+import { mergeLeads } from '../canonical/merge-leads.js';
+import {
+  LifecycleStateSchema,
+  ScoreResultSchema,
+  TransitionSchema,
+  type LifecycleState,
+  type ScoreResult,
+  type Transition,
+} from '../qualification/qualification.schema.js';
+import { loadMigrations, runMigrations, type Migration } from './migrate.js';
+import { createPgDriver } from './pg-driver.js';
+import { acquireDataDirLock } from './data-dir-lock.js';
+import { createPgliteDriver } from './pglite-driver.js';
+import { parseRow, toIso, toIsoOrNull } from './row-parse.js';
+import type { SqlDriver, SqlExecutor, SqlRow } from './sql-driver.js';
+import type {
+  ConnectionRow,
+  ConnectionStatus,
+  SourceRecordRow,
+  Store,
+  StoredLead,
+  UpsertSourceRecordResult,
+  WriteError,
+} from './store.types.js';
+
+export interface CreateStoreOptions {
+  /** PostgreSQL URL; unset or null → embedded PGlite. */
+  databaseUrl?: string | null;
+  /** PGlite: the qualify data directory (the database lives in `<dataDir>/pgdata`). Default `./.qualify`. */
+  dataDir?: string;
+  /** PGlite in memory (tests). */
+  inMemory?: boolean;
+  /** An already started PGlite to use (shared between stores in tests); the store does not close it. */
+  pglite?: PGlite;
+  /** PostgreSQL schema to work in (created if missing); isolates tests on a shared database. */
+  schema?: string;
+  logger?: Logger;
+  /** Override the migrations folder (tests). */
+  migrationsDir?: string;
+  /** Skip running migrations at open (a read-only tool that must not change the schema). */
+  skipMigrations?: boolean;
+}
+
+/** Opens the store of record, applying pending migrations before it answers. */
+export async function createStore(opts: CreateStoreOptions = {}): Promise<Store> {
+  const migrations = loadMigrations(opts.migrationsDir);
+  let driver: SqlDriver;
+  if (opts.databaseUrl) {
+    driver = createPgDriver({ connectionString: opts.databaseUrl, schema: opts.schema, logger: opts.logger });
+  } else if (opts.pglite || opts.inMemory) {
+    driver = await createPgliteDriver({ instance: opts.pglite, inMemory: true, schema: opts.schema });
+  } else {
+    const dataDir = opts.dataDir ?? './.qualify';
+    const lock = acquireDataDirLock(dataDir);
+    try {
+      const inner = await createPgliteDriver({ dataDir: join(dataDir, 'pgdata'), schema: opts.schema });
+      driver = { ...inner, close: async () => { try { await inner.close(); } finally { lock.release(); } } };
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  }
+  const store = new SqlStore(driver, migrations, opts.schema, opts.logger);
+  if (!opts.skipMigrations) {
+    try {
+      await store.migrate();
+    } catch (err) {
+      await driver.close().catch(() => undefined);
+      throw err;
+    }
+  }
+  return store;
+}
+
+const PropertiesSchema = z.record(z.string(), z.string());
+const ConfigSchema = z.record(z.string(), z.unknown());
+const IsoOrNullSchema = z.iso.datetime({ offset: true }).nullable();
+
+/** Trimmed, lower-cased; the merge key across systems. */
+function normaliseEmail(email: string | null | undefined): string | null {
+  const e = email?.trim().toLowerCase();
+  return e ? e : null;
+}
+
+interface LeadJoinRow extends SqlRow {
+  id: string;
+  email: string | null;
+  lead: unknown;
+  updated_at: Date;
+  score: unknown;
+  lifecycle: unknown;
+}
+
+interface SourceRecordDbRow extends SqlRow {
+  system: string;
+  record_id: string;
+  lead_id: string;
+  lead: unknown;
+  source_updated_at: Date | null;
+  source_updated_text: string | null;
+  read_at: Date;
+}
+
+const LEAD_SELECT = `
+  select l.id, l.email, l.lead, l.updated_at, s.result as score, lc.state as lifecycle
+  from leads l
+  left join scores s on s.id = l.score_id
+  left join lead_lifecycle lc on lc.lead_id = l.id`;
+
+export class SqlStore implements Store {
+  constructor(
+    readonly driver: SqlDriver,
+    private readonly migrations: Migration[],
+    private readonly schema: string | undefined,
+    private readonly logger?: Logger,
+  ) {}
+
+  async migrate(): Promise<void> {
+    await runMigrations(this.driver, { schema: this.schema, migrations: this.migrations, logger: this.logger });
+  }
+
+  async ping(): Promise<void> {
+    await this.driver.query('select 1');
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+
+  // ── connections and cursors ──────────────────────────────────────────────
+
+  async upsertConnection(
+    c: Pick<ConnectionRow, 'id' | 'system'> & Partial<Pick<ConnectionRow, 'accountId' | 'config'>>,
+  ): Promise<ConnectionRow> {
+    SourceSystemSchema.parse(c.system);
+    // Fields left undefined keep their stored value; only a given value overwrites.
+    const [row] = await this.driver.query(
+      `insert into connections (id, system, account_id, config)
+       values ($1, $2, $3, coalesce($4::jsonb, '{}'::jsonb))
+       on conflict (id) do update set
+         system = excluded.system,
+         account_id = case when $5 then excluded.account_id else connections.account_id end,
+         config = case when $6 then excluded.config else connections.config end,
+         updated_at = now()
+       returning *`,
+      [
+        c.id,
+        c.system,
+        c.accountId ?? null,
+        c.config === undefined ? null : JSON.stringify(c.config),
+        c.accountId !== undefined,
+        c.config !== undefined,
+      ],
+    );
+    return this.toConnection(row);
+  }
+
+  async getConnection(id: string): Promise<ConnectionRow | null> {
+    const [row] = await this.driver.query(`select * from connections where id = $1`, [id]);
+    return row ? this.toConnection(row) : null;
+  }
+
+  async listConnections(): Promise<ConnectionRow[]> {
+    const rows = await this.driver.query(`select * from connections order by id`);
+    return rows.map((r) => this.toConnection(r));
+  }
+
+  async setConnectionStatus(id: string, status: ConnectionStatus, message: string | null, parkedUntil?: Date | null): Promise<void> {
+    const rows = await this.driver.query(
+      `update connections set status = $2, status_message = $3, parked_until = $4, updated_at = now()
+       where id = $1 returning id`,
+      [id, status, message, parkedUntil ?? null],
+    );
+    if (rows.length === 0) throw new Error(`Unknown connection "${id}": upsertConnection it first`);
+  }
+
+  async getCursor<T = unknown>(connectionId: string, stream: string): Promise<T | null> {
+    const [row] = await this.driver.query<{ cursor: T }>(
+      `select cursor from sync_cursors where connection_id = $1 and stream = $2`,
+      [connectionId, stream],
+    );
+    return row ? row.cursor : null;
+  }
+
+  async saveCursor(connectionId: string, stream: string, cursor: unknown): Promise<void> {
+    await this.driver.query(
+      `insert into sync_cursors (connection_id, stream, cursor) values ($1, $2, $3::jsonb)
+       on conflict (connection_id, stream) do update set cursor = excluded.cursor, updated_at = now()`,
+      [connectionId, stream, JSON.stringify(cursor ?? null)],
+    );
+  }
+
+  private toConnection(row: SqlRow): ConnectionRow {
+    const id = String(row.id);
+    return {
+      id,
+      system: parseRow(SourceSystemSchema, row.system, 'connections', id),
+      accountId: (row.account_id as string | null) ?? null,
+      status: row.status as ConnectionStatus,
+      statusMessage: (row.status_message as string | null) ?? null,
+      parkedUntil: toIsoOrNull(row.parked_until),
+      config: parseRow(ConfigSchema, row.config, 'connections', id),
+      createdAt: toIso(row.created_at),
+      updatedAt: toIso(row.updated_at),
+    };
+  }
+
+  // ── leads ────────────────────────────────────────────────────────────────
+
+  async upsertSourceRecord(input: {
+    system: SourceSystem;
+    recordId: string;
+    lead: Lead;
+    sourceUpdatedAt: string | null;
+  }): Promise<UpsertSourceRecordResult> {
+    const source = `${input.system} record ${input.recordId}`;
+    const system = SourceSystemSchema.parse(input.system);
+    const incoming = parseRow(LeadSchema, input.lead, `upsertSourceRecord input (${source})`, 'lead');
+    const sourceUpdatedAt = parseRow(IsoOrNullSchema, input.sourceUpdatedAt, `upsertSourceRecord input (${source})`, 'sourceUpdatedAt');
+    const email = normaliseEmail(incoming.email);
+
+    return this.driver.transaction(async (tx) => {
+      // Serialise every writer of this record and of this person (email). Keys are taken in a
+      // fixed order so two transactions can never wait on each other in a cycle.
+      const keys = [`record:${system}:${input.recordId}`, ...(email ? [`email:${email}`] : [])].sort();
+      for (const key of keys) await tx.query(`select pg_advisory_xact_lock(hashtextextended($1, 0))`, [key]);
+
+      const [existing] = await tx.query<{ lead_id: string; source_updated_at: Date | null }>(
+        `select lead_id, source_updated_at from source_records where system = $1 and record_id = $2`,
+        [system, input.recordId],
+      );
+      if (existing?.source_updated_at && sourceUpdatedAt && existing.source_updated_at > new Date(sourceUpdatedAt)) {
+        // Out-of-order delivery: the stored version is newer, so this one must not overwrite it.
+        const [row] = await tx.query<{ lead: unknown }>(`select lead from leads where id = $1`, [existing.lead_id]);
+        return { leadId: existing.lead_id, applied: false, lead: parseRow(LeadSchema, row.lead, 'leads', existing.lead_id) };
+      }
+
+      let leadId = existing?.lead_id ?? null;
+      if (!leadId && email) {
+        const [byEmail] = await tx.query<{ id: string }>(`select id from leads where email = $1`, [email]);
+        leadId = byEmail?.id ?? null;
+      }
+      if (!leadId) {
+        leadId = randomUUID();
+        await tx.query(`insert into leads (id, email, lead) values ($1, $2, $3::jsonb)`, [leadId, email, JSON.stringify(incoming)]);
+      }
+      // Row lock on the lead: records of one person read by different keys still merge one at a time.
+      const [current] = await tx.query<{ email: string | null }>(`select email from leads where id = $1 for update`, [leadId]);
+
+      await tx.query(
+        `insert into source_records (system, record_id, lead_id, lead, source_updated_at, source_updated_text, read_at)
+         values ($1, $2, $3, $4::jsonb, $5, $6, now())
+         on conflict (system, record_id) do update set
+           lead = excluded.lead,
+           source_updated_at = excluded.source_updated_at,
+           source_updated_text = excluded.source_updated_text,
+           read_at = now()`,
+        [system, input.recordId, leadId, JSON.stringify(incoming), sourceUpdatedAt, sourceUpdatedAt],
+      );
+      if (incoming.events.length) {
+        // One row per (source, sourceId), however often it is read. A re-read refreshes the stored
+        // copy (an aggregate counter such as page views grows); one statement may touch a row only
+        // once, so duplicates inside this record collapse first (the later copy wins).
+        const events = [...new Map(incoming.events.map((e) => [`${e.source}\u0000${e.sourceId}`, e])).values()];
+        await tx.query(
+          `insert into lead_events (lead_id, source, source_id, type, at, event)
+           select $1, e->>'source', e->>'sourceId', e->>'type', (e->>'at')::timestamptz, e
+           from jsonb_array_elements($2::jsonb) as e
+           on conflict (source, source_id) do update set type = excluded.type, at = excluded.at, event = excluded.event
+             where lead_events.lead_id = excluded.lead_id`,
+          [leadId, JSON.stringify(events)],
+        );
+      }
+
+      const merged = await this.mergeStored(tx, leadId);
+      const mergedEmail = normaliseEmail(merged.email);
+      // The email column is the merge key: follow the merged lead, unless another lead already owns that email.
+      let newEmail = current.email;
+      if (mergedEmail && mergedEmail !== current.email) {
+        const [owner] = await tx.query(`select id from leads where email = $1 and id <> $2`, [mergedEmail, leadId]);
+        if (owner) this.logger?.warn({ leadId, otherLeadId: owner.id }, 'merged email belongs to another lead; keeping the merge key');
+        else newEmail = mergedEmail;
+      }
+      await tx.query(`update leads set lead = $2::jsonb, email = $3, updated_at = now() where id = $1`, [
+        leadId,
+        JSON.stringify(merged),
+        newEmail,
+      ]);
+      return { leadId, applied: true, lead: merged };
+    });
+  }
+
+  /** The canonical lead from every source record of a lead, with every event ever seen for it. */
+  private async mergeStored(tx: SqlExecutor, leadId: string): Promise<Lead> {
+    const records = await tx.query<SourceRecordDbRow>(
+      `select * from source_records where lead_id = $1 order by read_at, system, record_id`,
+      [leadId],
+    );
+    const merged = mergeLeads(
+      records.map((r) => {
+        const row = this.toSourceRecord(r);
+        return { system: row.system, lead: row.lead, sourceUpdatedAt: row.sourceUpdatedAt };
+      }),
+    );
+    // Events accumulate: a source may show only recent history on the next read, but what was seen once stays.
+    const events = await tx.query<{ id: string; event: unknown }>(
+      `select id, event from lead_events where lead_id = $1 order by at, source, source_id`,
+      [leadId],
+    );
+    merged.events = events.map((e) => parseRow(EngagementEventSchema, e.event, 'lead_events', String(e.id)));
+    return parseRow(LeadSchema, merged, 'mergeLeads result for lead', leadId);
+  }
+
+  async getLead(leadId: string): Promise<StoredLead | null> {
+    const rows = await this.driver.query<LeadJoinRow>(`${LEAD_SELECT} where l.id = $1`, [leadId]);
+    const [lead] = await this.hydrate(rows);
+    return lead ?? null;
+  }
+
+  async findLeadIdBySourceRecord(system: SourceSystem, recordId: string): Promise<string | null> {
+    const [row] = await this.driver.query<{ lead_id: string }>(
+      `select lead_id from source_records where system = $1 and record_id = $2`,
+      [system, recordId],
+    );
+    return row?.lead_id ?? null;
+  }
+
+  async listLeads(q: { stage?: Stage; email?: string; limit: number; offset?: number; orderBy?: 'score' | 'updated' }): Promise<StoredLead[]> {
+    const where: string[] = [];
+    const params: Array<string | number> = [];
+    if (q.stage) {
+      params.push(StageSchema.parse(q.stage));
+      where.push(`lc.stage = $${params.length}`);
+    }
+    if (q.email !== undefined) {
+      params.push(normaliseEmail(q.email) ?? '');
+      where.push(`l.email = $${params.length}`);
+    }
+    const order = q.orderBy === 'score' ? `s.score desc nulls last, l.updated_at desc, l.id` : `l.updated_at desc, l.id`;
+    params.push(q.limit, q.offset ?? 0);
+    const rows = await this.driver.query<LeadJoinRow>(
+      `${LEAD_SELECT} ${where.length ? 'where ' + where.join(' and ') : ''}
+       order by ${order} limit $${params.length - 1} offset $${params.length}`,
+      params,
+    );
+    return this.hydrate(rows);
+  }
+
+  async *iterateLeadIds(pageSize: number): AsyncIterable<string[]> {
+    // Keyset paging on the primary key: constant cost per page, never the whole table in memory,
+    // and leads added while iterating after the cursor are still visited.
+    let after = '';
+    for (;;) {
+      const rows = await this.driver.query<{ id: string }>(`select id from leads where id > $1 order by id limit $2`, [after, pageSize]);
+      if (rows.length === 0) return;
+      yield rows.map((r) => r.id);
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1].id;
+    }
+  }
+
+  async countLeads(): Promise<number> {
+    const [row] = await this.driver.query<{ n: number }>(`select count(*)::int as n from leads`);
+    return Number(row.n);
+  }
+
+  /** Joins the per-lead pieces with one query each, whatever the number of leads. */
+  private async hydrate(rows: LeadJoinRow[]): Promise<StoredLead[]> {
+    if (rows.length === 0) return [];
+    const recordRows = await this.driver.query<SourceRecordDbRow>(
+      `select * from source_records where lead_id = any($1::text[]) order by read_at, system, record_id`,
+      [rows.map((r) => r.id)],
+    );
+    const recordsByLead = new Map<string, SourceRecordRow[]>();
+    for (const r of recordRows) {
+      const list = recordsByLead.get(r.lead_id) ?? [];
+      list.push(this.toSourceRecord(r));
+      recordsByLead.set(r.lead_id, list);
+    }
+    return rows.map((r) => ({
+      id: r.id,
+      email: r.email,
+      lead: parseRow(LeadSchema, r.lead, 'leads', r.id),
+      records: recordsByLead.get(r.id) ?? [],
+      score: r.score == null ? null : parseRow(ScoreResultSchema, r.score, 'scores', `lead ${r.id}`),
+      lifecycle: r.lifecycle == null ? null : parseRow(LifecycleStateSchema, r.lifecycle, 'lead_lifecycle', r.id),
+      updatedAt: toIso(r.updated_at),
+    }));
+  }
+
+  private toSourceRecord(r: SourceRecordDbRow): SourceRecordRow {
+    const id = `${r.system}:${r.record_id}`;
+    return {
+      system: parseRow(SourceSystemSchema, r.system, 'source_records', id),
+      recordId: r.record_id,
+      leadId: r.lead_id,
+      lead: parseRow(LeadSchema, r.lead, 'source_records', id),
+      sourceUpdatedAt: r.source_updated_text ?? toIsoOrNull(r.source_updated_at),
+      readAt: toIso(r.read_at),
+    };
+  }
+
+  // ── scores and the stage audit trail ─────────────────────────────────────
+
+  async recordScore(leadId: string, score: ScoreResult): Promise<void> {
+    const s = parseRow(ScoreResultSchema, score, 'recordScore input', leadId);
+    await this.driver.transaction(async (tx) => {
+      const [row] = await tx.query<{ id: string }>(
+        `insert into scores (lead_id, model_version, fit, engagement, score, grade, band, segment, disqualified_by,
+                             reasons, contributions, evaluated_at, result)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13::jsonb)
+         returning id`,
+        [leadId, s.modelVersion, s.fit, s.engagement, s.score, s.grade, s.band, s.segment, s.disqualifiedBy,
+          s.reasons, JSON.stringify(s.contributions), s.evaluatedAt, JSON.stringify(s)],
+      );
+      // The lead points at its newest evaluation; a late-arriving older one stays in history only.
+      await tx.query(
+        `update leads l set score_id = $2
+         where l.id = $1
+           and (l.score_id is null
+                or (select evaluated_at from scores where id = l.score_id) <= $3::timestamptz)`,
+        [leadId, row.id, s.evaluatedAt],
+      );
+    });
+  }
+
+  /** Oldest first. */
+  async scoreHistory(leadId: string): Promise<ScoreResult[]> {
+    const rows = await this.driver.query<{ id: string; result: unknown }>(
+      `select id, result from scores where lead_id = $1 order by evaluated_at, id`,
+      [leadId],
+    );
+    return rows.map((r) => parseRow(ScoreResultSchema, r.result, 'scores', String(r.id)));
+  }
+
+  async saveLifecycle(leadId: string, state: LifecycleState, transition: Transition | null): Promise<void> {
+    const s = parseRow(LifecycleStateSchema, state, 'saveLifecycle input', leadId);
+    const t = transition === null ? null : parseRow(TransitionSchema, transition, 'saveLifecycle input transition', leadId);
+    await this.driver.transaction(async (tx) => {
+      await tx.query(
+        `insert into lead_lifecycle (lead_id, stage, since, reason, set_by_person, state)
+         values ($1, $2, $3, $4, $5, $6::jsonb)
+         on conflict (lead_id) do update set
+           stage = excluded.stage, since = excluded.since, reason = excluded.reason,
+           set_by_person = excluded.set_by_person, state = excluded.state, updated_at = now()`,
+        [leadId, s.stage, s.since, s.reason, s.setByPerson, JSON.stringify(s)],
+      );
+      if (t) {
+        await tx.query(
+          `insert into stage_transitions (lead_id, from_stage, to_stage, reason, detail, model_version, at, transition)
+           values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
+          [leadId, t.from, t.to, t.reason, t.detail, t.modelVersion, t.at, JSON.stringify(t)],
+        );
+      }
+    });
+  }
+
+  /** Oldest first: the audit trail in the order it happened. */
+  async transitions(leadId: string): Promise<Transition[]> {
+    const rows = await this.driver.query<{ id: string; transition: unknown }>(
+      `select id, transition from stage_transitions where lead_id = $1 order by at, id`,
+      [leadId],
+    );
+    return rows.map((r) => parseRow(TransitionSchema, r.transition, 'stage_transitions', String(r.id)));
+  }
+
+  async funnel(): Promise<Record<Stage, number>> {
+    const counts = Object.fromEntries(StageSchema.options.map((s) => [s, 0])) as Record<Stage, number>;
+    const rows = await this.driver.query<{ stage: string; n: number }>(
+      `select stage, count(*)::int as n from lead_lifecycle group by stage`,
+    );
+    for (const r of rows) counts[parseRow(StageSchema, r.stage, 'lead_lifecycle', `stage ${r.stage}`)] = Number(r.n);
+    return counts;
+  }
+
+  // ── write ledger and write errors ────────────────────────────────────────
+
+  async getLastWritten(connectionId: string, recordId: string): Promise<Record<string, string> | null> {
+    const map = await this.getLastWrittenMany(connectionId, [recordId]);
+    return map.get(recordId) ?? null;
+  }
+
+  async getLastWrittenMany(connectionId: string, recordIds: string[]): Promise<Map<string, Record<string, string>>> {
+    const result = new Map<string, Record<string, string>>();
+    if (recordIds.length === 0) return result;
+    const rows = await this.driver.query<{ record_id: string; properties: unknown }>(
+      `select record_id, properties from write_ledger where connection_id = $1 and record_id = any($2::text[])`,
+      [connectionId, recordIds],
+    );
+    for (const r of rows) {
+      result.set(r.record_id, parseRow(PropertiesSchema, r.properties, 'write_ledger', `${connectionId}/${r.record_id}`));
+    }
+    return result;
+  }
+
+  async saveLastWritten(connectionId: string, entries: Array<{ recordId: string; properties: Record<string, string> }>): Promise<void> {
+    if (entries.length === 0) return;
+    // One statement may not update the same row twice: the last entry for a record wins.
+    const latest = new Map(entries.map((e) => [e.recordId, PropertiesSchema.parse(e.properties)]));
+    await this.driver.query(
+      `insert into write_ledger (connection_id, record_id, properties)
+       select $1, e->>'recordId', e->'properties' from jsonb_array_elements($2::jsonb) as e
+       on conflict (connection_id, record_id) do update set properties = excluded.properties, written_at = now()`,
+      [connectionId, JSON.stringify([...latest].map(([recordId, properties]) => ({ recordId, properties })))],
+    );
+  }
+
+  async recordWriteError(e: Omit<WriteError, 'id' | 'at'>): Promise<void> {
+    await this.driver.query(
+      `insert into write_errors (connection_id, record_id, status, message, payload) values ($1, $2, $3, $4, $5::jsonb)`,
+      [e.connectionId, e.recordId, e.status, e.message, JSON.stringify(e.payload ?? {})],
+    );
+  }
+
+  /** Newest first. */
+  async listWriteErrors(connectionId?: string, limit = 100): Promise<WriteError[]> {
+    const rows = await this.driver.query(
+      `select * from write_errors where ($1::text is null or connection_id = $1) order by id desc limit $2`,
+      [connectionId ?? null, limit],
+    );
+    return rows.map((r) => {
+      const id = Number(r.id);
+      return {
+        id,
+        connectionId: String(r.connection_id),
+        recordId: String(r.record_id),
+        status: r.status === null ? null : Number(r.status),
+        message: String(r.message),
+        payload: parseRow(ConfigSchema, r.payload, 'write_errors', String(id)),
+        at: toIso(r.at),
+      };
+    });
+  }
+}
