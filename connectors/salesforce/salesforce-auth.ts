@@ -1,0 +1,170 @@
+import { Connection, OAuth2 } from 'jsforce';
+import type { Logger } from 'pino';
+import { AuthError, ConnectorError, TransientError } from '../../src/errors/connector-errors.js';
+import type { Store } from '../../src/store/store.types.js';
+import { ApiBudget, meterConnection } from './salesforce-budget.js';
+import type { SalesforceConfig } from './salesforce-config.schema.js';
+import { toConnectorError } from './salesforce-errors.js';
+import type { SharedToken, TokenVault } from './salesforce-token-vault.js';
+
+/**
+ * One jsforce Connection per connector instance, on the OAuth 2.0 refresh-token flow.
+ *
+ * jsforce retries a request once its SessionRefreshDelegate has refreshed the session after a
+ * 401; the delegate is single-flight for one Connection only. Several worker processes (and
+ * several connector instances in one process) share one Salesforce session, so the refresh
+ * function given to jsforce goes through two more gates:
+ *  - in-process: one shared promise per connection id;
+ *  - across processes: the vault's lock; whoever gets it second finds a newer token in the vault
+ *    than the one that failed, and takes it instead of refreshing again.
+ * A refused refresh token (`invalid_grant` and friends) marks the connection `needs_reauth` with
+ * a message saying what to do, and every later call fails fast with the same AuthError.
+ */
+
+const inFlight = new Map<string, Promise<SharedToken>>();
+
+export interface SalesforceSessionOptions {
+  connectionId: string;
+  config: SalesforceConfig;
+  vault: TokenVault;
+  store: Store;
+  logger: Logger;
+}
+
+function orgIdFromIdentityUrl(id: unknown): string | null {
+  if (typeof id !== 'string') return null;
+  const parts = id.split('/');
+  return parts.length >= 2 ? (parts[parts.length - 2] ?? null) : null;
+}
+
+export class SalesforceSession {
+  readonly conn: Connection;
+  readonly budget: ApiBudget;
+  /** Token endpoint calls made by this session (tests and logs). */
+  refreshes = 0;
+  private orgIdValue: string | null = null;
+  private authFailure: AuthError | null = null;
+  private lastRefreshError: ConnectorError | null = null;
+  private recentRefreshes: number[] = [];
+  private readonly oauth2: OAuth2;
+
+  constructor(private readonly opts: SalesforceSessionOptions) {
+    const { config } = opts;
+    this.oauth2 = new OAuth2({ loginUrl: config.loginUrl, clientId: config.clientId, clientSecret: config.clientSecret });
+    this.conn = new Connection({
+      instanceUrl: config.instanceUrl,
+      version: config.apiVersion,
+      refreshFn: (conn, callback) => {
+        this.sharedRefresh(conn.accessToken ?? null).then(
+          (token) => {
+            conn.instanceUrl = token.instanceUrl;
+            callback(null, token.accessToken);
+          },
+          (err: Error) => callback(err),
+        );
+      },
+    });
+    this.budget = new ApiBudget(config.dailyBudgetShare);
+    meterConnection(this.conn, this.budget);
+  }
+
+  get connectionId(): string {
+    return this.opts.connectionId;
+  }
+
+  /** The org id learned from the token response (null until the first token). */
+  get orgId(): string | null {
+    return this.orgIdValue;
+  }
+
+  /** Runs one Salesforce operation: a session is ensured first, and whatever fails ends as a typed error. */
+  async run<T>(context: string, fn: (conn: Connection) => Promise<T>): Promise<T> {
+    if (this.authFailure) throw this.authFailure;
+    try {
+      await this.ensureToken();
+      return await fn(this.conn);
+    } catch (err) {
+      if (this.authFailure) throw this.authFailure;
+      // jsforce wraps a failed refresh as "Unable to refresh session due to: …": keep our typed error.
+      if (this.lastRefreshError && err instanceof Error && err.message.startsWith('Unable to refresh session')) throw this.lastRefreshError;
+      throw toConnectorError(err, context);
+    }
+  }
+
+  private async ensureToken(): Promise<void> {
+    if (this.conn.accessToken) return;
+    const token = await this.sharedRefresh(null);
+    this.conn.accessToken = token.accessToken;
+    this.conn.instanceUrl = token.instanceUrl;
+  }
+
+  /** Single-flight in this process; the vault's lock makes it single-flight across processes. */
+  private sharedRefresh(staleToken: string | null): Promise<SharedToken> {
+    const key = this.opts.connectionId;
+    let pending = inFlight.get(key);
+    if (!pending) {
+      pending = this.refreshUnderLock(staleToken).finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    return pending.then((token) => {
+      this.orgIdValue = token.orgId ?? this.orgIdValue;
+      return token;
+    });
+  }
+
+  private async refreshUnderLock(staleToken: string | null): Promise<SharedToken> {
+    const { vault, connectionId } = this.opts;
+    return vault.withRefreshLock(connectionId, async () => {
+      const shared = await vault.get(connectionId);
+      // Another worker refreshed while we waited (or before we started): use its token.
+      if (shared && shared.accessToken !== staleToken) return shared;
+      const token = await this.callTokenEndpoint(shared?.refreshToken);
+      await vault.put(connectionId, token);
+      return token;
+    });
+  }
+
+  private async callTokenEndpoint(rotatedRefreshToken: string | undefined): Promise<SharedToken> {
+    const { config, connectionId, store, logger } = this.opts;
+    // A session that is refused again right after each refresh would loop forever (jsforce#39).
+    const now = Date.now();
+    this.recentRefreshes = this.recentRefreshes.filter((t) => now - t < 60_000);
+    if (this.recentRefreshes.length >= 3) {
+      const err = new AuthError('salesforce', 'Salesforce keeps refusing freshly refreshed sessions (3 refreshes within a minute): check the connected app and the integration user');
+      this.lastRefreshError = err;
+      throw err;
+    }
+    this.recentRefreshes.push(now);
+    this.refreshes++;
+    logger.info({ connection: connectionId }, 'refreshing the Salesforce session');
+    try {
+      const res = await this.oauth2.refreshToken(rotatedRefreshToken ?? config.refreshToken);
+      const raw = res as unknown as Record<string, unknown>;
+      if (typeof res.access_token !== 'string' || !res.access_token) throw new TransientError('salesforce', 'Salesforce token response carried no access_token');
+      return {
+        accessToken: res.access_token,
+        instanceUrl: typeof res.instance_url === 'string' && res.instance_url ? res.instance_url : config.instanceUrl,
+        orgId: orgIdFromIdentityUrl(raw.id),
+        refreshToken: typeof raw.refresh_token === 'string' ? raw.refresh_token : rotatedRefreshToken,
+        issuedAt: Date.now(),
+      };
+    } catch (err) {
+      const typed = toConnectorError(err, 'token refresh');
+      this.lastRefreshError = typed;
+      if (typed instanceof AuthError) {
+        const code = err instanceof Error ? err.name : 'error';
+        const detail = err instanceof Error ? err.message : String(err);
+        const message =
+          `Salesforce refused the refresh token (${code}: ${detail}). The connection needs re-authorisation: ` +
+          `issue a new refresh token for the connected app, set SALESFORCE_REFRESH_TOKEN and restart; its jobs are paused until then.`;
+        const failure = new AuthError('salesforce', message, { status: typed.status, body: typed.body, cause: err });
+        this.authFailure = failure;
+        this.lastRefreshError = failure;
+        await store.setConnectionStatus(connectionId, 'needs_reauth', message);
+        logger.error({ connection: connectionId, code }, message);
+        throw failure;
+      }
+      throw typed;
+    }
+  }
+}
