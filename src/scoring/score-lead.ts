@@ -1,0 +1,219 @@
+import type { EngagementEvent, Lead } from '../canonical/lead.schema.js';
+import type { Contribution, Grade, ScoreResult } from '../qualification/qualification.schema.js';
+import { isoToMillis } from './iso-time.js';
+import { formatReasons } from './format-reasons.js';
+import { DAY_MS, type CompiledEngagementRule, type ScoringModel } from './scoring-model.js';
+
+/**
+ * Score one lead with a compiled model at evaluation time `at`.
+ *
+ * Pure and deterministic: the lead, the model and `at` fully determine the result, so a score
+ * can be replayed ("why did this lead MQL on Tuesday?"). Engagement is recomputed from the event
+ * log every time; nothing accumulates between calls.
+ *
+ * Engagement, in this order (documented in src/scoring/README.md):
+ *  1. event:  points × count × decay, decay = 0.5^(age / halfLife) or, for a rolling window,
+ *             1 while age ≤ window and 0 after. Events after `at` are ignored.
+ *  2. period: a rule's points within one period (UTC day, Monday-based week, UTC month, or ever)
+ *             are clamped to ±cap.
+ *  3. group:  positive points of a group's rules are scaled down so the group total is at most its cap.
+ *  4. total:  the same on the sum of all rules, then the total floors at 0 and is normalised to 0–100.
+ */
+export function scoreLead(lead: Lead, model: ScoringModel, at: Date): ScoreResult {
+  const atMs = at.getTime();
+  if (Number.isNaN(atMs)) throw new RangeError('scoreLead: evaluation time is not a valid date');
+  const c = model.compiled;
+  const contributions: Contribution[] = [];
+
+  let disqualifiedBy: string | null = null;
+  let disqualifiedLabel = '';
+  for (const d of c.disqualifiers) {
+    if (d.test(lead)) {
+      disqualifiedBy = d.id;
+      disqualifiedLabel = d.label;
+      break;
+    }
+  }
+
+  let fitRaw = 0;
+  for (const rule of c.fitRules) {
+    if (rule.test(lead)) {
+      fitRaw += rule.points;
+      contributions.push({ ruleId: rule.id, label: rule.label, axis: 'fit', points: round2(rule.points) });
+    }
+  }
+  const fit = disqualifiedBy === null ? round2(c.fitTransform(fitRaw)) : 0;
+
+  const totals = engagementTotals(lead.events, model, atMs);
+  const rules = c.engagementRules;
+  let engagementRaw = 0;
+  for (let r = 0; r < rules.length; r++) engagementRaw += totals.points[r]!;
+  for (let r = 0; r < rules.length; r++) {
+    const points = round2(totals.points[r]!);
+    if (points !== 0) {
+      contributions.push({
+        ruleId: rules[r]!.id,
+        label: `${rules[r]!.label} (${ago(atMs - totals.latest[r]!)})`,
+        axis: 'engagement',
+        points,
+      });
+    }
+  }
+  const engagement = round2(c.normaliseEngagement(engagementRaw < 0 ? 0 : engagementRaw));
+  const score = round2(c.weightFit * fit + c.weightEngagement * engagement);
+
+  const thresholds = model.spec.thresholds;
+  const grade = gradeOf(fit, thresholds.grade, disqualifiedBy !== null);
+  const band = engagement >= thresholds.band['1'] ? 1 : engagement >= thresholds.band['2'] ? 2 : engagement >= thresholds.band['3'] ? 3 : 4;
+
+  return {
+    modelVersion: model.versionId,
+    fit,
+    engagement,
+    score,
+    grade,
+    band,
+    segment: `${grade}${band}`,
+    disqualifiedBy,
+    contributions,
+    reasons: formatReasons(contributions, disqualifiedBy === null ? null : disqualifiedLabel),
+    evaluatedAt: at.toISOString(),
+  };
+}
+
+function gradeOf(fit: number, cut: { A: number; B: number; C: number }, disqualified: boolean): Grade {
+  if (disqualified) return 'D';
+  return fit >= cut.A ? 'A' : fit >= cut.B ? 'B' : fit >= cut.C ? 'C' : 'D';
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+function ago(ms: number): string {
+  const days = Math.floor(ms / DAY_MS);
+  return days <= 0 ? 'today' : `${days}d ago`;
+}
+
+/** Reused per call: scoring is synchronous, so one scratch set per model is safe and saves allocation. */
+interface Scratch {
+  points: Float64Array;
+  latest: Float64Array;
+  bucket: Float64Array;
+  bucketSum: Float64Array;
+}
+const scratchByModel = new WeakMap<ScoringModel, Scratch>();
+
+function scratchFor(model: ScoringModel): Scratch {
+  let s = scratchByModel.get(model);
+  if (s === undefined) {
+    const n = model.compiled.engagementRules.length;
+    s = { points: new Float64Array(n), latest: new Float64Array(n), bucket: new Float64Array(n), bucketSum: new Float64Array(n) };
+    scratchByModel.set(model, s);
+  }
+  return s;
+}
+
+function periodOf(ms: number, per: CompiledEngagementRule['capPeriod']): number {
+  switch (per) {
+    case 'day':
+      return Math.floor(ms / DAY_MS);
+    case 'week':
+      // 1970-01-01 was a Thursday: shift by 3 days so weeks start on Monday.
+      return Math.floor((Math.floor(ms / DAY_MS) + 3) / 7);
+    case 'month': {
+      const d = new Date(ms);
+      return d.getUTCFullYear() * 12 + d.getUTCMonth();
+    }
+    default:
+      return 0;
+  }
+}
+
+/** Per-rule engagement points after steps 1–4; `latest` is each rule's newest counted event time. */
+function engagementTotals(events: readonly EngagementEvent[], model: ScoringModel, atMs: number): Scratch {
+  const s = scratchFor(model);
+  const { points, latest, bucket, bucketSum } = s;
+  const c = model.compiled;
+  points.fill(0);
+  latest.fill(Number.NEGATIVE_INFINITY);
+  bucket.fill(Number.NaN);
+  bucketSum.fill(0);
+
+  // Period caps walk each rule's events in time order (the canonical lead keeps events sorted);
+  // an out-of-order log is sorted once, here, rather than trusted.
+  let previousMs = Number.NEGATIVE_INFINITY;
+  let ordered = events;
+  for (const e of events) {
+    const ms = isoToMillis(e.at);
+    if (ms < previousMs) {
+      ordered = [...events].sort((a, b) => isoToMillis(a.at) - isoToMillis(b.at));
+      break;
+    }
+    if (ms === ms) previousMs = ms;
+  }
+
+  for (const e of ordered) {
+    const rules = c.rulesByEvent.get(e.type);
+    if (rules === undefined) continue;
+    const ms = isoToMillis(e.at);
+    // NaN fails both tests below; future events (after `at`) do not count yet.
+    if (!(ms <= atMs)) continue;
+    const age = atMs - ms;
+    const count = e.count ?? 1;
+    for (const rule of rules) {
+      if (rule.name !== null && (e.name === undefined || !rule.name.test(e.name))) continue;
+      let value: number;
+      if (rule.windowMs !== Number.POSITIVE_INFINITY) {
+        if (age > rule.windowMs) continue;
+        value = rule.points * count;
+      } else {
+        value = rule.points * count * Math.pow(0.5, age / rule.halfLifeMs);
+      }
+      const r = rule.index;
+      if (ms > latest[r]!) latest[r] = ms;
+      if (rule.capPeriod === null) {
+        points[r]! += value;
+        continue;
+      }
+      const p = periodOf(ms, rule.capPeriod);
+      if (p === bucket[r]) {
+        bucketSum[r]! += value;
+      } else {
+        if (bucket[r] === bucket[r]) points[r]! += clampAbs(bucketSum[r]!, rule.capPoints);
+        bucket[r] = p;
+        bucketSum[r] = value;
+      }
+    }
+  }
+  for (const rule of c.engagementRules) {
+    const r = rule.index;
+    if (rule.capPeriod !== null && bucket[r] === bucket[r]) points[r]! += clampAbs(bucketSum[r]!, rule.capPoints);
+  }
+
+  for (let g = 0; g < c.groups.length; g++) capGroup(c.engagementRules, points, g, c.groups[g]!.cap);
+  capGroup(c.engagementRules, points, -2, c.totalCap);
+  return s;
+}
+
+const clampAbs = (x: number, cap: number) => (x > cap ? cap : x < -cap ? -cap : x);
+
+/**
+ * Scale the positive points of a group's rules (group -2: all rules) so that positives plus
+ * negatives is at most `cap`. Negative points are never scaled: a penalty stays a penalty.
+ */
+function capGroup(rules: readonly CompiledEngagementRule[], points: Float64Array, group: number, cap: number): void {
+  if (cap === Number.POSITIVE_INFINITY) return;
+  let positive = 0;
+  let negative = 0;
+  for (const rule of rules) {
+    if (group !== -2 && rule.group !== group) continue;
+    const p = points[rule.index]!;
+    if (p > 0) positive += p;
+    else negative += p;
+  }
+  if (positive + negative <= cap || positive <= 0) return;
+  const factor = Math.max(0, cap - negative) / positive;
+  for (const rule of rules) {
+    if (group !== -2 && rule.group !== group) continue;
+    if (points[rule.index]! > 0) points[rule.index]! *= factor;
+  }
+}
