@@ -54,9 +54,9 @@ const conditionShape = {
   not: z.lazy(() => ConditionSchema).optional(),
   path: z
     .string()
-    .refine(isKnownLeadPath, (path) => ({
-      message: `unknown lead path "${path}"; allowed: ${KNOWN_LEAD_PATHS.join(', ')}`,
-    }))
+    .refine(isKnownLeadPath, {
+      error: (issue) => `unknown lead path "${String(issue.input)}"; allowed: ${KNOWN_LEAD_PATHS.join(', ')}`,
+    })
     .optional(),
   eq: Scalar.optional(),
   ne: Scalar.optional(),
