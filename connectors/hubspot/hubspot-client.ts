@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import { Client } from '@hubspot/api-client';
+import pRetry from 'p-retry';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { ConnectorError, PayloadError, RateLimitedError, TransientError } from '../../src/errors/connector-errors.js';
+import type { RedisRateLimiter, WindowLimit } from '../../src/rate-limit/redis-rate-limiter.js';
+import { nextDailyReset, type DailyReset } from './daily-reset.js';
+import { classifyHubSpotFailure, failureFromSdkError, parseErrorBody } from './hubspot-errors.js';
+import { HubSpotAccountDetailsSchema, type HubSpotAccountDetails } from './provider.schema.js';
+
+/**
+ * Every HubSpot call goes through here: the official SDK builds the request, the shared Redis
+ * limiter hands out the slot (burst window per portal, search's own 5 req/s bucket, daily
+ * budget), p-retry retries transient failures, and the status table turns every failure into
+ * one typed error. The SDK's own retries and limiter stay off (numberOfApiCallRetries: 0, no
+ * limiterOptions): its limiter is per process and its retries ignore Retry-After.
+ */
+
+export interface HubSpotLimits {
+  /** The per-account rolling window (default 100 calls / 10 s: Free and Starter private apps). */
+  burst: WindowLimit;
+  /** The search endpoints' own limit (5 requests / s per account). */
+  search: WindowLimit;
+  /** Calls per day for this account, or null to not count (default 250,000). */
+  daily: number | null;
+  /**
+   * Added to every window: HubSpot counts arrivals, we count departures, and network jitter
+   * can squeeze two departures a window apart into less than one. Default 200 ms.
+   */
+  marginMs: number;
+}
+
+export const DEFAULT_HUBSPOT_LIMITS: HubSpotLimits = {
+  burst: { max: 100, windowMs: 10_000 },
+  search: { max: 5, windowMs: 1_000 },
+  daily: 250_000,
+  marginMs: 200,
+};
+
+export interface HubSpotClientOptions {
+  accessToken: string;
+  /** HUBSPOT_BASE_URL; default https://api.hubapi.com. */
+  baseUrl?: string;
+  limiter: RedisRateLimiter;
+  limits?: Partial<HubSpotLimits>;
+  logger: Logger;
+  /** Retries of transient failures (default 3) and the first backoff (default 500 ms, doubling). */
+  retry?: { retries?: number; minTimeoutMs?: number; maxTimeoutMs?: number };
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+export type CallKind = 'standard' | 'search';
+
+export interface HubSpotAccount {
+  portalId: string;
+  timeZone: string | null;
+}
+
+export class HubSpotClient {
+  readonly sdk: Client;
+  readonly limits: HubSpotLimits;
+  private readonly limiter: RedisRateLimiter;
+  private readonly logger: Logger;
+  private readonly retry: { retries: number; minTimeout: number; maxTimeout: number };
+  private readonly now: () => number;
+  private readonly tokenKey: string;
+  private accountPromise: Promise<HubSpotAccount> | null = null;
+  private account: HubSpotAccount | null = null;
+
+  constructor(opts: HubSpotClientOptions) {
+    this.sdk = new Client({ accessToken: opts.accessToken, basePath: opts.baseUrl ?? 'https://api.hubapi.com', numberOfApiCallRetries: 0 });
+    this.limits = { ...DEFAULT_HUBSPOT_LIMITS, ...opts.limits };
+    this.limiter = opts.limiter;
+    this.logger = opts.logger;
+    this.retry = {
+      retries: opts.retry?.retries ?? 3,
+      minTimeout: opts.retry?.minTimeoutMs ?? 500,
+      maxTimeout: opts.retry?.maxTimeoutMs ?? 10_000,
+    };
+    this.now = opts.now ?? Date.now;
+    // Until the portal id is known, calls are counted under a digest of the token (never the token).
+    this.tokenKey = `hubspot:token-${createHash('sha256').update(opts.accessToken).digest('hex').slice(0, 12)}`;
+  }
+
+  /** The portal behind the token (GET /account-info/v3/details), fetched once per client. */
+  async getAccount(signal?: AbortSignal): Promise<HubSpotAccount> {
+    if (this.account) return this.account;
+    this.accountPromise ??= this.fetchAccount(signal).catch((err) => {
+      this.accountPromise = null;
+      throw err;
+    });
+    return this.accountPromise;
+  }
+
+  /** Account-level limiter keys: `hubspot:<portalId>:burst` etc. */
+  limiterKey(kind: CallKind | 'daily'): string {
+    const base = this.account ? `hubspot:${this.account.portalId}` : this.tokenKey;
+    return `${base}:${kind === 'standard' ? 'burst' : kind}`;
+  }
+
+  dailyReset(): DailyReset {
+    return nextDailyReset(new Date(this.now()), this.account?.timeZone);
+  }
+
+  /**
+   * Runs one SDK call under the account's limits, with retries of transient failures.
+   * Throws RateLimitedError, AuthError, PayloadError or TransientError (after the retries).
+   */
+  async call<T>(operation: string, kind: CallKind, fn: (sdk: Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    await this.getAccount(signal);
+    return this.run(operation, kind, fn, signal);
+  }
+
+  /** Parses a response with a provider schema; a mismatch names the field and the operation. */
+  parse<S extends z.ZodType>(schema: S, value: unknown, operation: string): z.infer<S> {
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    const issue = result.error.issues[0]!;
+    const path = issue.path.length ? issue.path.join('.') : '(root)';
+    throw new PayloadError('hubspot', `HubSpot's ${operation} response did not match the expected shape at ${path}: ${issue.message}`, { body: value });
+  }
+
+  private async fetchAccount(signal?: AbortSignal): Promise<HubSpotAccount> {
+    const details = await this.run<HubSpotAccountDetails>(
+      'account details',
+      'standard',
+      async (sdk) => {
+        // No typed API for account-info in SDK 13.5: apiRequest still uses the SDK's auth and base path.
+        const res = await sdk.apiRequest({ method: 'GET', path: '/account-info/v3/details' });
+        const text = await res.text();
+        if (!res.ok) {
+          throw Object.assign(new Error(`HTTP ${res.status}`), { code: res.status, body: parseErrorBody(text), headers: { 'retry-after': res.headers.get('retry-after') ?? undefined } });
+        }
+        return this.parse(HubSpotAccountDetailsSchema, JSON.parse(text), 'account details');
+      },
+      signal,
+    );
+    this.account = { portalId: String(details.portalId), timeZone: details.timeZone ?? null };
+    return this.account;
+  }
+
+  private async run<T>(operation: string, kind: CallKind, fn: (sdk: Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return pRetry(
+      async () => {
+        await this.take(kind, signal);
+        try {
+          return await fn(this.sdk);
+        } catch (err) {
+          if (err instanceof ConnectorError) throw err;
+          throw await this.toConnectorError(err, operation, kind);
+        }
+      },
+      {
+        retries: this.retry.retries,
+        minTimeout: this.retry.minTimeout,
+        maxTimeout: this.retry.maxTimeout,
+        factor: 2,
+        randomize: true,
+        signal,
+        shouldRetry: ({ error }) => error instanceof TransientError,
+        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+          if (error instanceof TransientError && retriesLeft > 0) {
+            this.logger.warn({ operation, attemptNumber, retriesLeft, status: error.status, err: error.message }, 'hubspot call failed, retrying');
+          }
+        },
+      },
+    );
+  }
+
+  /** Waits for a slot in the account's window (or search bucket), then counts the daily budget. */
+  private async take(kind: CallKind, signal?: AbortSignal): Promise<void> {
+    const limit = kind === 'search' ? this.limits.search : this.limits.burst;
+    await this.limiter.acquire(this.limiterKey(kind), { max: limit.max, windowMs: limit.windowMs + this.limits.marginMs }, { signal });
+    if (this.limits.daily === null) return;
+    const reset = this.dailyReset();
+    const daily = await this.limiter.consumeDaily(this.limiterKey('daily'), this.limits.daily, reset.resetAt);
+    if (!daily.ok) {
+      throw new RateLimitedError(
+        'hubspot',
+        `The daily budget of ${this.limits.daily} HubSpot calls for this account is spent; parked until ${reset.resetAt.toISOString()} (midnight ${reset.timeZone}).`,
+        { retryAfterMs: Math.max(0, reset.resetAt.getTime() - this.now()), scope: 'daily' },
+      );
+    }
+  }
+
+  private async toConnectorError(err: unknown, operation: string, kind: CallKind): Promise<ConnectorError> {
+    const failure = failureFromSdkError(err, operation, this.now());
+    const error = classifyHubSpotFailure(failure, { now: this.now(), dailyReset: () => this.dailyReset() });
+    if (error instanceof RateLimitedError) {
+      // Tell every process, not just this one: the limit is the account's.
+      if (error.scope === 'daily') {
+        await this.limiter.exhaustDaily(this.limiterKey('daily'), this.limits.daily ?? 1, this.dailyReset().resetAt);
+      } else {
+        await this.limiter.pauseUntil(this.limiterKey(kind), this.now() + error.retryAfterMs);
+      }
+      this.logger.warn({ operation, scope: error.scope, retryAfterMs: error.retryAfterMs, policy: failure.body?.policyName }, error.message);
+    }
+    return error;
+  }
+}

@@ -1,0 +1,178 @@
+import { z } from 'zod';
+import type { ConnectorContext, PollPage, RawRecord } from '../../src/connectors/connector.types.js';
+import { PayloadError } from '../../src/errors/connector-errors.js';
+import type { HubSpotClient } from './hubspot-client.js';
+import {
+  HubSpotBatchResponseSchema,
+  HubSpotSearchPageSchema,
+  type HubSpotContact,
+} from './provider.schema.js';
+
+/**
+ * Incremental sync through the search API (POST /crm/v3/objects/contacts/search,
+ * https://developers.hubspot.com/docs/api-reference/search/guide).
+ *
+ * The search API stops at 10,000 results per query (paging past it is a 400), and HubSpot's own
+ * bulk updates can give more than 10,000 contacts one `lastmodifieddate`. Paging by `after`
+ * inside a time window therefore loops or loses records (airbyte#43317). Instead, each window
+ * [since, until] (until = the sync's start, so the window is closed) is read by keyset on the
+ * id: sorted by hs_object_id, every request asks for `hs_object_id > last id seen`, and never
+ * sends `after`. No query ever pages, however many records share a timestamp.
+ *
+ * The cursor after each page is (since, until, afterId): a crash resumes inside the window.
+ * When a window ends, the next starts at `until - indexLagMs` (GTE, inclusive), because the
+ * search index lags writes by "a few moments"; records read twice are harmless (the store
+ * ignores versions it already has).
+ *
+ * A contact modified while its window is being read moves past `until` and is read by the
+ * next sync.
+ */
+
+export const SEARCH_PAGE_SIZE = 200;
+/** HubSpot refuses more than 50 inputs when a batch read asks for property history. */
+export const HISTORY_BATCH_SIZE = 50;
+export const READ_BATCH_SIZE = 100;
+
+export const HubSpotCursorSchema = z
+  .object({
+    v: z.literal(1),
+    /** Inclusive lower bound (ms) of the window being read, or of the next one. */
+    since: z.number().int().nonnegative(),
+    /** Inclusive upper bound (ms) of the window being read; null between windows. */
+    until: z.number().int().nonnegative().nullable(),
+    /** Highest contact id read in this window; null at the window's start. */
+    afterId: z.string().regex(/^\d+$/).nullable(),
+  })
+  .strict();
+export type HubSpotCursor = z.infer<typeof HubSpotCursorSchema>;
+
+export interface ReadOptions {
+  /** Properties the mapping reads (readProperties(mapping)). */
+  properties: string[];
+  /** Properties whose history the mapping reads (historyProperties(mapping)): engagement events. */
+  historyProperties: string[];
+  /**
+   * Which search results get a second read with property history:
+   * 'when-set' (default) only contacts with a value in one of the history properties (a contact
+   * with no conversion has no conversion history), 'all', or 'none'.
+   */
+  historyMode?: 'when-set' | 'all' | 'none';
+  /** How far each window reaches back behind the previous one's end. Default 60 s. */
+  indexLagMs?: number;
+  now?: () => number;
+}
+
+/** The properties every read needs besides the mapping's: the cursor's and the id. */
+const CURSOR_PROPERTIES = ['lastmodifieddate', 'hs_object_id', 'createdate'];
+
+export function readPropertyList(opts: ReadOptions): string[] {
+  return [...new Set([...CURSOR_PROPERTIES, ...opts.properties])];
+}
+
+export function parseCursor(cursor: unknown): HubSpotCursor {
+  const parsed = HubSpotCursorSchema.safeParse(cursor);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new PayloadError('hubspot', `The saved HubSpot sync cursor is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}. Run a full sync (qualify sync hubspot --full) to start over.`, { body: cursor });
+}
+
+export function toRawRecord(c: HubSpotContact): RawRecord {
+  const modified = c.properties.lastmodifieddate ?? c.updatedAt;
+  const time = Date.parse(modified);
+  return { objectType: 'contact', recordId: c.id, updatedAt: Number.isNaN(time) ? null : new Date(time).toISOString(), raw: c };
+}
+
+export async function* pollContacts(
+  client: HubSpotClient,
+  ctx: ConnectorContext,
+  cursor: unknown | null,
+  opts: ReadOptions & { full: boolean },
+): AsyncGenerator<PollPage> {
+  const now = opts.now ?? Date.now;
+  const indexLagMs = opts.indexLagMs ?? 60_000;
+  const start: HubSpotCursor = opts.full || cursor === null || cursor === undefined ? { v: 1, since: 0, until: null, afterId: null } : parseCursor(cursor);
+  const window = { since: start.since, until: start.until ?? Math.max(start.since, now()) };
+  let afterId = start.afterId;
+  let done = 0;
+  let total: number | undefined;
+  const properties = readPropertyList(opts);
+
+  ctx.logger.info({ since: new Date(window.since).toISOString(), until: new Date(window.until).toISOString(), afterId, full: opts.full }, 'hubspot poll window');
+
+  for (;;) {
+    if (ctx.signal?.aborted) return;
+    const filters = [
+      { propertyName: 'lastmodifieddate', operator: 'GTE', value: String(window.since) },
+      { propertyName: 'lastmodifieddate', operator: 'LTE', value: String(window.until) },
+      ...(afterId === null ? [] : [{ propertyName: 'hs_object_id', operator: 'GT', value: afterId }]),
+    ];
+    const request = {
+      filterGroups: [{ filters }],
+      // The SDK types `sorts` as string[]; HubSpot documents objects and the SDK passes them through.
+      sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }] as unknown as string[],
+      properties,
+      limit: SEARCH_PAGE_SIZE,
+    };
+    const response = await client.call(
+      'contact search',
+      'search',
+      (sdk) => sdk.crm.contacts.searchApi.doSearch(request as Parameters<typeof sdk.crm.contacts.searchApi.doSearch>[0]),
+      ctx.signal,
+    );
+    const page = client.parse(HubSpotSearchPageSchema, response, 'contact search');
+    total ??= page.total;
+
+    const contacts = await withHistory(client, ctx, page.results, opts);
+    const last = page.results.at(-1);
+    const more = last !== undefined && (page.paging?.next !== undefined || page.results.length >= SEARCH_PAGE_SIZE);
+    done += page.results.length;
+
+    const next: HubSpotCursor = more
+      ? { v: 1, since: window.since, until: window.until, afterId: last.id }
+      : { v: 1, since: Math.max(window.since, window.until - indexLagMs), until: null, afterId: null };
+    yield { records: contacts.map(toRawRecord), cursor: next, progress: { done, total: Math.max(total, done) } };
+    if (!more) return;
+    afterId = last.id;
+  }
+}
+
+/** Replaces search results with a batch read that carries property history, where wanted. */
+async function withHistory(client: HubSpotClient, ctx: ConnectorContext, contacts: HubSpotContact[], opts: ReadOptions): Promise<HubSpotContact[]> {
+  const mode = opts.historyMode ?? 'when-set';
+  if (mode === 'none' || opts.historyProperties.length === 0 || contacts.length === 0) return contacts;
+  const wanted = mode === 'all' ? contacts : contacts.filter((c) => opts.historyProperties.some((p) => (c.properties[p] ?? '') !== ''));
+  if (wanted.length === 0) return contacts;
+  const read = await batchRead(client, ctx, wanted.map((c) => c.id), opts, true);
+  const byId = new Map(read.map((c) => [c.id, c]));
+  return contacts.map((c) => byId.get(c.id) ?? c);
+}
+
+/**
+ * POST /crm/v3/objects/contacts/batch/read, in chunks of 100 (50 when asking for history).
+ * Ids HubSpot doesn't know (deleted, merged away) are simply absent from the result.
+ */
+export async function batchRead(client: HubSpotClient, ctx: ConnectorContext, ids: string[], opts: ReadOptions, history: boolean): Promise<HubSpotContact[]> {
+  const size = history ? HISTORY_BATCH_SIZE : READ_BATCH_SIZE;
+  const properties = readPropertyList(opts);
+  const out: HubSpotContact[] = [];
+  for (let i = 0; i < ids.length; i += size) {
+    const chunk = ids.slice(i, i + size);
+    const response = await client.call(
+      'contact batch read',
+      'standard',
+      (sdk) =>
+        sdk.crm.contacts.batchApi.read({
+          inputs: chunk.map((id) => ({ id })),
+          properties,
+          propertiesWithHistory: history ? opts.historyProperties : [],
+        }),
+      ctx.signal,
+    );
+    const parsed = client.parse(HubSpotBatchResponseSchema, response, 'contact batch read');
+    if (parsed.errors?.length) {
+      ctx.logger.debug({ errors: parsed.errors.map((e) => e.message) }, 'hubspot batch read: some contacts were not found');
+    }
+    out.push(...parsed.results);
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { ChangeHint, IncomingWebhook, WebhookReceiver, WebhookVerdict } from '../../src/connectors/connector.types.js';
+import type { ConnectionRow } from '../../src/store/store.types.js';
+import { HubSpotWebhookBodySchema, type HubSpotWebhookEvent } from './provider.schema.js';
+
+/**
+ * POST /webhooks/hubspot: verifies the v3 signature, parses the events and turns them into
+ * change hints. It never throws for bad input; it returns a verdict.
+ *
+ * Signature v3 (https://developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/request-validation):
+ * base64(HMAC-SHA256(clientSecret, method + decodedUrl + rawBody + timestamp)), where the
+ * timestamp (X-HubSpot-Request-Timestamp) is in ms and must be under 5 minutes old, and the URL
+ * is the full URL HubSpot called (our public URL, not what a proxy forwarded to us), with the
+ * URL-encoded characters HubSpot lists decoded.
+ *
+ * HubSpot retries deliveries and says `eventId` is not guaranteed unique, so each hint's
+ * dedupeKey is built from what the event says happened, not from its delivery.
+ */
+
+export const SIGNATURE_MAX_AGE_MS = 5 * 60 * 1000;
+
+export interface HubSpotWebhookOptions {
+  /** The app's client secret (HUBSPOT_CLIENT_SECRET). */
+  clientSecret: string;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+// The characters HubSpot's validation guide says to decode before hashing the URI.
+const DECODED_IN_SIGNED_URI: Record<string, string> = {
+  '%3A': ':', '%2F': '/', '%3F': '?', '%40': '@', '%21': '!', '%24': '$',
+  '%27': "'", '%28': '(', '%29': ')', '%2A': '*', '%2C': ',', '%3B': ';',
+};
+
+export function decodeSignedUri(url: string): string {
+  return url.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m) => DECODED_IN_SIGNED_URI[m.toUpperCase()]!);
+}
+
+export function signV3(clientSecret: string, method: string, url: string, rawBody: Buffer | string, timestamp: string): string {
+  return createHmac('sha256', clientSecret)
+    .update(`${method.toUpperCase()}${decodeSignedUri(url)}`)
+    .update(rawBody)
+    .update(timestamp)
+    .digest('base64');
+}
+
+/** Stable across repeated deliveries of one change: (portal, type, object, property, value, time). */
+export function dedupeKeyOf(e: HubSpotWebhookEvent): string {
+  const identity = [e.portalId, e.subscriptionType, e.objectId ?? '', e.propertyName ?? '', e.propertyValue ?? '', e.occurredAt].join('\u241f');
+  return `hubspot:${createHash('sha256').update(identity).digest('hex').slice(0, 32)}`;
+}
+
+function header(headers: IncomingWebhook['headers'], name: string): string | undefined {
+  const want = name.toLowerCase();
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.toLowerCase() === want) return Array.isArray(v) ? v[0] : v;
+  }
+  return undefined;
+}
+
+export class HubSpotWebhookReceiver implements WebhookReceiver {
+  private readonly clientSecret: string;
+  private readonly now: () => number;
+
+  constructor(opts: HubSpotWebhookOptions) {
+    if (!opts.clientSecret) throw new TypeError('HubSpot webhooks need the app client secret (HUBSPOT_CLIENT_SECRET) to verify signatures');
+    this.clientSecret = opts.clientSecret;
+    this.now = opts.now ?? Date.now;
+  }
+
+  receive(req: IncomingWebhook, connection: ConnectionRow): WebhookVerdict {
+    const refused = this.verify(req);
+    if (refused) return { ok: false, status: 401, reason: refused };
+
+    let json: unknown;
+    try {
+      json = JSON.parse(req.rawBody.toString('utf8'));
+    } catch {
+      return { ok: false, status: 400, reason: 'HubSpot webhook body is not valid JSON' };
+    }
+    const parsed = HubSpotWebhookBodySchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const path = issue.path.length ? `body[${String(issue.path[0])}]${issue.path.slice(1).map((p) => `.${String(p)}`).join('')}` : 'body';
+      return { ok: false, status: 400, reason: `HubSpot webhook ${path}: ${issue.message}` };
+    }
+    return { ok: true, hints: this.toHints(parsed.data, connection) };
+  }
+
+  /** Returns why the request is refused, or null when the signature holds. */
+  private verify(req: IncomingWebhook): string | null {
+    const signature = header(req.headers, 'x-hubspot-signature-v3');
+    const timestamp = header(req.headers, 'x-hubspot-request-timestamp');
+    if (!signature) return 'missing X-HubSpot-Signature-v3 header';
+    if (!timestamp) return 'missing X-HubSpot-Request-Timestamp header';
+    if (!/^\d+$/.test(timestamp)) return 'X-HubSpot-Request-Timestamp is not a millisecond timestamp';
+    const age = this.now() - Number(timestamp);
+    if (Math.abs(age) > SIGNATURE_MAX_AGE_MS) {
+      return `stale signature: X-HubSpot-Request-Timestamp is ${Math.round(age / 1000)} s from now (allowed: 300 s); replayed or delayed request`;
+    }
+    const expected = Buffer.from(signV3(this.clientSecret, req.method, req.url, req.rawBody, timestamp), 'base64');
+    const given = Buffer.from(signature, 'base64');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return 'X-HubSpot-Signature-v3 does not match the request (wrong secret, altered body, or a URL other than QUALIFY_PUBLIC_URL + path)';
+    }
+    return null;
+  }
+
+  private toHints(events: HubSpotWebhookEvent[], connection: ConnectionRow): ChangeHint[] {
+    const hints: ChangeHint[] = [];
+    const seen = new Set<string>();
+    for (const e of events) {
+      // Another portal's events (a public app installed elsewhere) are not this connection's.
+      if (connection.accountId && String(e.portalId) !== connection.accountId) continue;
+      // We subscribe to contacts; association changes carry no objectId of their own.
+      if (!e.subscriptionType.startsWith('contact.') || e.objectId === undefined) continue;
+      const dedupeKey = dedupeKeyOf(e);
+      if (seen.has(dedupeKey)) continue;
+      seen.add(dedupeKey);
+      hints.push({
+        objectType: 'contact',
+        recordId: e.objectId,
+        occurredAt: new Date(e.occurredAt).toISOString(),
+        dedupeKey,
+        ...(e.propertyName !== undefined && { propertyName: e.propertyName }),
+        ...(e.propertyValue !== undefined && { propertyValue: e.propertyValue }),
+        ...(e.changeSource !== undefined && { changeSource: e.changeSource }),
+      });
+    }
+    // HubSpot gives no order guarantee; downstream compares occurredAt, but oldest-first helps.
+    return hints.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+  }
+}
