@@ -1,0 +1,120 @@
+import type { Logger } from 'pino';
+import { createHubSpotConnector } from '../../connectors/hubspot/index.js';
+import { ConfigError, loadConfig, type Config } from '../config/load-config.js';
+import { startDemo, type Demo } from '../demo/demo-mode.js';
+import { createLogger } from '../infra/logger.js';
+import { resolveFromRoot } from '../infra/paths.js';
+import { ensureRedis, type RedisHandle } from '../infra/redis-bootstrap.js';
+import { historyProperties, readProperties } from '../mapping/apply-mapping.js';
+import { loadMapping } from '../mapping/load-mapping.js';
+import { RedisRateLimiter } from '../rate-limit/redis-rate-limiter.js';
+import { createRedis } from '../queues/redis-connection.js';
+import { createStore } from '../store/sql-store.js';
+import type { Store } from '../store/store.types.js';
+import { createRuntime, type ConnectionSpec, type Runtime } from './runtime.js';
+
+export type Role = 'all' | 'server' | 'worker' | 'sync' | 'status';
+
+export interface Booted {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  runtime: Runtime;
+  demo?: Demo;
+  close(): Promise<void>;
+}
+
+const HUBSPOT_MAPPING = 'mappings/hubspot.yaml';
+
+/**
+ * The composition root: configuration (validated, every problem listed at once), logger, Redis
+ * (a private one when none answers locally), the store, the connections configured in the
+ * environment (or the built-in HubSpot sandbox in demo mode), and the runtime that drives them.
+ */
+export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): Promise<Booted> {
+  let config: Config;
+  try {
+    config = loadConfig(opts.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  let redisHandle: RedisHandle;
+  try {
+    redisHandle = await ensureRedis(config.redisUrl);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  if (redisHandle.url !== config.redisUrl) logger.warn({ url: redisHandle.url }, `no Redis answered at ${config.redisUrl}; started a private redis-server`);
+
+  const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  const limiterRedis = createRedis(redisHandle.url);
+  const limiter = new RedisRateLimiter(limiterRedis, { prefix: `${config.queuePrefix}:rl` });
+
+  let demo: Demo | undefined;
+  const hubspot = { ...config.hubspot };
+  if (config.demo && opts.role !== 'status') {
+    demo = await startDemo({ config, logger, store });
+    hubspot.accessToken = demo.accessToken;
+    hubspot.baseUrl = demo.baseUrl;
+    hubspot.clientSecret = demo.clientSecret;
+  }
+
+  const connections: ConnectionSpec[] = [];
+  if (hubspot.accessToken) {
+    const mapping = loadMapping(resolveFromRoot(HUBSPOT_MAPPING));
+    connections.push({
+      id: 'hubspot-default',
+      system: 'hubspot',
+      mappingFile: HUBSPOT_MAPPING,
+      pollIntervalMs: hubspot.pollIntervalMs,
+      connector: createHubSpotConnector({
+        accessToken: hubspot.accessToken,
+        baseUrl: hubspot.baseUrl,
+        clientSecret: hubspot.clientSecret ?? undefined,
+        limiter,
+        logger: logger.child({ connector: 'hubspot' }),
+        limits: {
+          burst: { max: hubspot.rateLimitMax, windowMs: hubspot.rateLimitWindowMs },
+          search: { max: hubspot.searchPerSecond, windowMs: 1000 },
+          daily: hubspot.dailyLimit,
+        },
+        properties: readProperties(mapping),
+        historyProperties: historyProperties(mapping),
+      }),
+    });
+  }
+
+  const runtime = await createRuntime({
+    redisUrl: redisHandle.url,
+    queuePrefix: config.queuePrefix,
+    store,
+    logger,
+    modelFile: config.modelFile,
+    coalesceMs: config.writebackCoalesceMs,
+    publicUrl: demo?.publicUrl ?? config.publicUrl,
+    connections,
+  });
+  if (demo) demo.attach(runtime);
+
+  return {
+    config,
+    logger,
+    store,
+    runtime,
+    demo,
+    async close() {
+      await demo?.stopActivity();
+      await runtime.close();
+      await demo?.close();
+      await store.close();
+      limiterRedis.disconnect();
+      await redisHandle.stop?.();
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import type { Server } from 'node:http';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { SourceSystem } from '../canonical/lead.schema.js';
+import type { Connector } from '../connectors/connector.types.js';
+import { loadMapping } from '../mapping/load-mapping.js';
+import { PendingSet } from '../pipeline/pending-set.js';
+import type { ConnectionRuntime, PendingRead, PendingWrite, PipelineDeps } from '../pipeline/pipeline.types.js';
+import { loadScoringModel } from '../qualification/qualify-lead.js';
+import { createQueues, scheduleIo, safeJobId, type Queues } from '../queues/queues.js';
+import { createRedis } from '../queues/redis-connection.js';
+import { startWorkers, type Workers } from '../queues/workers.js';
+import type { ScoringModel } from '../scoring/scoring-model.js';
+import { createApp } from '../server/app.js';
+import type { Store } from '../store/store.types.js';
+import { resolveFromRoot } from '../infra/paths.js';
+
+/** One connection the runtime drives: which system, its connector, its mapping file, how often to poll. */
+export interface ConnectionSpec {
+  id: string;
+  system: SourceSystem;
+  connector: Connector;
+  mappingFile?: string;
+  pollIntervalMs: number;
+}
+
+export interface RuntimeOptions {
+  redisUrl: string;
+  queuePrefix: string;
+  store: Store;
+  logger: Logger;
+  modelFile: string;
+  coalesceMs: number;
+  publicUrl: string;
+  adminToken?: string;
+  connections: ConnectionSpec[];
+}
+
+export interface Runtime {
+  deps: PipelineDeps;
+  queues: Queues;
+  redis: Redis;
+  connections: Map<string, ConnectionRuntime>;
+  /** Runs every connection's idempotent first-connect setup (custom properties, account id). */
+  setupConnections(): Promise<void>;
+  startWorkers(opts?: { concurrency?: { ingest?: number; io?: number; sync?: number } }): Workers;
+  /** Registers each connection's incremental poll on a BullMQ job scheduler (one per connection, shared by all processes). */
+  schedulePolls(): Promise<void>;
+  listen(port: number): Promise<Server>;
+  /** Drains: stops accepting, lets in-flight jobs finish (or return to the queue), closes connections. */
+  close(): Promise<void>;
+}
+
+export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const { store, logger } = opts;
+  const redis = createRedis(opts.redisUrl);
+  const queues = createQueues(redis, opts.queuePrefix);
+  let model: ScoringModel = loadScoringModel(resolveFromRoot(opts.modelFile));
+  logger.info({ model: model.versionId }, 'scoring model loaded');
+
+  const connections = new Map<string, ConnectionRuntime>();
+  const bySystem = new Map<SourceSystem, ConnectionRuntime>();
+  for (const spec of opts.connections) {
+    const mapping = loadMapping(resolveFromRoot(spec.mappingFile ?? spec.connector.mappingFile));
+    await store.upsertConnection({ id: spec.id, system: spec.system });
+    const rt: ConnectionRuntime = {
+      id: spec.id,
+      system: spec.system,
+      connector: spec.connector,
+      mapping,
+      reads: new PendingSet<PendingRead>(redis, opts.queuePrefix, `read:${spec.id}`),
+      writes: new PendingSet<PendingWrite>(redis, opts.queuePrefix, `write:${spec.id}`),
+      row: async () => {
+        const row = await store.getConnection(spec.id);
+        if (!row) throw new Error(`connection ${spec.id} is not in the store`);
+        return row;
+      },
+      context: async () => ({ connection: await rt.row(), store, logger: logger.child({ connection: spec.id }) }),
+    };
+    connections.set(spec.id, rt);
+    bySystem.set(spec.system, rt);
+  }
+
+  const deps: PipelineDeps = {
+    store,
+    logger,
+    model: () => model,
+    connection: (id) => connections.get(id),
+    connectionForSystem: (system) => bySystem.get(system),
+    scheduleWriteFlush: (id) => scheduleIo(queues, id, 'write', opts.coalesceMs),
+    scheduleReadFlush: (id) => scheduleIo(queues, id, 'read', opts.coalesceMs),
+    now: () => new Date(),
+  };
+
+  let workers: Workers | undefined;
+  let server: Server | undefined;
+
+  return {
+    deps,
+    queues,
+    redis,
+    connections,
+    async setupConnections() {
+      for (const rt of connections.values()) await rt.connector.ensureSetup(await rt.context());
+    },
+    startWorkers(wopts = {}) {
+      workers = startWorkers(redis, queues, deps, { prefix: opts.queuePrefix, coalesceMs: opts.coalesceMs, ...wopts });
+      return workers;
+    },
+    async schedulePolls() {
+      for (const spec of opts.connections) {
+        await queues.sync.upsertJobScheduler(
+          safeJobId('poll', spec.id),
+          { every: spec.pollIntervalMs },
+          { name: 'poll', data: { connectionId: spec.id, full: false } },
+        );
+        // Writes left pending by a crash or an exhausted retry are picked up again on start.
+        if ((await connections.get(spec.id)!.writes.size()) > 0) await deps.scheduleWriteFlush(spec.id);
+        if ((await connections.get(spec.id)!.reads.size()) > 0) await deps.scheduleReadFlush(spec.id);
+      }
+    },
+    listen(port) {
+      const app = createApp({ redis, store, queues, pipeline: deps, logger, publicUrl: opts.publicUrl, adminToken: opts.adminToken });
+      return new Promise((resolve) => {
+        server = app.listen(port, () => resolve(server!));
+      });
+    },
+    async close() {
+      if (server) await new Promise<void>((r) => server!.close(() => r()));
+      if (workers) await workers.close();
+      await queues.close();
+      redis.disconnect();
+    },
+  };
+}
+

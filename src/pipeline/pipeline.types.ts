@@ -1,0 +1,43 @@
+import type { Logger } from 'pino';
+import type { SourceSystem } from '../canonical/lead.schema.js';
+import type { Connector, ConnectorContext } from '../connectors/connector.types.js';
+import type { Mapping } from '../mapping/mapping.schema.js';
+import type { ScoringModel } from '../scoring/scoring-model.js';
+import type { ConnectionRow, Store } from '../store/store.types.js';
+import type { PendingSet } from './pending-set.js';
+
+/** A write waiting to go out: only the properties that differ from what the record holds. */
+export interface PendingWrite {
+  objectType: string;
+  properties: Record<string, string>;
+  current: Record<string, string | null>;
+}
+
+/** A record a push notification told us about, waiting for a batch read. */
+export interface PendingRead {
+  objectType: string;
+}
+
+/** One live connection: its row, its connector, its mapping, and its queues of pending work. */
+export interface ConnectionRuntime {
+  id: string;
+  system: SourceSystem;
+  connector: Connector;
+  mapping: Mapping;
+  reads: PendingSet<PendingRead>;
+  writes: PendingSet<PendingWrite>;
+  row(): Promise<ConnectionRow>;
+  context(): Promise<ConnectorContext>;
+}
+
+export interface PipelineDeps {
+  store: Store;
+  logger: Logger;
+  model(): ScoringModel;
+  connection(id: string): ConnectionRuntime | undefined;
+  connectionForSystem(system: SourceSystem): ConnectionRuntime | undefined;
+  /** Ask for a write-back flush of a connection (coalesced; at most one runs per connection). */
+  scheduleWriteFlush(connectionId: string): Promise<void>;
+  scheduleReadFlush(connectionId: string): Promise<void>;
+  now(): Date;
+}

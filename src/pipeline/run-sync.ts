@@ -1,0 +1,44 @@
+import { processRecords, type ProcessOutcome } from './process-records.js';
+import type { ConnectionRuntime, PipelineDeps } from './pipeline.types.js';
+
+export interface SyncProgress {
+  pages: number;
+  records: number;
+  done: number;
+  total?: number;
+}
+
+export interface SyncOutcome extends ProcessOutcome {
+  pages: number;
+  records: number;
+}
+
+/**
+ * Incremental (or full) read of a connection: every page is processed, then its cursor is saved,
+ * so a crash or restart resumes after the last finished page. A full sync starts from nothing but
+ * still saves the cursor, and the next incremental run continues from where it ended.
+ */
+export async function runSync(
+  deps: PipelineDeps,
+  conn: ConnectionRuntime,
+  opts: { full: boolean; onPage?: (p: SyncProgress) => unknown; signal?: AbortSignal },
+): Promise<SyncOutcome> {
+  const ctx = { ...(await conn.context()), signal: opts.signal };
+  const stream = 'records';
+  const cursor = opts.full ? null : await deps.store.getCursor(conn.id, stream);
+  const out: SyncOutcome = { pages: 0, records: 0, processed: 0, stale: 0, unmappable: 0, writesQueued: 0 };
+  for await (const page of conn.connector.poll(ctx, cursor, { full: opts.full })) {
+    const r = await processRecords(deps, conn, page.records);
+    await deps.store.saveCursor(conn.id, stream, page.cursor);
+    out.pages++;
+    out.records += page.records.length;
+    out.processed += r.processed;
+    out.stale += r.stale;
+    out.unmappable += r.unmappable;
+    out.writesQueued += r.writesQueued;
+    await opts.onPage?.({ pages: out.pages, records: out.records, done: page.progress?.done ?? out.records, total: page.progress?.total });
+    if (opts.signal?.aborted) break;
+  }
+  deps.logger.info({ connection: conn.id, ...out }, opts.full ? 'full sync finished' : 'incremental sync finished');
+  return out;
+}

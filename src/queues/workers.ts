@@ -1,0 +1,133 @@
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { AuthError, PayloadError, RateLimitedError } from '../errors/connector-errors.js';
+import { flushWrites } from '../pipeline/flush-writes.js';
+import { isEcho } from '../pipeline/echo-filter.js';
+import { processRecords } from '../pipeline/process-records.js';
+import type { ConnectionRuntime, PipelineDeps } from '../pipeline/pipeline.types.js';
+import { runSync } from '../pipeline/run-sync.js';
+import { QueueName, scheduleIo, type HintJob, type IoJob, type Queues, type SyncJob } from './queues.js';
+
+export interface WorkerOptions {
+  prefix: string;
+  coalesceMs: number;
+  concurrency?: { ingest?: number; io?: number; sync?: number };
+}
+
+export interface Workers {
+  workers: Worker[];
+  /** Stops taking jobs and waits for the ones in flight; unfinished jobs go back to the queue. */
+  close(): Promise<void>;
+}
+
+/**
+ * Every connector failure ends as exactly one outcome, decided here and not in the connector:
+ * transient → BullMQ retries with backoff; burst rate limit → this job waits the window out;
+ * daily budget → the connection is parked (visible in `qualify status`) and the job sleeps until
+ * the reset; auth → the connection needs re-authorisation and the job stops without retrying.
+ */
+async function settle<T>(deps: PipelineDeps, conn: ConnectionRuntime, job: Job, token: string | undefined, work: () => Promise<T>): Promise<T> {
+  const row = await conn.row();
+  if (row.status === 'needs_reauth' || row.status === 'paused') {
+    throw new UnrecoverableError(`connection ${conn.id} is ${row.status}: ${row.statusMessage ?? ''}`);
+  }
+  if (row.status === 'parked' && row.parkedUntil && Date.parse(row.parkedUntil) > Date.now()) {
+    await job.moveToDelayed(Date.parse(row.parkedUntil), token);
+    throw new DelayedError();
+  }
+  try {
+    const result = await work();
+    if (row.status === 'parked') await deps.store.setConnectionStatus(conn.id, 'active', null, null);
+    return result;
+  } catch (err) {
+    if (err instanceof RateLimitedError) {
+      const until = Date.now() + err.retryAfterMs;
+      if (err.scope === 'daily') {
+        const message = `daily API budget reached; parked until ${new Date(until).toISOString()}`;
+        await deps.store.setConnectionStatus(conn.id, 'parked', message, new Date(until));
+        deps.logger.warn({ connection: conn.id, until: new Date(until).toISOString() }, message);
+      } else {
+        deps.logger.info({ connection: conn.id, retryAfterMs: err.retryAfterMs }, 'rate limited; waiting for the window');
+      }
+      await job.moveToDelayed(until, token);
+      throw new DelayedError();
+    }
+    if (err instanceof AuthError) {
+      const message = `authorisation failed: ${err.message}. Re-authorise the connection.`;
+      await deps.store.setConnectionStatus(conn.id, 'needs_reauth', message, null);
+      deps.logger.error({ connection: conn.id }, message);
+      throw new UnrecoverableError(message);
+    }
+    if (err instanceof PayloadError) throw new UnrecoverableError(err.message);
+    throw err;
+  }
+}
+
+export function startWorkers(connection: Redis, queues: Queues, deps: PipelineDeps, opts: WorkerOptions): Workers {
+  const lookup = (id: string): ConnectionRuntime => {
+    const conn = deps.connection(id);
+    if (!conn) throw new UnrecoverableError(`unknown connection ${id}`);
+    return conn;
+  };
+
+  const ingest = new Worker<HintJob>(
+    QueueName.ingest,
+    async (job) => {
+      const conn = lookup(job.data.connectionId);
+      const { hint } = job.data;
+      if (hint.record) {
+        // The notification carried the record itself (Salesforce Outbound Messages).
+        await processRecords(deps, conn, [hint.record]);
+        return 'processed';
+      }
+      if (await isEcho(deps, conn, hint)) return 'echo';
+      await conn.reads.put([{ id: hint.recordId, payload: { objectType: hint.objectType } }]);
+      await scheduleIo(queues, conn.id, 'read', opts.coalesceMs);
+      return 'queued-read';
+    },
+    { connection, prefix: opts.prefix, concurrency: opts.concurrency?.ingest ?? 16 },
+  );
+
+  const io = new Worker<IoJob>(
+    QueueName.io,
+    async (job, token) => {
+      const conn = lookup(job.data.connectionId);
+      return settle(deps, conn, job, token, async () => {
+        if (job.data.kind === 'write') return flushWrites(deps, conn);
+        let reads = 0;
+        const ctx = await conn.context();
+        for (;;) {
+          const items = await conn.reads.peek(conn.connector.system === 'hubspot' ? 50 : 200);
+          if (items.length === 0) break;
+          const records = await conn.connector.fetch(ctx, items.map((i) => ({ objectType: i.payload.objectType, recordId: i.id })));
+          await processRecords(deps, conn, records);
+          await conn.reads.complete(items);
+          reads += items.length;
+        }
+        return { reads };
+      });
+    },
+    { connection, prefix: opts.prefix, concurrency: opts.concurrency?.io ?? 8 },
+  );
+
+  const sync = new Worker<SyncJob>(
+    QueueName.sync,
+    async (job, token) => {
+      const conn = lookup(job.data.connectionId);
+      return settle(deps, conn, job, token, () => runSync(deps, conn, { full: job.data.full, onPage: (p) => job.updateProgress(p) }));
+    },
+    { connection, prefix: opts.prefix, concurrency: opts.concurrency?.sync ?? 2, lockDuration: 60_000 },
+  );
+
+  const workers = [ingest, io, sync];
+  for (const w of workers) {
+    w.on('failed', (job, err) => deps.logger.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
+    w.on('error', (err) => deps.logger.error({ queue: w.name, err: err.message }, 'worker error'));
+  }
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}

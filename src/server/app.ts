@@ -1,0 +1,35 @@
+import express, { type ErrorRequestHandler } from 'express';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { PipelineDeps } from '../pipeline/pipeline.types.js';
+import type { Queues } from '../queues/queues.js';
+import type { Store } from '../store/store.types.js';
+import { healthRoutes } from './health.routes.js';
+import { leadsRoutes } from './leads.routes.js';
+import { webhookRoutes } from './webhooks.routes.js';
+
+export interface AppDeps {
+  redis: Redis;
+  store: Store;
+  queues: Queues;
+  pipeline: PipelineDeps;
+  logger: Logger;
+  publicUrl: string;
+  adminToken?: string;
+}
+
+export function createApp(d: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(healthRoutes(d.redis, d.store));
+  app.use(webhookRoutes(d.pipeline, d.queues, d.publicUrl, d.logger));
+  app.use(leadsRoutes(d.store, d.adminToken));
+  // One place turns errors into answers: body too large → 413, anything else → 500 (logged).
+  const onError: ErrorRequestHandler = (err, _req, res, _next) => {
+    const status = typeof err?.status === 'number' ? err.status : typeof err?.statusCode === 'number' ? err.statusCode : 500;
+    if (status >= 500) d.logger.error({ err: err?.message }, 'request failed');
+    res.status(status).json({ error: status === 413 ? 'payload too large (limit 1 MB)' : status >= 500 ? 'internal error' : String(err?.message ?? 'bad request') });
+  };
+  app.use(onError);
+  return app;
+}
