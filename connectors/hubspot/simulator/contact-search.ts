@@ -1,0 +1,201 @@
+import type { PropertyDefinition } from './contact-properties.catalog.js';
+import type { ContactStore } from './contact.store.js';
+import { parseTimestamp } from './property-values.validator.js';
+import { SEARCH_LIMITS, type Filter, type SearchRequest } from './search.schema.js';
+
+/**
+ * Evaluates CRM search over the compact store. hs_object_id, createdate and lastmodifieddate
+ * are answered from typed arrays without generating contacts, so the incremental-sync query
+ * (lastmodifieddate GTE cursor, sorted ascending) stays fast at 100,000 contacts.
+ */
+
+export type SearchOutcome =
+  | { ok: true; total: number; indexes: number[]; nextAfter: string | null }
+  | { ok: false; message: string };
+
+type Predicate = (index: number) => boolean;
+type Kind = 'number' | 'time' | 'string';
+
+function kindOf(def: PropertyDefinition): Kind {
+  if (def.type === 'number') return 'number';
+  if (def.type === 'datetime' || def.type === 'date') return 'time';
+  return 'string';
+}
+
+function toComparable(kind: Kind, raw: string): number | string | null {
+  if (kind === 'time') return parseTimestamp(raw);
+  if (kind === 'number') {
+    const n = Number(raw);
+    return Number.isNaN(n) ? null : n;
+  }
+  return raw.toLowerCase();
+}
+
+function compare(a: number | string, b: number | string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export class ContactSearch {
+  private sorted: { key: string; version: number; order: Uint32Array } | null = null;
+
+  constructor(
+    private readonly store: ContactStore,
+    private readonly property: (name: string) => PropertyDefinition | undefined,
+  ) {}
+
+  /** The value of a property as a comparable (number for numbers and times); null when empty. */
+  private reader(name: string, kind: Kind): (index: number) => number | string | null {
+    const store = this.store;
+    if (name === 'hs_object_id') return (i) => store.firstId + i;
+    if (name === 'createdate') return (i) => store.createdAt(i);
+    if (name === 'lastmodifieddate') return (i) => store.modifiedAt(i);
+    return (i) => {
+      const v = store.value(i, name);
+      return v === null || v === '' ? null : toComparable(kind, v);
+    };
+  }
+
+  private predicate(filter: Filter): Predicate | string {
+    const def = this.property(filter.propertyName);
+    if (!def) return `Property "${filter.propertyName}" does not exist on object type contacts`;
+    const kind = kindOf(def);
+    const read = this.reader(filter.propertyName, kind);
+    const conv = (raw: string | undefined, what: string): { v: number | string } | { error: string } => {
+      if (raw === undefined) return { error: `${filter.operator} filter on ${filter.propertyName} requires ${what}` };
+      const v = toComparable(kind, raw);
+      if (v === null) return { error: `Invalid value "${raw}" for ${kind === 'time' ? 'datetime' : 'number'} property ${filter.propertyName}` };
+      return { v };
+    };
+    const op = filter.operator;
+    if (op === 'HAS_PROPERTY') return (i) => read(i) !== null;
+    if (op === 'NOT_HAS_PROPERTY') return (i) => read(i) === null;
+    if (op === 'IN' || op === 'NOT_IN') {
+      if (!filter.values || filter.values.length === 0) return `${op} filter on ${filter.propertyName} requires values`;
+      const set = new Set(filter.values.map((v) => toComparable(kind, v)));
+      return op === 'IN' ? (i) => set.has(read(i)!) : (i) => !set.has(read(i)!);
+    }
+    if (op === 'CONTAINS_TOKEN' || op === 'NOT_CONTAINS_TOKEN') {
+      if (filter.value === undefined) return `${op} filter on ${filter.propertyName} requires a value`;
+      const pattern = filter.value.toLowerCase().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+      const token = new RegExp(`(^|[\\s@.,;:/_-])${pattern}($|[\\s@.,;:/_-])`);
+      const has: Predicate = (i) => {
+        const v = read(i);
+        return v !== null && (token.test(String(v)) || new RegExp(`^${pattern}$`).test(String(v)));
+      };
+      return op === 'CONTAINS_TOKEN' ? has : (i) => !has(i);
+    }
+    if (op === 'BETWEEN') {
+      const lowC = conv(filter.value, 'a value');
+      const highC = conv(filter.highValue, 'a highValue');
+      if ('error' in lowC) return lowC.error;
+      if ('error' in highC) return highC.error;
+      const low = lowC.v;
+      const high = highC.v;
+      return (i) => {
+        const v = read(i);
+        return v !== null && compare(v, low) >= 0 && compare(v, high) <= 0;
+      };
+    }
+    const targetC = conv(filter.value, 'a value');
+    if ('error' in targetC) return targetC.error;
+    const target = targetC.v;
+    switch (op) {
+      case 'EQ':
+        return (i) => read(i) === target;
+      case 'NEQ':
+        return (i) => read(i) !== target;
+      case 'GT':
+        return (i) => { const v = read(i); return v !== null && compare(v, target) > 0; };
+      case 'GTE':
+        return (i) => { const v = read(i); return v !== null && compare(v, target) >= 0; };
+      case 'LT':
+        return (i) => { const v = read(i); return v !== null && compare(v, target) < 0; };
+      default:
+        return (i) => { const v = read(i); return v !== null && compare(v, target) <= 0; };
+    }
+  }
+
+  /** Free-text `query`: a prefix of any word in the default searchable properties. */
+  private queryPredicate(query: string): Predicate {
+    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    const fields = ['email', 'firstname', 'lastname', 'phone', 'company', 'website'];
+    return (i) => {
+      const text = fields.map((f) => this.store.value(i, f) ?? '').join(' ').toLowerCase();
+      const tokens = text.split(/[\s@.]+/);
+      return words.every((w) => tokens.some((t) => t.startsWith(w)) || text.includes(w));
+    };
+  }
+
+  /** Indexes of every contact, in the requested order (ties broken by id), cached until a write. */
+  private order(sort: { propertyName: string; direction: 'ASCENDING' | 'DESCENDING' } | undefined): Uint32Array | string {
+    const name = sort?.propertyName ?? 'hs_object_id';
+    const desc = sort?.direction === 'DESCENDING';
+    const key = `${name}:${desc ? 'd' : 'a'}`;
+    if (this.sorted && this.sorted.key === key && this.sorted.version === this.store.version && this.sorted.order.length === this.store.size) {
+      return this.sorted.order;
+    }
+    const def = this.property(name);
+    if (!def) return `Property "${name}" does not exist on object type contacts`;
+    const n = this.store.size;
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    if (name !== 'hs_object_id') {
+      const read = this.reader(name, kindOf(def));
+      const keys: Array<number | string | null> = new Array(n);
+      for (let i = 0; i < n; i++) keys[i] = read(i);
+      // Empty values sort last in either direction, as in HubSpot's UI.
+      order.sort((a, b) => {
+        const ka = keys[a]!;
+        const kb = keys[b]!;
+        if (ka === null || kb === null) return ka === kb ? a - b : ka === null ? 1 : -1;
+        return (desc ? compare(kb, ka) : compare(ka, kb)) || a - b;
+      });
+    } else if (desc) {
+      order.reverse();
+    }
+    this.sorted = { key, version: this.store.version, order };
+    return order;
+  }
+
+  run(req: SearchRequest): SearchOutcome {
+    const L = SEARCH_LIMITS;
+    if (req.limit > L.maxPageSize) return { ok: false, message: `limit must be at most ${L.maxPageSize}, got ${req.limit}` };
+    if (!Number.isInteger(req.after) || req.after < 0) return { ok: false, message: `Invalid paging cursor after=${req.after}` };
+    if (req.after >= L.maxResults || req.after + req.limit > L.maxResults) {
+      return { ok: false, message: `Search results are limited to ${L.maxResults} total results for any given query; cannot page beyond (after=${req.after}, limit=${req.limit})` };
+    }
+    if (req.filterGroups.length > L.maxFilterGroups) return { ok: false, message: `Too many filter groups: ${req.filterGroups.length} (maximum ${L.maxFilterGroups})` };
+    const total = req.filterGroups.reduce((n, g) => n + g.filters.length, 0);
+    if (req.filterGroups.some((g) => g.filters.length > L.maxFiltersPerGroup) || total > L.maxFiltersTotal) {
+      return { ok: false, message: `Too many filters: at most ${L.maxFiltersPerGroup} per group and ${L.maxFiltersTotal} in total` };
+    }
+    if (req.sorts.length > L.maxSorts) return { ok: false, message: `Only ${L.maxSorts} sort is supported per search, got ${req.sorts.length}` };
+
+    const groups: Predicate[][] = [];
+    for (const g of req.filterGroups) {
+      const preds: Predicate[] = [];
+      for (const f of g.filters) {
+        const p = this.predicate(f);
+        if (typeof p === 'string') return { ok: false, message: p };
+        preds.push(p);
+      }
+      groups.push(preds);
+    }
+    const query = req.query ? this.queryPredicate(req.query) : null;
+    const matches = (i: number): boolean =>
+      (groups.length === 0 || groups.some((preds) => preds.every((p) => p(i)))) && (query === null || query(i));
+
+    const order = this.order(req.sorts[0]);
+    if (typeof order === 'string') return { ok: false, message: order };
+    let count = 0;
+    const indexes: number[] = [];
+    const end = req.after + req.limit;
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      if (!matches(i)) continue;
+      if (count >= req.after && count < end) indexes.push(i);
+      count++;
+    }
+    return { ok: true, total: count, indexes, nextAfter: count > end ? String(end) : null };
+  }
+}

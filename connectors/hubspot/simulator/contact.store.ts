@@ -1,0 +1,206 @@
+import { LIFECYCLE_STAGES } from './contact-properties.catalog.js';
+import { generateSeedContact, seedDates, type HistoryEntry, type SeedContact } from './seed-contacts.generator.js';
+
+/**
+ * Contacts, stored compactly. A seeded contact costs two float64 timestamps; its values are
+ * regenerated from (seed, index) when read. Only what changed after seeding lives in memory:
+ * an overlay of per-property histories (newest first), like HubSpot's property history.
+ */
+
+export interface WriteSource {
+  /** Property-history sourceType: INTEGRATION for API writes, CRM_UI for a person, ... */
+  sourceType: string;
+  sourceId?: string;
+  /** Webhook changeSource for the same change. */
+  changeSource: string;
+}
+
+export interface PropertyChange {
+  name: string;
+  value: string;
+}
+
+const STAGE_RANK = new Map<string, number>(LIFECYCLE_STAGES.map((s, i) => [s, i]));
+const CACHE_LIMIT = 4096;
+
+export class ContactStore {
+  readonly seed: number | string;
+  readonly anchorMs: number;
+  readonly firstId: number;
+  private readonly seeded: number;
+  private count: number;
+  private created: Float64Array;
+  private modified: Float64Array;
+  /** index → property → history (newest first). Covers every write after seeding. */
+  private readonly overlay = new Map<number, Map<string, HistoryEntry[]>>();
+  private readonly baseCache = new Map<number, SeedContact>();
+  private emailIndex: Map<string, number> | null = null;
+  /** Bumped on every change: search caches its sorted orders against it. */
+  version = 0;
+
+  constructor(opts: { seed: number | string; count: number; anchorMs: number; firstId?: number }) {
+    this.seed = opts.seed;
+    this.anchorMs = opts.anchorMs;
+    this.firstId = opts.firstId ?? 101;
+    this.seeded = opts.count;
+    this.count = opts.count;
+    const capacity = Math.max(16, opts.count + 64);
+    this.created = new Float64Array(capacity);
+    this.modified = new Float64Array(capacity);
+    for (let i = 0; i < opts.count; i++) {
+      const d = seedDates(opts.seed, i, opts.anchorMs);
+      this.created[i] = d.createdAt;
+      this.modified[i] = d.modifiedAt;
+    }
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  idOf(index: number): string {
+    return String(this.firstId + index);
+  }
+
+  /** -1 when no such contact. */
+  indexOf(id: string): number {
+    if (!/^\d+$/.test(id)) return -1;
+    const index = Number(id) - this.firstId;
+    return index >= 0 && index < this.count ? index : -1;
+  }
+
+  indexOfEmail(email: string): number {
+    if (!this.emailIndex) {
+      this.emailIndex = new Map();
+      for (let i = 0; i < this.count; i++) {
+        const e = this.value(i, 'email');
+        if (e) this.emailIndex.set(e.toLowerCase(), i);
+      }
+    }
+    return this.emailIndex.get(email.toLowerCase()) ?? -1;
+  }
+
+  createdAt(index: number): number {
+    return this.created[index]!;
+  }
+
+  modifiedAt(index: number): number {
+    return this.modified[index]!;
+  }
+
+  private base(index: number): SeedContact | null {
+    if (index >= this.seeded) return null;
+    let contact = this.baseCache.get(index);
+    if (!contact) {
+      contact = generateSeedContact(this.seed, index, this.anchorMs);
+      if (this.baseCache.size >= CACHE_LIMIT) this.baseCache.delete(this.baseCache.keys().next().value!);
+      this.baseCache.set(index, contact);
+    }
+    return contact;
+  }
+
+  /** Current value; null when never set, "" when cleared. */
+  value(index: number, name: string): string | null {
+    if (name === 'hs_object_id') return this.idOf(index);
+    if (name === 'createdate') return new Date(this.created[index]!).toISOString();
+    if (name === 'lastmodifieddate') return new Date(this.modified[index]!).toISOString();
+    const changed = this.overlay.get(index)?.get(name);
+    if (changed) return changed[0]!.value;
+    return this.base(index)?.values[name] ?? null;
+  }
+
+  /** Property history, newest first, as HubSpot's propertiesWithHistory reports it. */
+  history(index: number, name: string): HistoryEntry[] {
+    const changed = this.overlay.get(index)?.get(name) ?? [];
+    let seeded: HistoryEntry[] = [];
+    if (name === 'createdate' || name === 'hs_object_id') {
+      seeded = [{ value: this.value(index, name)!, timestamp: this.created[index]!, sourceType: 'CALCULATED' }];
+    } else if (name === 'lastmodifieddate') {
+      return [{ value: this.value(index, name)!, timestamp: this.modified[index]!, sourceType: 'CALCULATED' }];
+    } else {
+      const base = this.base(index);
+      if (base) {
+        const multi = base.history[name];
+        if (multi) seeded = multi;
+        else if (base.values[name] !== undefined) {
+          seeded = [{ value: base.values[name]!, timestamp: this.created[index]!, sourceType: base.sourceOf[name] ?? 'IMPORT' }];
+        }
+      }
+    }
+    return changed.length === 0 ? seeded : [...changed, ...seeded];
+  }
+
+  /** Names of every property with a value (seeded or written). */
+  propertyNames(index: number): string[] {
+    const names = new Set(Object.keys(this.base(index)?.values ?? {}));
+    for (const name of this.overlay.get(index)?.keys() ?? []) names.add(name);
+    names.add('createdate').add('lastmodifieddate').add('hs_object_id');
+    return [...names];
+  }
+
+  /**
+   * Applies already-validated values. Unchanged values and backward lifecycle moves are
+   * skipped without error (HubSpot ignores a lifecyclestage set to an earlier stage).
+   * Returns what actually changed; lastmodifieddate moves only when something did.
+   */
+  update(index: number, props: Record<string, string>, source: WriteSource, now: number): PropertyChange[] {
+    const changes: PropertyChange[] = [];
+    for (const [name, value] of Object.entries(props)) {
+      const current = this.value(index, name);
+      if ((current ?? '') === value) continue;
+      if (name === 'lifecyclestage' && value !== '' && current) {
+        const from = STAGE_RANK.get(current);
+        const to = STAGE_RANK.get(value);
+        if (from !== undefined && to !== undefined && to < from) continue;
+      }
+      let props = this.overlay.get(index);
+      if (!props) this.overlay.set(index, (props = new Map()));
+      const list = props.get(name);
+      const entry: HistoryEntry = { value, timestamp: now, sourceType: source.sourceType, ...(source.sourceId ? { sourceId: source.sourceId } : {}) };
+      if (list) list.unshift(entry);
+      else props.set(name, [entry]);
+      changes.push({ name, value });
+      if (name === 'email' && this.emailIndex) {
+        if (current) this.emailIndex.delete(current.toLowerCase());
+        if (value) this.emailIndex.set(value.toLowerCase(), index);
+      }
+    }
+    if (changes.length > 0) {
+      this.modified[index] = Math.max(now, this.modified[index]!);
+      this.version++;
+    }
+    return changes;
+  }
+
+  /** A new contact (API create or a simulated form fill); returns its index. */
+  create(props: Record<string, string>, source: WriteSource, now: number): number {
+    if (this.count === this.created.length) {
+      const grow = (a: Float64Array) => {
+        const b = new Float64Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.created = grow(this.created);
+      this.modified = grow(this.modified);
+    }
+    const index = this.count++;
+    this.created[index] = now;
+    this.modified[index] = now;
+    const withDefaults: Record<string, string> = { lifecyclestage: 'lead', ...props };
+    if (withDefaults.email && !withDefaults.hs_email_domain) withDefaults.hs_email_domain = withDefaults.email.split('@')[1] ?? '';
+    const map = new Map<string, HistoryEntry[]>();
+    for (const [name, value] of Object.entries(withDefaults)) {
+      if (value === '') continue;
+      map.set(name, [{ value, timestamp: now, sourceType: source.sourceType, ...(source.sourceId ? { sourceId: source.sourceId } : {}) }]);
+    }
+    this.overlay.set(index, map);
+    if (this.emailIndex && withDefaults.email) this.emailIndex.set(withDefaults.email.toLowerCase(), index);
+    this.version++;
+    return index;
+  }
+
+  /** How many contacts carry post-seed changes (memory check for benchmarks). */
+  get changedContacts(): number {
+    return this.overlay.size;
+  }
+}
