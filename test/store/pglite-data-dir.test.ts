@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { emptyLead } from '../../src/canonical/lead.schema.js';
+import { createStore } from '../../src/store/sql-store.js';
+
+/** The zero-setup default: PGlite on disk in QUALIFY_DATA_DIR. */
+describe('embedded store in a data directory', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'qualify-data-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  test('when the store is closed and opened again, then the leads are still there', async () => {
+    const first = await createStore({ dataDir });
+    const { leadId } = await first.upsertSourceRecord({
+      system: 'hubspot',
+      recordId: '101',
+      lead: { ...emptyLead(), email: 'kept@acme-corp.com', ids: { hubspot: '101' } },
+      sourceUpdatedAt: '2026-01-01T00:00:00Z',
+    });
+    await first.close();
+
+    const second = await createStore({ dataDir });
+    expect((await second.getLead(leadId))?.email).toBe('kept@acme-corp.com');
+    await second.close();
+  });
+
+  test('when a second store opens the directory while the first is open, then it is refused with what to do instead', async () => {
+    const first = await createStore({ dataDir });
+    await expect(createStore({ dataDir })).rejects.toThrow(/in use by process \d+.*set DATABASE_URL/);
+    await first.close();
+  });
+
+  test('when the lock was left by a process that died, then the store opens', async () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    writeFileSync(join(dataDir, 'pglite.lock'), dead);
+    const store = await createStore({ dataDir });
+    await expect(store.ping()).resolves.toBeUndefined();
+    await store.close();
+  });
+});
