@@ -216,7 +216,7 @@ function classify(ctx: Ctx, spec: { type?: EngagementEvent['type']; classify?: s
 }
 
 function eventTime(ctx: Ctx, at: PathsSpec | undefined): string | null {
-  return (at ? firstDate(ctx, at) : null) ?? ctx.mapping.spec.defaultTime ?? null;
+  return (at ? firstDate(ctx, at) : null) ?? parseDate(ctx.mapping.spec.defaultTime ?? null);
 }
 
 const HistoryEntrySchema = z.object({ value: z.unknown(), timestamp: z.unknown() });
