@@ -148,7 +148,8 @@ export class ContactStore {
     for (const [name, value] of Object.entries(props)) {
       const current = this.value(index, name);
       if ((current ?? '') === value) continue;
-      if (name === 'lifecyclestage' && value !== '' && current) {
+      // The forward-only rule binds integrations, imports and forms; a person in the CRM UI may move it back.
+      if (name === 'lifecyclestage' && value !== '' && current && source.sourceType !== 'CRM_UI') {
         const from = STAGE_RANK.get(current);
         const to = STAGE_RANK.get(value);
         if (from !== undefined && to !== undefined && to < from) continue;
