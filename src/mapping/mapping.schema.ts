@@ -226,8 +226,16 @@ export const MappingSpecSchema = strict({
     doNotCall: FieldSpecSchema.optional(),
   }).optional(),
   stage: StageSpecSchema.optional(),
-  attributes: z.record(AttributeName, FieldSpecSchema).optional(),
-  classifiers: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), ClassifierSchema).optional(),
+  attributes: z
+    .record(AttributeName, FieldSpecSchema, {
+      error: (issue) => (issue.code === 'invalid_key' ? 'an attribute name is snake_case (lower-case letters, digits, "_")' : undefined),
+    })
+    .optional(),
+  classifiers: z
+    .record(z.string().regex(/^[a-z][a-z0-9_]*$/), ClassifierSchema, {
+      error: (issue) => (issue.code === 'invalid_key' ? 'a classifier name is snake_case (lower-case letters, digits, "_")' : undefined),
+    })
+    .optional(),
   events: z.array(EventSpecSchema).optional(),
   outbound: OutboundSchema.optional(),
 });
