@@ -124,7 +124,8 @@ export async function* pollContacts(
 
     const contacts = await withHistory(client, ctx, page.results, opts);
     const last = page.results.at(-1);
-    const more = last !== undefined && (page.paging?.next !== undefined || page.results.length >= SEARCH_PAGE_SIZE);
+    // HubSpot sends paging.next only when more results match; its `after` is never used (keyset on id instead).
+    const more = last !== undefined && page.paging?.next !== undefined;
     done += page.results.length;
 
     const next: HubSpotCursor = more
