@@ -11,17 +11,34 @@ const TOP_NEGATIVE = 2;
  * Items are dropped from the end (smallest last) until the text fits 255 characters.
  */
 export function formatReasons(contributions: readonly Contribution[], disqualifiedLabel: string | null): string {
-  const positive = contributions.filter((c) => c.points > 0).sort((a, b) => b.points - a.points || order(a, b));
-  const negative = contributions.filter((c) => c.points < 0).sort((a, b) => a.points - b.points || order(a, b));
+  // One pass keeping the few largest, instead of filter + sort: this runs for every lead scored.
+  const positive: Contribution[] = [];
+  const negative: Contribution[] = [];
+  for (const c of contributions) {
+    if (c.points > 0) keepTop(positive, c, TOP_POSITIVE, (a, b) => b.points - a.points || order(a, b));
+    else if (c.points < 0) keepTop(negative, c, TOP_NEGATIVE, (a, b) => a.points - b.points || order(a, b));
+  }
   const items: string[] = [];
   if (disqualifiedLabel !== null) items.push(`✗ disqualified: ${disqualifiedLabel}`);
-  for (const c of positive.slice(0, TOP_POSITIVE)) items.push(`+ ${c.label}`);
-  for (const c of negative.slice(0, TOP_NEGATIVE)) items.push(`− ${c.label}`);
+  for (const c of positive) items.push(`+ ${c.label}`);
+  for (const c of negative) items.push(`− ${c.label}`);
   if (items.length === 0) return 'no scoring signals yet';
 
-  while (items.length > 1 && items.join('; ').length > REASONS_MAX_LENGTH) items.pop();
-  const text = items.join('; ');
+  let text = items.join('; ');
+  while (items.length > 1 && text.length > REASONS_MAX_LENGTH) {
+    items.pop();
+    text = items.join('; ');
+  }
   return text.length <= REASONS_MAX_LENGTH ? text : `${text.slice(0, REASONS_MAX_LENGTH - 1)}…`;
+}
+
+/** Insert `c` into `top` (kept sorted by `compare`), keeping at most `size` entries. */
+function keepTop(top: Contribution[], c: Contribution, size: number, compare: (a: Contribution, b: Contribution) => number): void {
+  let i = top.length;
+  while (i > 0 && compare(c, top[i - 1]!) < 0) i--;
+  if (i >= size) return;
+  top.splice(i, 0, c);
+  if (top.length > size) top.pop();
 }
 
 /** Ties break on rule id so the text is the same on every run. */

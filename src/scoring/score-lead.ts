@@ -53,7 +53,7 @@ export function scoreLead(lead: Lead, model: ScoringModel, at: Date): ScoreResul
     if (points !== 0) {
       contributions.push({
         ruleId: rules[r]!.id,
-        label: `${rules[r]!.label} (${ago(atMs - totals.latest[r]!)})`,
+        label: agoLabel(rules[r]!, atMs - totals.latest[r]!),
         axis: 'engagement',
         points,
       });
@@ -77,7 +77,7 @@ export function scoreLead(lead: Lead, model: ScoringModel, at: Date): ScoreResul
     disqualifiedBy,
     contributions,
     reasons: formatReasons(contributions, disqualifiedBy === null ? null : disqualifiedLabel),
-    evaluatedAt: at.toISOString(),
+    evaluatedAt: isoOf(atMs),
   };
 }
 
@@ -88,9 +88,22 @@ function gradeOf(fit: number, cut: { A: number; B: number; C: number }, disquali
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-function ago(ms: number): string {
-  const days = Math.floor(ms / DAY_MS);
-  return days <= 0 ? 'today' : `${days}d ago`;
+/** A batch is scored at one `at`: format it once, not once per lead. */
+let lastAtMs = Number.NaN;
+let lastAtIso = '';
+function isoOf(atMs: number): string {
+  if (atMs !== lastAtMs) {
+    lastAtIso = new Date(atMs).toISOString();
+    lastAtMs = atMs;
+  }
+  return lastAtIso;
+}
+
+/** "demo request (2d ago)". Built once per rule and day count: formatting numbers per lead is slow. */
+function agoLabel(rule: CompiledEngagementRule, ageMs: number): string {
+  const days = Math.max(0, Math.floor(ageMs / DAY_MS));
+  if (days > 1000) return `${rule.label} (${days}d ago)`;
+  return (rule.agoLabels[days] ??= `${rule.label} (${days === 0 ? 'today' : `${days}d ago`})`);
 }
 
 /** Reused per call: scoring is synchronous, so one scratch set per model is safe and saves allocation. */
@@ -99,16 +112,19 @@ interface Scratch {
   latest: Float64Array;
   bucket: Float64Array;
   bucketSum: Float64Array;
+  /** Parsed event times, grown on demand. */
+  times: Float64Array;
 }
 const scratchByModel = new WeakMap<ScoringModel, Scratch>();
 
-function scratchFor(model: ScoringModel): Scratch {
+function scratchFor(model: ScoringModel, events: number): Scratch {
   let s = scratchByModel.get(model);
   if (s === undefined) {
     const n = model.compiled.engagementRules.length;
-    s = { points: new Float64Array(n), latest: new Float64Array(n), bucket: new Float64Array(n), bucketSum: new Float64Array(n) };
+    s = { points: new Float64Array(n), latest: new Float64Array(n), bucket: new Float64Array(n), bucketSum: new Float64Array(n), times: new Float64Array(64) };
     scratchByModel.set(model, s);
   }
+  if (s.times.length < events) s.times = new Float64Array(Math.max(events, s.times.length * 2));
   return s;
 }
 
@@ -128,34 +144,49 @@ function periodOf(ms: number, per: CompiledEngagementRule['capPeriod']): number 
   }
 }
 
+/**
+ * 0.5^(age / halfLife). Math.exp is several times faster than Math.pow here; for whole numbers of
+ * half-lives Math.pow is exact (10 points after exactly one half-life are worth exactly 5), so use it then.
+ */
+function decay(ageMs: number, halfLifeMs: number, rate: number): number {
+  const halfLives = ageMs / halfLifeMs;
+  return halfLives === Math.floor(halfLives) ? Math.pow(0.5, halfLives) : Math.exp(-ageMs * rate);
+}
+
 /** Per-rule engagement points after steps 1–4; `latest` is each rule's newest counted event time. */
 function engagementTotals(events: readonly EngagementEvent[], model: ScoringModel, atMs: number): Scratch {
-  const s = scratchFor(model);
-  const { points, latest, bucket, bucketSum } = s;
+  const n = events.length;
+  const s = scratchFor(model, n);
+  const { points, latest, bucket, bucketSum, times } = s;
   const c = model.compiled;
   points.fill(0);
   latest.fill(Number.NEGATIVE_INFINITY);
   bucket.fill(Number.NaN);
   bucketSum.fill(0);
 
-  // Period caps walk each rule's events in time order (the canonical lead keeps events sorted);
-  // an out-of-order log is sorted once, here, rather than trusted.
+  // Each time is parsed once. Period caps walk each rule's events in time order (the canonical
+  // lead keeps events sorted); an out-of-order log is put in order here rather than trusted.
+  let sorted = true;
   let previousMs = Number.NEGATIVE_INFINITY;
-  let ordered = events;
-  for (const e of events) {
-    const ms = isoToMillis(e.at);
-    if (ms < previousMs) {
-      ordered = [...events].sort((a, b) => isoToMillis(a.at) - isoToMillis(b.at));
-      break;
-    }
-    if (ms === ms) previousMs = ms;
+  for (let i = 0; i < n; i++) {
+    const ms = isoToMillis(events[i]!.at);
+    times[i] = ms;
+    if (ms < previousMs) sorted = false;
+    else if (ms === ms) previousMs = ms;
+  }
+  let order: Int32Array | null = null;
+  if (!sorted) {
+    order = Int32Array.from({ length: n }, (_, i) => i);
+    order.sort((a, b) => (times[a]! === times[a]! ? times[a]! : 0) - (times[b]! === times[b]! ? times[b]! : 0));
   }
 
-  for (const e of ordered) {
+  for (let k = 0; k < n; k++) {
+    const i = order === null ? k : order[k]!;
+    const e = events[i]!;
     const rules = c.rulesByEvent.get(e.type);
     if (rules === undefined) continue;
-    const ms = isoToMillis(e.at);
-    // NaN fails both tests below; future events (after `at`) do not count yet.
+    const ms = times[i]!;
+    // NaN fails this test too; future events (after `at`) do not count yet.
     if (!(ms <= atMs)) continue;
     const age = atMs - ms;
     const count = e.count ?? 1;
@@ -166,7 +197,7 @@ function engagementTotals(events: readonly EngagementEvent[], model: ScoringMode
         if (age > rule.windowMs) continue;
         value = rule.points * count;
       } else {
-        value = rule.points * count * Math.pow(0.5, age / rule.halfLifeMs);
+        value = rule.points * count * decay(age, rule.halfLifeMs, rule.decayRate);
       }
       const r = rule.index;
       if (ms > latest[r]!) latest[r] = ms;

@@ -36,11 +36,15 @@ export interface CompiledEngagementRule {
   readonly halfLifeMs: number;
   /** Rolling window in ms; Infinity when the rule decays instead. */
   readonly windowMs: number;
+  /** ln 2 / halfLifeMs, so decay is one multiplication and Math.exp. */
+  readonly decayRate: number;
   readonly name: RegExp | null;
   /** Index into `groups`, or -1. */
   readonly group: number;
   readonly capPoints: number;
   readonly capPeriod: Period | null;
+  /** Cache of "label (Nd ago)" by day count; the only mutable part, and only ever filled the same way. */
+  readonly agoLabels: string[];
 }
 
 export interface CompiledModel {
@@ -99,17 +103,20 @@ export function compileScoringModel(spec: ScoringModelSpec, source: string): Sco
 
   const engagementRules: CompiledEngagementRule[] = spec.engagement.rules.map((r, index) => {
     const windowed = r.windowDays !== undefined;
+    const halfLifeMs = windowed ? Number.POSITIVE_INFINITY : (r.halfLifeDays ?? spec.engagement.defaultHalfLifeDays) * DAY_MS;
     return {
       index,
       id: r.id,
       label: labelOf(r.id, r.label),
       points: r.points,
-      halfLifeMs: windowed ? Number.POSITIVE_INFINITY : (r.halfLifeDays ?? spec.engagement.defaultHalfLifeDays) * DAY_MS,
+      halfLifeMs,
       windowMs: windowed ? r.windowDays! * DAY_MS : Number.POSITIVE_INFINITY,
+      decayRate: Math.LN2 / halfLifeMs,
       name: r.name === undefined ? null : new RegExp(r.name, r.ignoreCase ? 'i' : ''),
       group: r.group === undefined ? -1 : groupIds.indexOf(r.group),
       capPoints: r.cap?.points ?? Number.POSITIVE_INFINITY,
       capPeriod: r.cap?.per ?? null,
+      agoLabels: [],
     };
   });
   const rulesByEvent = new Map<EventType, CompiledEngagementRule[]>();
