@@ -27,28 +27,41 @@ interface Phrase<T> {
   value: T;
   /** Position of the level in the file: lower wins. */
   rank: number;
-  pattern: RegExp;
+  tokens: string[];
 }
 
+/** Phrases indexed by their first word, so matching a title costs a few map look-ups. */
 export interface TitleDictionary {
-  seniority: Array<Phrase<Seniority>>;
-  departments: Array<Phrase<Department>>;
+  seniority: Map<string, Array<Phrase<Seniority>>>;
+  departments: Map<string, Array<Phrase<Department>>>;
 }
 
-/** Whole-word, case-insensitive; letters and digits of any script count as word characters. */
-function phrasePattern(phrase: string): RegExp {
-  const escaped = phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
-  return new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'giu');
+/**
+ * Words of a title or phrase: lower-case runs of letters, digits and "&" (so "R&D" and "FP&A" stay
+ * one word). Matching whole words is what keeps "VP" out of "MVP" and "IT" out of "Hitman".
+ */
+function words(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}&]+/gu) ?? [];
+}
+
+function index<T>(rules: Array<{ value: T; match: string[] }>): Map<string, Array<Phrase<T>>> {
+  const byFirst = new Map<string, Array<Phrase<T>>>();
+  rules.forEach((rule, rank) => {
+    for (const phrase of rule.match) {
+      const tokens = words(phrase);
+      if (tokens.length === 0) continue;
+      const list = byFirst.get(tokens[0]) ?? [];
+      list.push({ value: rule.value, rank, tokens });
+      byFirst.set(tokens[0], list);
+    }
+  });
+  return byFirst;
 }
 
 export function compileTitleDictionary(file: TitleDictionaryFile): TitleDictionary {
   return {
-    seniority: file.seniority.flatMap((rule, rank) =>
-      rule.match.map((p) => ({ value: rule.level, rank, pattern: phrasePattern(p) })),
-    ),
-    departments: file.departments.flatMap((rule, rank) =>
-      rule.match.map((p) => ({ value: rule.department, rank, pattern: phrasePattern(p) })),
-    ),
+    seniority: index(file.seniority.map((r) => ({ value: r.level, match: r.match }))),
+    departments: index(file.departments.map((r) => ({ value: r.department, match: r.match }))),
   };
 }
 
@@ -76,16 +89,18 @@ interface Match<T> {
 }
 
 /** Applies rules 1–3 of the dictionary: find all, let longer matches hide covered ones, lowest rank wins. */
-function classify<T>(title: string, phrases: Array<Phrase<T>>): T | null {
+function classify<T>(title: string, phrases: Map<string, Array<Phrase<T>>>): T | null {
+  const tokens = words(title);
   const matches: Array<Match<T>> = [];
-  for (const p of phrases) {
-    p.pattern.lastIndex = 0;
-    for (const m of title.matchAll(p.pattern)) {
-      matches.push({ value: p.value, rank: p.rank, start: m.index, end: m.index + m[0].length });
+  tokens.forEach((token, start) => {
+    for (const p of phrases.get(token) ?? []) {
+      if (p.tokens.every((t, i) => tokens[start + i] === t)) {
+        matches.push({ value: p.value, rank: p.rank, start, end: start + p.tokens.length });
+      }
     }
-  }
+  });
   const visible = matches.filter(
-    (m) => !matches.some((o) => o !== m && o.start <= m.start && o.end >= m.end && o.end - o.start > m.end - m.start),
+    (m) => !matches.some((o) => o.start <= m.start && o.end >= m.end && o.end - o.start > m.end - m.start),
   );
   if (visible.length === 0) return null;
   return visible.reduce((best, m) => (m.rank < best.rank || (m.rank === best.rank && m.start < best.start) ? m : best)).value;
