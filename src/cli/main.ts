@@ -1,4 +1,10 @@
 import { Command } from 'commander';
+import * as evaluateCommand from './commands/evaluate.command.js';
+import * as simulateCommand from './commands/simulate.command.js';
+import * as serviceCommand from './commands/service.command.js';
+import * as syncCommand from './commands/sync.command.js';
+import * as rescoreCommand from './commands/rescore.command.js';
+import * as statusCommand from './commands/status.command.js';
 
 /**
  * `qualify` command line. Each command lives in src/cli/commands/<name>.command.ts and exports
@@ -10,6 +16,12 @@ const program = new Command()
   .showHelpAfterError();
 
 const commands: Array<{ register: (p: Command) => void }> = [
+  serviceCommand,
+  syncCommand,
+  rescoreCommand,
+  statusCommand,
+  evaluateCommand,
+  simulateCommand,
 ];
 for (const c of commands) c.register(program);
 

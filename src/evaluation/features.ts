@@ -90,8 +90,26 @@ const slug = (s: string) =>
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '') || 'x';
 
-/** "attributes.total_visits" → "Total visits"; "company.employees" → "Company employees". */
+/** Plain names for the canonical paths; attributes are named after themselves. */
+const PATH_NAMES: Record<string, string> = {
+  emailValid: 'Valid email address',
+  emailFreeMail: 'Free-mail address',
+  emailDisposable: 'Disposable email address',
+  'person.seniority': 'Seniority',
+  'person.department': 'Department',
+  'company.employees': 'Employees',
+  'company.industry': 'Industry',
+  'company.annualRevenue': 'Annual revenue',
+  'company.country': 'Country',
+  bantKnown: 'BANT signals known',
+  'consent.optedOut': 'Opted out of email',
+  'consent.bounced': 'Email bounced',
+  'consent.doNotCall': 'Do not call',
+};
+
+/** "attributes.total_visits" → "Total visits"; "consent.optedOut" → "Opted out of email". */
 export function fieldName(path: string): string {
+  if (PATH_NAMES[path] !== undefined) return PATH_NAMES[path];
   const words = path.replace(/^attributes\./, '').replace(/[._]+/g, ' ').trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

@@ -85,6 +85,27 @@ function crossValidate(rows: readonly SparseRow[], labels: readonly boolean[], f
   return sum / folds;
 }
 
+/**
+ * Drop a feature that holds for exactly the same training leads as an earlier one (a mapping may
+ * put one column in two places, e.g. consent.optedOut and attributes.do_not_email): two rules
+ * sharing one weight read as two reasons when there is only one. The earlier (canonical) one stays.
+ */
+function distinctFeatures(features: Feature[], train: readonly LabelledLead[]): Feature[] {
+  const encode = featureEncoder(features);
+  const rows = train.map((r) => encode(r.lead));
+  const members: number[][] = features.map(() => []);
+  rows.forEach((row, i) => {
+    for (const j of row) members[j].push(i);
+  });
+  const seen = new Set<string>();
+  return features.filter((_, j) => {
+    const key = members[j].join(',');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export function fitModel(rows: readonly LabelledLead[], options: FitModelOptions = {}): FitResult {
   const seed = options.seed ?? 42;
   const split = splitRows(rows, {
@@ -101,9 +122,12 @@ export function fitModel(rows: readonly LabelledLead[], options: FitModelOptions
   }
 
   const minSupport = options.minSupport ?? Math.max(20, Math.round(train.length * 0.005));
-  const features = buildFeatures(
-    train.map((r) => r.lead),
-    { minSupport, numericBins: options.numericBins ?? 10 },
+  const features = distinctFeatures(
+    buildFeatures(
+      train.map((r) => r.lead),
+      { minSupport, numericBins: options.numericBins ?? 10 },
+    ),
+    train,
   );
   const encode = featureEncoder(features);
   const trainRows = train.map((r) => encode(r.lead));

@@ -25,6 +25,8 @@ export interface LearnedModelMeta {
   source: string;
   /** Extra header lines (held-out metrics...). */
   notes?: string[];
+  /** Where the file will be written, to name it in the loaded model's source. */
+  file?: string;
 }
 
 export interface LearnedModelFile {
@@ -147,6 +149,6 @@ export function learnedModelYaml(fit: FitResult, baseline: { text: string; sourc
   doc.set('lifecycle', base.get('lifecycle', true));
 
   const yaml = doc.toString({ lineWidth: 0 });
-  const model = parseScoringModel(yaml, `<learned ${meta.name}>`);
+  const model = parseScoringModel(yaml, meta.file ?? `<learned ${meta.name}>`);
   return { yaml, model, kept: kept.length, dropped: fit.rules.length - kept.length };
 }

@@ -48,6 +48,8 @@ export interface ReadCsvOptions {
   progress?: boolean | 'auto';
   /** How many rejections to keep with details (all are counted). Default 5. */
   maxIssues?: number;
+  /** Called once with the header before any row; throw to refuse the file (e.g. a missing column). */
+  onHeader?: (header: string[]) => void;
 }
 
 export type CsvRecord = Record<string, string>;
@@ -125,6 +127,7 @@ export async function readCsv<T>(
         const parsed = HeaderSchema.safeParse(record.map((c) => c.trim()));
         if (!parsed.success) throw new Error(`${file}: bad header: ${parsed.error.issues[0].message}`);
         header = parsed.data;
+        options.onHeader?.(header);
         continue;
       }
       row++;

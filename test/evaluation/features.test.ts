@@ -69,9 +69,9 @@ describe('buildFeatures', () => {
     expect(active).not.toContain('origin.missing');
   });
 
-  test('when a path is turned into words, then attributes lose their prefix', () => {
+  test('when a path is turned into words, then attributes lose their prefix and canonical fields read as words', () => {
     expect(fieldName('attributes.total_time_on_site')).toBe('Total time on site');
-    expect(fieldName('company.employees')).toBe('Company employees');
+    expect(fieldName('consent.optedOut')).toBe('Opted out of email');
   });
 });
 
