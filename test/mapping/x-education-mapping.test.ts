@@ -38,7 +38,7 @@ describe('mappings/datasets/x-education.yaml', () => {
 
   test('when the leaky columns and the label change, then the mapped lead does not change', () => {
     for (const row of rows) {
-      const scrambled = { ...row, Converted: row.Converted === '1' ? '0' : '1' };
+      const scrambled: Record<string, string> = { ...row, Converted: row.Converted === '1' ? '0' : '1' };
       for (const c of LEAKY) scrambled[c] = 'Closed by Horizzon';
       expect(mapRecord(mapping, scrambled)).toStrictEqual(mapRecord(mapping, row));
     }
