@@ -6,6 +6,7 @@ import { contactsRoutes } from './contacts.routes.js';
 import type { PropertyChange } from './contact.store.js';
 import { errorBody, rateLimited, unauthorized, validationError } from './hubspot-error.bodies.js';
 import { propertiesRoutes } from './properties.routes.js';
+import { sandboxControlRoutes } from './sandbox-control.routes.js';
 import { endpointKey } from './simulator.http.js';
 import { SimulatorState, type HubSpotSimulatorOptions, type SimulatorStats } from './simulator.state.js';
 import type { WebhookDispatcher } from './webhook.dispatcher.js';
@@ -127,6 +128,7 @@ export function createHubSpotSimulator(opts: HubSpotSimulatorOptions = {}): HubS
     else next();
   };
 
+  app.use(sandboxControlRoutes(state));
   app.use(auth, limits, latency, express.json({ limit: '10mb' }));
   app.use(contactsRoutes(state));
   app.use(propertiesRoutes(state));
