@@ -163,7 +163,7 @@ function buildRuleEngine(model: ScoringModel) {
   const specs = model.spec.engagement.rules;
   engine.addFact('engagementPoints', async (params, almanac) => {
     const rule = rules[params.index as number]!;
-    const types = new Set(Array.isArray(specs[rule.index]!.event) ? (specs[rule.index]!.event as EventType[]) : [specs[rule.index]!.event as EventType]);
+    const types = new Set<EventType>(specs[rule.index]!.event);
     const events = await almanac.factValue<EngagementEvent[]>('events');
     const atMs = await almanac.factValue<number>('atMs');
     const buckets = new Map<number, number>();

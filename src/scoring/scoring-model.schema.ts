@@ -19,7 +19,7 @@ function strict<S extends z.ZodRawShape>(shape: S, what = 'key') {
   });
 }
 
-const Scalar = z.union([z.string(), z.number(), z.boolean()]);
+const Scalar = z.union([z.string(), z.number(), z.boolean()], { error: 'expected text, a number or true/false' });
 const RuleId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a rule id is lower-case letters, digits, "_", "." or "-" (it is stored with scores)');
@@ -132,14 +132,18 @@ export const DisqualifierSchema = strict({
 });
 export type DisqualifierSpec = z.infer<typeof DisqualifierSchema>;
 
-const FitTransformSchema = z.discriminatedUnion('type', [
+const FitTransformSchema = z.discriminatedUnion(
+  'type',
+  [
   /** Raw points are already on a 0–100 scale: clamp them. */
   strict({ type: z.literal('clamp') }),
   /** Map [min, max] raw points linearly onto 0–100, clamping outside. */
   strict({ type: z.literal('scale'), min: z.number(), max: z.number() }),
   /** 100 / (1 + e^-(intercept + raw / pointsPerUnit)): a learned model's probability, as a percentage. */
   strict({ type: z.literal('logistic'), intercept: z.number(), pointsPerUnit: z.number().positive().default(1) }),
-]);
+  ],
+  { error: 'expected type: clamp, scale (with min, max) or logistic (with intercept)' },
+);
 export type FitTransformSpec = z.infer<typeof FitTransformSchema>;
 
 export const PeriodSchema = z.enum(['day', 'week', 'month', 'ever']);
@@ -148,8 +152,8 @@ export type Period = z.infer<typeof PeriodSchema>;
 export const EngagementRuleSchema = strict({
   id: RuleId,
   label: z.string().min(1).optional(),
-  /** One event type or a list of them. */
-  event: z.union([EventTypeSchema, z.array(EventTypeSchema).min(1)]),
+  /** One event type or a list of them (read as a list, so both spellings hash the same). */
+  event: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(EventTypeSchema).min(1)),
   /** Optional regex on the event's name (form or asset name), case-insensitive unless ignoreCase: false. */
   name: z
     .string()
@@ -179,10 +183,9 @@ export const EngagementRuleSchema = strict({
 });
 export type EngagementRuleSpec = z.infer<typeof EngagementRuleSchema>;
 
-const NormaliseSchema = z.discriminatedUnion('type', [
-  strict({ type: z.literal('clamp') }),
-  strict({ type: z.literal('scale'), max: z.number().positive() }),
-]);
+const NormaliseSchema = z.discriminatedUnion('type', [strict({ type: z.literal('clamp') }), strict({ type: z.literal('scale'), max: z.number().positive() })], {
+  error: 'expected type: clamp or scale (with max)',
+});
 
 const HysteresisSchema = strict({
   /** Which 0–100 number the threshold reads. */

@@ -121,7 +121,7 @@ export function compileScoringModel(spec: ScoringModelSpec, source: string): Sco
   });
   const rulesByEvent = new Map<EventType, CompiledEngagementRule[]>();
   spec.engagement.rules.forEach((r, i) => {
-    for (const type of Array.isArray(r.event) ? r.event : [r.event]) {
+    for (const type of r.event) {
       const list = rulesByEvent.get(type) ?? [];
       list.push(engagementRules[i]!);
       rulesByEvent.set(type, list);
@@ -147,5 +147,15 @@ export function compileScoringModel(spec: ScoringModelSpec, source: string): Sco
     marketingInterest: { events: new Set(lc.marketingInterest.events), withinMs: lc.marketingInterest.withinDays * DAY_MS },
     salesRequest: { events: new Set(lc.salesRequest.events), withinMs: lc.salesRequest.withinDays * DAY_MS, minBant: lc.salesRequest.minBant },
   };
-  return Object.freeze({ name: spec.name, version: spec.version, versionId: modelVersionId(spec), source, spec, compiled });
+  const versionId = modelVersionId(spec);
+  // Published means immutable: nobody can edit the rules behind a version id after the fact.
+  return Object.freeze({ name: spec.name, version: spec.version, versionId, source, spec: deepFreeze(spec), compiled: Object.freeze(compiled) });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as object)) deepFreeze(child);
+  }
+  return value;
 }
