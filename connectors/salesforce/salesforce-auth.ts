@@ -27,6 +27,7 @@ export interface SalesforceSessionOptions {
   connectionId: string;
   config: SalesforceConfig;
   vault: TokenVault;
+  /** Where `needs_reauth` is recorded; the latest context's store (see attach). */
   store: Store;
   logger: Logger;
 }
@@ -48,7 +49,7 @@ export class SalesforceSession {
   private recentRefreshes: number[] = [];
   private readonly oauth2: OAuth2;
 
-  constructor(private readonly opts: SalesforceSessionOptions) {
+  constructor(private opts: SalesforceSessionOptions) {
     const { config } = opts;
     this.oauth2 = new OAuth2({ loginUrl: config.loginUrl, clientId: config.clientId, clientSecret: config.clientSecret });
     this.conn = new Connection({
@@ -66,6 +67,12 @@ export class SalesforceSession {
     });
     this.budget = new ApiBudget(config.dailyBudgetShare);
     meterConnection(this.conn, this.budget);
+  }
+
+  /** Uses the store and logger of the operation at hand (the connector is built before the store). */
+  attach(store: Store, logger: Logger): void {
+    this.opts.store = store;
+    this.opts.logger = logger;
   }
 
   get connectionId(): string {

@@ -145,7 +145,7 @@ export class SalesforceSimulator {
     const contact: SimRecord = {
       Id: contactId, AccountId: null, FirstName: lead.FirstName, LastName: lead.LastName, Email: lead.Email, Title: lead.Title, Department: null,
       MailingCountry: lead.Country, LeadSource: lead.LeadSource, HasOptedOutOfEmail: lead.HasOptedOutOfEmail, DoNotCall: lead.DoNotCall,
-      EmailBouncedReason: lead.EmailBouncedReason ?? null, CreatedDate: ts, LastModifiedDate: ts, SystemModstamp: ts, IsDeleted: false,
+      EmailBouncedReason: lead.EmailBouncedReason ?? null, IsEmailBounced: lead.IsEmailBounced ?? false, CreatedDate: ts, LastModifiedDate: ts, SystemModstamp: ts, IsDeleted: false,
     };
     this.db.Contact!.set(contactId, contact);
     for (const t of [...this.db.Task!.values(), ...this.db.Event!.values()]) if (t.WhoId === leadId) t.WhoId = contactId;

@@ -35,6 +35,7 @@ const person: SimField[] = [
   { name: 'HasOptedOutOfEmail', label: 'Email Opt Out', type: 'boolean' },
   { name: 'DoNotCall', label: 'Do Not Call', type: 'boolean' },
   { name: 'EmailBouncedReason', label: 'Email Bounced Reason', type: 'string', length: 255 },
+  { name: 'IsEmailBounced', label: 'Email Bounced', type: 'boolean', updateable: false },
 ];
 
 /** The custom fields qualify writes, as an admin would create them (see README). */
@@ -142,6 +143,8 @@ export const KEY_PREFIX: Record<string, string> = {
   CampaignMember: '00v',
 };
 
+const REFERENCE_TARGET: Record<string, string> = { WhoId: 'Lead', ConvertedContactId: 'Contact' };
+
 export function describeField(f: SimField) {
   return {
     name: f.name,
@@ -155,6 +158,8 @@ export function describeField(f: SimField) {
     createable: f.updateable ?? f.type !== 'id',
     nillable: f.type !== 'boolean' && f.name !== 'Id',
     restrictedPicklist: f.restricted ?? false,
+    relationshipName: f.type === 'reference' && f.name.endsWith('Id') ? f.name.slice(0, -2) : null,
+    referenceTo: f.type === 'reference' ? [REFERENCE_TARGET[f.name] ?? f.name.slice(0, -2)] : [],
     defaultValue: null,
     picklistValues: (f.picklist ?? []).map((v) => ({ active: true, defaultValue: v === f.defaultValue, label: v, validFor: null, value: v })),
   };

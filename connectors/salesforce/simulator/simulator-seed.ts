@@ -105,7 +105,7 @@ export function seedData(opts: SeedOptions): SeedData {
     const last = pick(LAST);
     const ts = stamp(i);
     const id = makeId('003', i + 1);
-    data.Contact.push({ Id: id, AccountId: account.Id, FirstName: first, LastName: `${last}${i}`, Email: `${first}.${last}${i}@${String(account.Website).replace('https://www.', '')}`.toLowerCase(), Title: pick(TITLES), Department: null, MailingCountry: account.BillingCountry, LeadSource: pick(['Web', 'Partner Referral', 'Other']), HasOptedOutOfEmail: rand() < 0.05, DoNotCall: rand() < 0.05, EmailBouncedReason: null, CreatedDate: ts, LastModifiedDate: ts, SystemModstamp: ts, IsDeleted: false });
+    data.Contact.push({ Id: id, AccountId: account.Id, FirstName: first, LastName: `${last}${i}`, Email: `${first}.${last}${i}@${String(account.Website).replace('https://www.', '')}`.toLowerCase(), Title: pick(TITLES), Department: null, MailingCountry: account.BillingCountry, LeadSource: pick(['Web', 'Partner Referral', 'Other']), HasOptedOutOfEmail: rand() < 0.05, DoNotCall: rand() < 0.05, EmailBouncedReason: null, IsEmailBounced: false, CreatedDate: ts, LastModifiedDate: ts, SystemModstamp: ts, IsDeleted: false });
     engage(id, Date.parse(ts.replace('+0000', 'Z')), false);
   }
   for (let i = 0; i < opts.leads; i++) {

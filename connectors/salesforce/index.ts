@@ -1,0 +1,135 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Connector, ConnectorContext } from '../../src/connectors/connector.types.js';
+import { AuthError } from '../../src/errors/connector-errors.js';
+import { loadMapping } from '../../src/mapping/load-mapping.js';
+import type { Mapping } from '../../src/mapping/mapping.schema.js';
+import { SalesforceSession } from './salesforce-auth.js';
+import type { ApiUsage } from './salesforce-budget.js';
+import type { SalesforceConfig } from './salesforce-config.schema.js';
+import { checkOutboundSetup, DescribeCache, SalesforceSetupError, type SetupProblem } from './salesforce-describe.js';
+import { createOutboundReceiver, sameOrg } from './salesforce-outbound.js';
+import { fetchRecords, pollRecords, type ReadContext } from './salesforce-poll.js';
+import { MemoryTokenVault, type TokenVault } from './salesforce-token-vault.js';
+import { MAX_COLLECTION, writeRecords } from './salesforce-write.js';
+
+/**
+ * The Salesforce connector: Leads and Contacts in (incremental SOQL, Outbound Messages, reads by
+ * id), qualify's scores and Lead Status out (sObject Collections, Bulk API 2.0 above a size),
+ * through jsforce 3 on the OAuth 2.0 refresh-token flow. See README.md in this folder.
+ */
+
+export const SALESFORCE_MAPPING_FILE = 'mappings/salesforce.yaml';
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface SalesforceConnectorOptions {
+  config: SalesforceConfig;
+  /** Shared session store: RedisTokenVault for several workers; default in-process only. */
+  vault?: TokenVault;
+  /** The loaded mapping; default mappings/salesforce.yaml. */
+  mapping?: Mapping;
+  mappingFile?: string;
+}
+
+export interface SalesforceConnector extends Connector {
+  /** Writes of at least this many records use Bulk API 2.0 (the pipeline may pass that many in one write). */
+  bulkWriteThreshold: number;
+  /** Setup problems (missing fields with their metadata, picklist values) without throwing. */
+  setupReport(ctx: ConnectorContext): Promise<SetupProblem[]>;
+  /** The org's API usage as last reported by Sforce-Limit-Info, and calls sent by this process. */
+  apiUsage(connectionId?: string): { usage: ApiUsage | null; calls: number };
+  /** The session of a connection (tests, diagnostics). */
+  session(connectionId: string): SalesforceSession | undefined;
+}
+
+interface Runtime extends ReadContext {
+  session: SalesforceSession;
+}
+
+export function createSalesforceConnector(opts: SalesforceConnectorOptions): SalesforceConnector {
+  const mappingFile = opts.mappingFile ?? SALESFORCE_MAPPING_FILE;
+  const vault = opts.vault ?? new MemoryTokenVault();
+  let mapping: Mapping | null = opts.mapping ?? null;
+  const runtimes = new Map<string, Runtime>();
+
+  const getMapping = (): Mapping => (mapping ??= loadMapping(resolve(REPO_ROOT, mappingFile)));
+
+  const runtime = (ctx: ConnectorContext): Runtime => {
+    let rt = runtimes.get(ctx.connection.id);
+    if (!rt) {
+      const session = new SalesforceSession({ connectionId: ctx.connection.id, config: opts.config, vault, store: ctx.store, logger: ctx.logger });
+      rt = { session, describe: new DescribeCache(session), mapping: getMapping(), conversions: new Map() };
+      runtimes.set(ctx.connection.id, rt);
+    }
+    rt.session.attach(ctx.store, ctx.logger);
+    return rt;
+  };
+
+  const setupProblems = async (ctx: ConnectorContext): Promise<SetupProblem[]> => {
+    const rt = runtime(ctx);
+    rt.describe.clear(); // setup looks at the org as it is now
+    const [lead, contact] = [await rt.describe.get('Lead'), await rt.describe.get('Contact')];
+    return checkOutboundSetup(getMapping(), { Lead: lead, Contact: contact });
+  };
+
+  return {
+    system: 'salesforce',
+    mappingFile,
+    maxWriteBatch: MAX_COLLECTION,
+    bulkWriteThreshold: opts.config.bulkThreshold,
+    webhook: createOutboundReceiver({ secret: opts.config.outboundSecret, orgId: opts.config.orgId }),
+
+    async ensureSetup(ctx) {
+      const rt = runtime(ctx);
+      const problems = await setupProblems(ctx);
+      const orgId = rt.session.orgId;
+      if (opts.config.orgId && orgId && !sameOrg(opts.config.orgId, orgId)) {
+        throw new AuthError('salesforce', `SALESFORCE_ORG_ID is ${opts.config.orgId} but the refresh token belongs to org ${orgId}`);
+      }
+      const accountId = orgId ?? opts.config.orgId ?? null;
+      if (accountId && accountId !== ctx.connection.accountId) await ctx.store.upsertConnection({ id: ctx.connection.id, system: 'salesforce', accountId });
+      if (problems.length > 0) {
+        const err = new SalesforceSetupError(mappingFile, problems);
+        ctx.logger.error({ connection: ctx.connection.id, problems }, err.message);
+        throw err;
+      }
+      ctx.logger.info({ connection: ctx.connection.id, org: accountId }, 'Salesforce setup checked: custom fields and Lead Status values present');
+    },
+
+    async fetch(ctx, refs) {
+      return fetchRecords(runtime(ctx), refs);
+    },
+
+    poll(ctx, cursor, pollOpts) {
+      return pollRecords(runtime(ctx), ctx, cursor, pollOpts);
+    },
+
+    async write(ctx, batch) {
+      const rt = runtime(ctx);
+      return writeRecords(
+        {
+          ...rt,
+          bulkThreshold: opts.config.bulkThreshold,
+          bulkPoll: { intervalMs: opts.config.bulkPollIntervalMs, timeoutMs: opts.config.bulkPollTimeoutMs },
+          logger: ctx.logger,
+        },
+        batch,
+      );
+    },
+
+    setupReport: setupProblems,
+
+    apiUsage(connectionId) {
+      const rt = connectionId ? runtimes.get(connectionId) : [...runtimes.values()][0];
+      return { usage: rt?.session.budget.usage ?? null, calls: rt?.session.budget.calls ?? 0 };
+    },
+
+    session(connectionId) {
+      return runtimes.get(connectionId)?.session;
+    },
+  };
+}
+
+export { salesforceConfigFromEnv, salesforceConfigured, type SalesforceConfig } from './salesforce-config.schema.js';
+export { MemoryTokenVault, RedisTokenVault, type TokenVault } from './salesforce-token-vault.js';
+export { SalesforceSetupError, type SetupProblem } from './salesforce-describe.js';

@@ -1,0 +1,217 @@
+import { z } from 'zod';
+import type { ConnectorContext, PollPage, RawRecord } from '../../src/connectors/connector.types.js';
+import type { Mapping } from '../../src/mapping/mapping.schema.js';
+import { readPaths } from '../../src/mapping/read-properties.js';
+import type { SalesforceSession } from './salesforce-auth.js';
+import { fieldRequirements, objectOfId, type DescribeCache, type WriteObject } from './salesforce-describe.js';
+import { chunks, idList, queryAll, queryPages, soqlDateTime, soqlId } from './salesforce-soql.js';
+
+/**
+ * Reading Leads and Contacts, incrementally and resumably.
+ *
+ * Each stream is read in (SystemModstamp, Id) order from its saved position with
+ *   WHERE SystemModstamp > :ts OR (SystemModstamp = :ts AND Id > :id)
+ * so records sharing one timestamp are neither skipped nor read twice, and the cursor in every
+ * page is the last record's position: a restart resumes after the last processed page.
+ *
+ * People come with their engagement attached under `Tasks` (calls, emails), `Events`
+ * (meetings) and `CampaignMembers` (campaign responses, with the campaign's name and type).
+ * Logging an activity does not reliably touch the person's SystemModstamp, so Task, Event and
+ * CampaignMember are streams of their own: a new activity re-reads the person it belongs to.
+ * A converted Lead brings its Contact along (Lead Convert moves activities and campaign history
+ * there, and later writes go there), so one person stays one canonical lead.
+ */
+
+export const PERSON_STREAMS = ['Lead', 'Contact'] as const;
+export const ACTIVITY_STREAMS = ['Task', 'Event', 'CampaignMember'] as const;
+type Stream = (typeof PERSON_STREAMS)[number] | (typeof ACTIVITY_STREAMS)[number];
+
+const Position = z.object({ systemModstamp: z.string(), id: z.string() });
+export type Position = z.infer<typeof Position>;
+
+export const SalesforceCursorSchema = z.object({
+  version: z.literal(1),
+  positions: z.partialRecord(z.enum([...PERSON_STREAMS, ...ACTIVITY_STREAMS]), Position.nullable()),
+});
+export type SalesforceCursor = z.infer<typeof SalesforceCursorSchema>;
+
+/** A cursor from an older shape, or garbage, starts over rather than crash (and says so). */
+export function readCursor(cursor: unknown): SalesforceCursor | null {
+  if (cursor === null || cursor === undefined) return null;
+  const parsed = SalesforceCursorSchema.safeParse(cursor);
+  return parsed.success ? parsed.data : null;
+}
+
+/** Read when the mapping asks for nothing more: identity, firmographics, status, consent, conversion. */
+const BASE_FIELDS: Record<WriteObject, string[]> = {
+  Lead: [
+    'Id', 'Email', 'FirstName', 'LastName', 'Title', 'Company', 'Website', 'Industry', 'NumberOfEmployees', 'AnnualRevenue',
+    'Country', 'LeadSource', 'Status', 'Rating', 'HasOptedOutOfEmail', 'DoNotCall', 'EmailBouncedReason', 'IsEmailBounced', 'IsConverted',
+    'ConvertedContactId', 'ConvertedDate', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp',
+  ],
+  Contact: [
+    'Id', 'Email', 'FirstName', 'LastName', 'Title', 'Department', 'AccountId', 'Account.Name', 'Account.Website',
+    'Account.Industry', 'Account.NumberOfEmployees', 'Account.AnnualRevenue', 'MailingCountry', 'LeadSource',
+    'HasOptedOutOfEmail', 'DoNotCall', 'EmailBouncedReason', 'IsEmailBounced', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp',
+  ],
+};
+const ALWAYS: Record<WriteObject, string[]> = { Lead: ['Id', 'SystemModstamp', 'IsConverted', 'ConvertedContactId'], Contact: ['Id', 'SystemModstamp'] };
+/** Keys under which engagement is attached (not fields of the person). */
+export const ENGAGEMENT_KEYS = ['Tasks', 'Events', 'CampaignMembers'];
+
+const TASK_FIELDS = 'Id, WhoId, Subject, TaskSubtype, Type, Status, ActivityDate, CompletedDateTime, CreatedDate, SystemModstamp';
+const EVENT_FIELDS = 'Id, WhoId, Subject, Type, StartDateTime, EndDateTime, CreatedDate, SystemModstamp';
+const MEMBER_FIELDS = 'Id, LeadId, ContactId, Status, HasResponded, FirstRespondedDate, CreatedDate, SystemModstamp, Campaign.Name, Campaign.Type';
+
+export interface ReadContext {
+  session: SalesforceSession;
+  describe: DescribeCache;
+  mapping: Mapping | null;
+  /** Converted Lead id → Contact id, learned while reading (writes go to the Contact). */
+  conversions: Map<string, string>;
+}
+
+/** The fields to select for an object: base + what the mapping reads + what qualify writes, that exist in this org. */
+export async function selectFields(rc: ReadContext, object: WriteObject): Promise<string[]> {
+  const info = await rc.describe.get(object);
+  const wanted = new Set([...BASE_FIELDS[object]]);
+  if (rc.mapping) {
+    for (const p of readPaths(rc.mapping.spec)) if (!ENGAGEMENT_KEYS.includes(p.split('.')[0]!)) wanted.add(p);
+    for (const r of fieldRequirements(rc.mapping.outbound)) wanted.add(r.apiName);
+    if (rc.mapping.outbound?.stage && object === 'Lead') wanted.add(rc.mapping.outbound.stage.property);
+  }
+  const fields = [...wanted].filter((f) => info.selectable(f));
+  for (const f of ALWAYS[object]) if (!fields.includes(f)) fields.unshift(f);
+  return fields;
+}
+
+export function cursorCondition(pos: Position | null): string {
+  if (!pos) return '';
+  const ts = soqlDateTime(pos.systemModstamp);
+  return ` WHERE SystemModstamp > ${ts} OR (SystemModstamp = ${ts} AND Id > ${soqlId(pos.id)})`;
+}
+
+function iso(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const t = Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+}
+
+function positionOf(rec: Record<string, unknown>): Position {
+  return { systemModstamp: String(rec.SystemModstamp), id: String(rec.Id) };
+}
+
+function toRaw(object: string, rec: Record<string, unknown>): RawRecord {
+  return { objectType: object, recordId: String(rec.Id), updatedAt: iso(rec.SystemModstamp) ?? iso(rec.LastModifiedDate), raw: rec };
+}
+
+/** Attaches Tasks, Events and responded CampaignMembers to each person (3 queries per 200 people). */
+async function attachEngagement(rc: ReadContext, object: WriteObject, people: Array<Record<string, unknown>>): Promise<void> {
+  const byId = new Map(people.map((p) => [String(p.Id), p]));
+  for (const p of people) for (const k of ENGAGEMENT_KEYS) p[k] = [];
+  const memberKey = object === 'Lead' ? 'LeadId' : 'ContactId';
+  for (const ids of chunks([...byId.keys()])) {
+    const list = idList(ids);
+    const tasks = await queryAll(rc.session, `SELECT ${TASK_FIELDS} FROM Task WHERE WhoId IN ${list} ORDER BY CreatedDate, Id`, 'Task');
+    const events = await queryAll(rc.session, `SELECT ${EVENT_FIELDS} FROM Event WHERE WhoId IN ${list} ORDER BY StartDateTime, Id`, 'Event');
+    const members = await queryAll(rc.session, `SELECT ${MEMBER_FIELDS} FROM CampaignMember WHERE HasResponded = true AND ${memberKey} IN ${list} ORDER BY CreatedDate, Id`, 'CampaignMember');
+    for (const t of tasks) (byId.get(String(t.WhoId))?.Tasks as unknown[] | undefined)?.push(t);
+    for (const e of events) (byId.get(String(e.WhoId))?.Events as unknown[] | undefined)?.push(e);
+    for (const m of members) (byId.get(String(m[memberKey]))?.CampaignMembers as unknown[] | undefined)?.push(m);
+  }
+}
+
+/** Reads people by id (Outbound Message hints, activity streams, converted leads' contacts). */
+export async function readPeople(rc: ReadContext, object: WriteObject, ids: string[]): Promise<Array<Record<string, unknown>>> {
+  if (ids.length === 0) return [];
+  const fields = await selectFields(rc, object);
+  const out: Array<Record<string, unknown>> = [];
+  for (const part of chunks([...new Set(ids)])) {
+    out.push(...(await queryAll(rc.session, `SELECT ${fields.join(', ')} FROM ${object} WHERE Id IN ${idList(part)}`, object)));
+  }
+  await attachEngagement(rc, object, out);
+  return out;
+}
+
+/**
+ * Turns people read from Salesforce into RawRecords; converted Leads are remembered and their
+ * Contacts (when not already among them) are read and added, so the person's current record is
+ * always there next to the frozen Lead.
+ */
+async function withConversions(rc: ReadContext, leads: Array<Record<string, unknown>>, contacts: Array<Record<string, unknown>>): Promise<RawRecord[]> {
+  const have = new Set(contacts.map((c) => String(c.Id)));
+  const follow: string[] = [];
+  for (const l of leads) {
+    if (l.IsConverted === true && typeof l.ConvertedContactId === 'string' && l.ConvertedContactId) {
+      rc.conversions.set(String(l.Id), l.ConvertedContactId);
+      if (!have.has(l.ConvertedContactId)) follow.push(l.ConvertedContactId);
+    }
+  }
+  const followed = await readPeople(rc, 'Contact', follow);
+  return [...leads.map((l) => toRaw('Lead', l)), ...[...contacts, ...followed].map((c) => toRaw('Contact', c))];
+}
+
+export async function fetchRecords(rc: ReadContext, refs: Array<{ objectType: string; recordId: string }>): Promise<RawRecord[]> {
+  const ids: Record<WriteObject, string[]> = { Lead: [], Contact: [] };
+  for (const r of refs) {
+    const object = objectOfId(r.recordId) ?? (r.objectType === 'Lead' || r.objectType === 'Contact' ? r.objectType : null);
+    if (object) ids[object].push(r.recordId);
+  }
+  const leads = await readPeople(rc, 'Lead', ids.Lead);
+  const contacts = await readPeople(rc, 'Contact', ids.Contact);
+  return withConversions(rc, leads, contacts);
+}
+
+async function latestPosition(rc: ReadContext, stream: Stream): Promise<Position> {
+  const rows = await queryAll(rc.session, `SELECT Id, SystemModstamp FROM ${stream} ORDER BY SystemModstamp DESC, Id DESC LIMIT 1`, stream);
+  return rows[0] ? positionOf(rows[0]) : { systemModstamp: '1970-01-01T00:00:00Z', id: '000000000000000' };
+}
+
+export async function* pollRecords(rc: ReadContext, ctx: ConnectorContext, cursor: unknown, opts: { full: boolean }): AsyncGenerator<PollPage> {
+  const saved = opts.full ? null : readCursor(cursor);
+  if (cursor && !saved && !opts.full) ctx.logger.warn({ connection: ctx.connection.id }, 'Salesforce sync cursor unreadable: reading everything again');
+  const positions: SalesforceCursor['positions'] = { ...(saved?.positions ?? {}) };
+  const snapshot = (): SalesforceCursor => ({ version: 1, positions: { ...positions } });
+
+  // Activity streams start at "now" when the people are read in full: their engagement comes with them.
+  for (const s of ACTIVITY_STREAMS) if (!positions[s]) positions[s] = await latestPosition(rc, s);
+
+  let done = 0;
+  let total = 0;
+  let yielded = false;
+  for (const object of PERSON_STREAMS) {
+    const fields = await selectFields(rc, object);
+    const soql = `SELECT ${fields.join(', ')} FROM ${object}${cursorCondition(positions[object] ?? null)} ORDER BY SystemModstamp ASC, Id ASC`;
+    let first = true;
+    for await (const page of queryPages(rc.session, soql, object)) {
+      if (first) total += page.totalSize;
+      first = false;
+      if (page.records.length === 0) continue;
+      const people = page.records as Array<Record<string, unknown>>;
+      await attachEngagement(rc, object, people);
+      const records = object === 'Lead' ? await withConversions(rc, people, []) : await withConversions(rc, [], people);
+      positions[object] = positionOf(people[people.length - 1]!);
+      done += people.length;
+      yielded = true;
+      yield { records, cursor: snapshot(), progress: { done, total } };
+      if (ctx.signal?.aborted) return;
+    }
+  }
+
+  for (const stream of ACTIVITY_STREAMS) {
+    const who = stream === 'CampaignMember' ? 'LeadId, ContactId' : 'WhoId';
+    const soql = `SELECT Id, ${who}, SystemModstamp FROM ${stream}${cursorCondition(positions[stream] ?? null)} ORDER BY SystemModstamp ASC, Id ASC`;
+    for await (const page of queryPages(rc.session, soql, stream)) {
+      if (page.records.length === 0) continue;
+      const rows = page.records as Array<Record<string, unknown>>;
+      const people = rows.flatMap((r) => [r.WhoId, r.LeadId, r.ContactId]).filter((id): id is string => typeof id === 'string' && !!objectOfId(id));
+      const records = await fetchRecords(rc, people.map((id) => ({ objectType: objectOfId(id)!, recordId: id })));
+      positions[stream] = positionOf(rows[rows.length - 1]!);
+      yielded = true;
+      yield { records, cursor: snapshot(), progress: { done, total } };
+      if (ctx.signal?.aborted) return;
+    }
+  }
+  // Nothing new anywhere: still hand back the cursor (it may have gained the activity starting points).
+  if (!yielded) yield { records: [], cursor: snapshot(), progress: { done, total } };
+}
