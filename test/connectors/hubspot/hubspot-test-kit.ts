@@ -91,6 +91,8 @@ export function contact(id: number | string, properties: Record<string, string |
 }
 
 export function setupNock(): void {
+  // A previous describe block's afterAll may have restored nock: switch it back on first.
+  if (!nock.isActive()) nock.activate();
   nock.disableNetConnect();
   nock.enableNetConnect('127.0.0.1');
 }
