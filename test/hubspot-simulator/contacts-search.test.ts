@@ -22,7 +22,7 @@ describe('HubSpot sandbox: contacts search', () => {
   });
 
   /** Independent oracle: the contacts' current values read straight from the sandbox. */
-  const all = () => h.sim.contactIds().map((id) => ({ id, ...h.sim.getContact(id)! }));
+  const all = (): Array<Record<string, string | null> & { id: string }> => h.sim.contactIds().map((id) => ({ ...h.sim.getContact(id)!, id }));
 
   test('when filtering lifecyclestage EQ lead, then every lead and only leads come back with the total', async () => {
     const expected = all().filter((c) => c.lifecyclestage === 'lead').map((c) => c.id).sort();

@@ -140,7 +140,8 @@ function namePair(index: number): { first: string; last: string; suffix: string 
 function localPart(first: string, last: string, suffix: string, style: number): string {
   const f = first.toLowerCase().replace(/[^a-z]/g, '');
   const l = last.toLowerCase().replace(/[^a-z]/g, '');
-  const base = style === 0 ? `${f}.${l}` : style === 1 ? `${f[0]}${l}` : `${f}${l}`;
+  // No initials-only style: "jsmith" would collide between James and Jack Smith.
+  const base = style === 0 ? `${f}.${l}` : style === 1 ? `${f}_${l}` : `${f}${l}`;
   return `${base}${suffix}`;
 }
 
