@@ -24,11 +24,15 @@ export function idList(ids: string[]): string {
   return `(${ids.map(soqlId).join(', ')})`;
 }
 
-/** SOQL date-time literal, whole seconds in UTC (Salesforce stores date-times to the second). */
+/**
+ * SOQL date-time literal in UTC. Salesforce keeps date-times to the second, so the documented
+ * form without fractions is used; a value that does carry milliseconds keeps them, or the cursor
+ * would re-read that record on every run.
+ */
 export function soqlDateTime(iso: string): string {
   const t = Date.parse(iso.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
   if (Number.isNaN(t)) throw new PayloadError('salesforce', `not a date-time: ${JSON.stringify(iso)}`);
-  return new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return new Date(t).toISOString().replace(/\.000Z$/, 'Z');
 }
 
 export function chunks<T>(xs: T[], size = IN_CHUNK): T[][] {

@@ -56,9 +56,9 @@ function rng(seed: number): () => number {
   };
 }
 
-/** Salesforce's date-time format on the wire. */
+/** Salesforce's date-time format on the wire; Salesforce keeps date-times to the whole second. */
 export function sfDateTime(d: Date): string {
-  return d.toISOString().replace('Z', '+0000');
+  return d.toISOString().replace(/\.\d{3}Z$/, '.000+0000');
 }
 
 export function seedData(opts: SeedOptions): SeedData {
@@ -115,7 +115,7 @@ export function seedData(opts: SeedOptions): SeedData {
     const ts = stamp(i);
     const id = makeId('00Q', i + 1);
     const freeMail = rand() < 0.15;
-    data.Lead.push({ Id: id, FirstName: first, LastName: `${last}${i}`, Email: `${first}.${last}${i}@${freeMail ? 'gmail.com' : domain}`.toLowerCase(), Title: pick(TITLES), Company: company, Website: `https://www.${domain}`, Industry: industry, NumberOfEmployees: employees, AnnualRevenue: revenue, Country: country, LeadSource: pick(['Web', 'Phone Inquiry', 'Purchased List']), Status: 'Open - Not Contacted', Rating: null, HasOptedOutOfEmail: rand() < 0.05, DoNotCall: false, EmailBouncedReason: null, IsConverted: false, ConvertedContactId: null, ConvertedDate: null, CreatedDate: ts, LastModifiedDate: ts, SystemModstamp: ts, IsDeleted: false });
+    data.Lead.push({ Id: id, FirstName: first, LastName: `${last}${i}`, Email: `${first}.${last}${i}@${freeMail ? 'gmail.com' : domain}`.toLowerCase(), Title: pick(TITLES), Company: company, Website: `https://www.${domain}`, Industry: industry, NumberOfEmployees: employees, AnnualRevenue: revenue, Country: country, LeadSource: pick(['Web', 'Phone Inquiry', 'Purchased List']), Status: 'Open - Not Contacted', Rating: null, HasOptedOutOfEmail: rand() < 0.05, DoNotCall: false, EmailBouncedReason: null, IsEmailBounced: false, IsConverted: false, ConvertedContactId: null, ConvertedDate: null, CreatedDate: ts, LastModifiedDate: ts, SystemModstamp: ts, IsDeleted: false });
     engage(id, Date.parse(ts.replace('+0000', 'Z')), true);
   }
   return data;
