@@ -42,7 +42,7 @@ export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): 
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config);
   let redisHandle: RedisHandle;
   try {
     redisHandle = await ensureRedis(config.redisUrl);

@@ -120,7 +120,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       }
     },
     listen(port) {
-      const app = createApp({ redis, store, queues, pipeline: deps, logger, publicUrl: opts.publicUrl, adminToken: opts.adminToken });
+      const app = createApp({ redis, store, queues, pipeline: deps, logger, publicUrl: () => opts.publicUrl, adminToken: opts.adminToken });
       return new Promise((resolve) => {
         server = app.listen(port, () => resolve(server!));
       });

@@ -5,6 +5,7 @@ import * as serviceCommand from './commands/service.command.js';
 import * as syncCommand from './commands/sync.command.js';
 import * as rescoreCommand from './commands/rescore.command.js';
 import * as statusCommand from './commands/status.command.js';
+import * as scoreCommand from './commands/score.command.js';
 
 /**
  * `qualify` command line. Each command lives in src/cli/commands/<name>.command.ts and exports
@@ -22,6 +23,7 @@ const commands: Array<{ register: (p: Command) => void }> = [
   statusCommand,
   evaluateCommand,
   simulateCommand,
+  scoreCommand,
 ];
 for (const c of commands) c.register(program);
 

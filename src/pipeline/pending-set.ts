@@ -46,14 +46,14 @@ export class PendingSet<T> {
     if (entries.length === 0) return;
     const multi = this.redis.multi();
     for (const e of entries) {
-      multi.zadd(this.order, 'NX', now, e.id);
+      multi.zadd(this.order, 'NX', String(now), e.id);
       multi.hset(this.items, e.id, JSON.stringify(e.payload));
     }
     await multi.exec();
   }
 
   async peek(limit: number): Promise<Array<PendingItem<T>>> {
-    const ids = await this.redis.zrange(this.order, 0, limit - 1);
+    const ids = await this.redis.zrange(this.order, '0', String(limit - 1));
     if (ids.length === 0) return [];
     const raws = await this.redis.hmget(this.items, ...ids);
     const out: Array<PendingItem<T>> = [];

@@ -45,12 +45,22 @@ export async function processRecords(deps: PipelineDeps, conn: ConnectionRuntime
     touchedLeads.add(result.leadId);
     outcome.processed++;
   }
-  for (const leadId of touchedLeads) outcome.writesQueued += await requalifyLead(deps, leadId);
+  const flush = new Set<string>();
+  for (const leadId of touchedLeads) outcome.writesQueued += await requalify(deps, leadId, flush);
+  for (const id of flush) await deps.scheduleWriteFlush(id);
   return outcome;
 }
 
 /** Re-scores one stored lead and queues the write-backs it needs. Returns how many records got a write queued. */
 export async function requalifyLead(deps: PipelineDeps, leadId: string): Promise<number> {
+  const flush = new Set<string>();
+  const queued = await requalify(deps, leadId, flush);
+  for (const id of flush) await deps.scheduleWriteFlush(id);
+  return queued;
+}
+
+/** Collects the connections that need a flush in `flush`, so a batch schedules each only once. */
+async function requalify(deps: PipelineDeps, leadId: string, flush: Set<string>): Promise<number> {
   const stored = await deps.store.getLead(leadId);
   if (!stored) return 0;
   const model = deps.model();
@@ -60,10 +70,10 @@ export async function requalifyLead(deps: PipelineDeps, leadId: string): Promise
     await deps.store.saveLifecycle(leadId, q.lifecycle, q.transition);
     if (q.transition) deps.logger.info({ leadId, from: q.transition.from, to: q.transition.to, reason: q.transition.reason }, 'stage changed');
   }
-  return queueWrites(deps, stored, q);
+  return queueWrites(deps, stored, q, flush);
 }
 
-async function queueWrites(deps: PipelineDeps, stored: StoredLead, q: ReturnType<typeof qualifyLead>): Promise<number> {
+async function queueWrites(deps: PipelineDeps, stored: StoredLead, q: ReturnType<typeof qualifyLead>, flush: Set<string>): Promise<number> {
   let queued = 0;
   for (const record of stored.records) {
     const conn = deps.connectionForSystem(record.system);
@@ -82,7 +92,7 @@ async function queueWrites(deps: PipelineDeps, stored: StoredLead, q: ReturnType
     await conn.writes.put([
       { id: record.recordId, payload: { objectType: conn.mapping.objectType, properties: { ...pending, ...changes }, current } },
     ]);
-    await deps.scheduleWriteFlush(conn.id);
+    flush.add(conn.id);
     queued++;
   }
   return queued;

@@ -27,7 +27,16 @@ export async function runSync(
   const stream = 'records';
   const cursor = opts.full ? null : await deps.store.getCursor(conn.id, stream);
   const out: SyncOutcome = { pages: 0, records: 0, processed: 0, stale: 0, unmappable: 0, writesQueued: 0 };
-  for await (const page of conn.connector.poll(ctx, cursor, { full: opts.full })) {
+  const pages = conn.connector.poll(ctx, cursor, { full: opts.full })[Symbol.asyncIterator]();
+  // Read-ahead of one page: the next request (paced by the vendor's limit) is in flight while this
+  // page is stored and scored. Cursors are still saved strictly in order, after each page is done.
+  let next = pages.next();
+  for (;;) {
+    const step = await next;
+    if (step.done) break;
+    const page = step.value;
+    next = pages.next();
+    next.catch(() => {}); // surfaced when awaited; avoids an unhandled rejection while this page runs
     const r = await processRecords(deps, conn, page.records);
     await deps.store.saveCursor(conn.id, stream, page.cursor);
     out.pages++;
@@ -37,7 +46,10 @@ export async function runSync(
     out.unmappable += r.unmappable;
     out.writesQueued += r.writesQueued;
     await opts.onPage?.({ pages: out.pages, records: out.records, done: page.progress?.done ?? out.records, total: page.progress?.total });
-    if (opts.signal?.aborted) break;
+    if (opts.signal?.aborted) {
+      await pages.return?.();
+      break;
+    }
   }
   deps.logger.info({ connection: conn.id, ...out }, opts.full ? 'full sync finished' : 'incremental sync finished');
   return out;

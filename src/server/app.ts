@@ -14,7 +14,8 @@ export interface AppDeps {
   queues: Queues;
   pipeline: PipelineDeps;
   logger: Logger;
-  publicUrl: string;
+  /** Read per request, so a URL known only after listen (tests, benches) still signs right. */
+  publicUrl: () => string;
   adminToken?: string;
 }
 

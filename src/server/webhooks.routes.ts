@@ -11,7 +11,7 @@ const MAX_BODY = '1mb';
  * POST /webhooks/:system — verify → parse → queue durably → answer. Nothing else happens here:
  * the answer (2xx) is sent only after the events are in Redis, well within HubSpot's 5 s.
  */
-export function webhookRoutes(deps: PipelineDeps, queues: Queues, publicUrl: string, logger: Logger): Router {
+export function webhookRoutes(deps: PipelineDeps, queues: Queues, publicUrl: () => string, logger: Logger): Router {
   const router = Router();
   router.post('/webhooks/:system', express.raw({ type: () => true, limit: MAX_BODY }), async (req: Request, res: Response) => {
     const system = SourceSystemSchema.safeParse(req.params.system);
@@ -23,7 +23,7 @@ export function webhookRoutes(deps: PipelineDeps, queues: Queues, publicUrl: str
     }
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const verdict = receiver.receive(
-      { method: req.method, url: new URL(req.originalUrl, publicUrl).toString(), headers: req.headers, rawBody, query: req.query as Record<string, unknown> },
+      { method: req.method, url: publicUrl() + req.originalUrl, headers: req.headers, rawBody, query: req.query as Record<string, unknown> },
       await conn.row(),
     );
     if (!verdict.ok) {

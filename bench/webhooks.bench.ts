@@ -1,0 +1,135 @@
+/**
+ * bench:webhooks — accepted webhook requests per second and p99 latency for signed 50-event
+ * HubSpot batches through the real route (raw body → v3 signature check → zod → durable BullMQ
+ * enqueue in Redis → 204), next to a bare Express route on the same machine, in one run.
+ * Target: at least half the bare route's rate.
+ */
+import autocannon from 'autocannon';
+import express from 'express';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { createHubSpotConnector, signV3 } from '../connectors/hubspot/index.js';
+import { createRuntime } from '../src/app/runtime.js';
+import { ensureRedis } from '../src/infra/redis-bootstrap.js';
+import { RedisRateLimiter } from '../src/rate-limit/redis-rate-limiter.js';
+import { createRedis } from '../src/queues/redis-connection.js';
+import { createStore } from '../src/store/sql-store.js';
+
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const CONNECTIONS = 50;
+const SECRET = 'bench-secret';
+
+function batch(n: number, seq: number): object[] {
+  const now = Date.now();
+  return Array.from({ length: n }, (_, i) => ({
+    eventId: seq * 100 + i,
+    subscriptionId: 1,
+    portalId: 62515,
+    appId: 1,
+    occurredAt: now + seq * 100 + i,
+    subscriptionType: 'contact.propertyChange',
+    attemptNumber: 0,
+    objectId: 1000 + ((seq * 50 + i) % 100000),
+    changeSource: 'CRM_UI',
+    propertyName: 'recent_conversion_event_name',
+    propertyValue: `Whitepaper ${seq}-${i}`,
+  }));
+}
+
+async function run(url: string, requests: Array<{ body: string; headers: Record<string, string> }>): Promise<autocannon.Result> {
+  let i = 0;
+  return autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    requests: [
+      {
+        setupRequest: (req) => {
+          const r = requests[i++ % requests.length];
+          return { ...req, body: r.body, headers: { ...req.headers, ...r.headers } };
+        },
+      },
+    ],
+  });
+}
+
+async function main() {
+  const redisHandle = await ensureRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const prefix = `qualify-bench-${randomUUID().slice(0, 8)}`;
+  const logger = pino({ level: 'silent' });
+  const store = await createStore({ inMemory: true });
+  const limiterRedis = createRedis(redisHandle.url);
+  const connector = createHubSpotConnector({
+    accessToken: 'bench',
+    baseUrl: 'http://127.0.0.1:9',
+    clientSecret: SECRET,
+    limiter: new RedisRateLimiter(limiterRedis, { prefix: `${prefix}:rl` }),
+    logger,
+  });
+  // publicUrl is fixed after listen: the signature covers the exact URL HubSpot called.
+  let publicUrl = 'http://127.0.0.1';
+  const runtime = await createRuntime({
+    redisUrl: redisHandle.url,
+    queuePrefix: prefix,
+    store,
+    logger,
+    modelFile: 'mappings/scoring.yaml',
+    coalesceMs: 1000,
+    get publicUrl() {
+      return publicUrl;
+    },
+    connections: [{ id: 'hubspot-bench', system: 'hubspot', connector, mappingFile: 'mappings/hubspot.yaml', pollIntervalMs: 3_600_000 }],
+  });
+  const server = await runtime.listen(0);
+  const port = (server.address() as AddressInfo).port;
+  publicUrl = `http://127.0.0.1:${port}`;
+  const target = `${publicUrl}/webhooks/hubspot`;
+
+  const bare = express();
+  bare.post('/webhooks/hubspot', express.raw({ type: () => true, limit: '1mb' }), (_req, res) => {
+    res.status(204).end();
+  });
+  const bareServer = await new Promise<import('node:http').Server>((r) => {
+    const s = bare.listen(0, () => r(s));
+  });
+  const bareUrl = `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}/webhooks/hubspot`;
+
+  const requests = Array.from({ length: 4000 }, (_, seq) => {
+    const body = JSON.stringify(batch(50, seq));
+    const timestamp = String(Date.now());
+    return {
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-hubspot-request-timestamp': timestamp,
+        'x-hubspot-signature-v3': signV3(SECRET, 'POST', target, body, timestamp),
+      },
+    };
+  });
+
+  console.log(`bench:webhooks — ${CONNECTIONS} connections, ${DURATION_S} s each, signed batches of 50 events`);
+  const bareResult = await run(bareUrl, requests);
+  const qualifyResult = await run(target, requests);
+  const ok = qualifyResult.non2xx === 0 && qualifyResult.errors === 0;
+  const ratio = qualifyResult.requests.average / bareResult.requests.average;
+  const rows = [
+    ['route', 'req/s', 'p99 ms', 'events/s', 'non-2xx'],
+    ['bare Express', bareResult.requests.average.toFixed(0), String(bareResult.latency.p99), (bareResult.requests.average * 50).toFixed(0), String(bareResult.non2xx)],
+    ['qualify webhook', qualifyResult.requests.average.toFixed(0), String(qualifyResult.latency.p99), (qualifyResult.requests.average * 50).toFixed(0), String(qualifyResult.non2xx)],
+  ];
+  for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(16) : c.padStart(10))).join(''));
+  const queued = await runtime.queues.ingest.count();
+  console.log(`qualify / bare = ${(ratio * 100).toFixed(0)} % (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'}); all answers 2xx: ${ok}; events queued durably: ${queued}`);
+
+  await runtime.queues.ingest.obliterate({ force: true });
+  bareServer.close();
+  await runtime.close();
+  await store.close();
+  limiterRedis.disconnect();
+  await redisHandle.stop?.();
+  process.exit(0);
+}
+
+await main();
