@@ -78,7 +78,15 @@ export interface Store {
 
   // leads: records of one person (same email) merge into one canonical lead; events dedupe on (source, sourceId)
   upsertSourceRecord(input: { system: SourceSystem; recordId: string; lead: Lead; sourceUpdatedAt: string | null }): Promise<UpsertSourceRecordResult>;
+  /**
+   * Many records at once, same rules as one at a time applied in input order (a later copy of a
+   * record in the batch is its next delivery); results in input order. A few statements per chunk
+   * instead of several per record: use it for backfills and webhook batches.
+   */
+  upsertSourceRecords?(inputs: Array<{ system: SourceSystem; recordId: string; lead: Lead; sourceUpdatedAt: string | null }>): Promise<UpsertSourceRecordResult[]>;
   getLead(leadId: string): Promise<StoredLead | null>;
+  /** Several leads in one round trip; unknown ids are left out; order follows `leadIds`. */
+  getLeads?(leadIds: string[]): Promise<StoredLead[]>;
   findLeadIdBySourceRecord(system: SourceSystem, recordId: string): Promise<string | null>;
   listLeads(q: { stage?: Stage; email?: string; limit: number; offset?: number; orderBy?: 'score' | 'updated' }): Promise<StoredLead[]>;
   /** Streams lead ids in pages (for rescore) without holding all in memory. */
