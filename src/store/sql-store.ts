@@ -6,6 +6,7 @@ import { z } from 'zod';
 import {
   EngagementEventSchema,
   LeadSchema,
+  type EngagementEvent,
   SourceSystemSchema,
   StageSchema,
   type Lead,
@@ -89,6 +90,25 @@ export async function createStore(opts: CreateStoreOptions = {}): Promise<Store>
 const PropertiesSchema = z.record(z.string(), z.string());
 const ConfigSchema = z.record(z.string(), z.unknown());
 const IsoOrNullSchema = z.iso.datetime({ offset: true }).nullable();
+
+/** Records per transaction in a batch upsert: bounds lock count and statement size. */
+const UPSERT_CHUNK = 200;
+
+export type SourceRecordInput = Parameters<Store['upsertSourceRecord']>[0];
+type ParsedRecordInput = { system: SourceSystem; recordId: string; lead: Lead; sourceUpdatedAt: string | null; email: string | null };
+
+const recordKey = (system: string, id: string) => `${system}\u0000${id}`;
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
 
 /** Trimmed, lower-cased; the merge key across systems. */
 function normaliseEmail(email: string | null | undefined): string | null {
@@ -221,114 +241,210 @@ export class SqlStore implements Store {
 
   // ── leads ────────────────────────────────────────────────────────────────
 
-  async upsertSourceRecord(input: {
-    system: SourceSystem;
-    recordId: string;
-    lead: Lead;
-    sourceUpdatedAt: string | null;
-  }): Promise<UpsertSourceRecordResult> {
-    const source = `${input.system} record ${input.recordId}`;
-    const system = SourceSystemSchema.parse(input.system);
-    const incoming = parseRow(LeadSchema, input.lead, `upsertSourceRecord input (${source})`, 'lead');
-    const sourceUpdatedAt = parseRow(IsoOrNullSchema, input.sourceUpdatedAt, `upsertSourceRecord input (${source})`, 'sourceUpdatedAt');
-    const email = normaliseEmail(incoming.email);
+  async upsertSourceRecord(input: SourceRecordInput): Promise<UpsertSourceRecordResult> {
+    const [result] = await this.upsertSourceRecords([input]);
+    return result;
+  }
 
-    return this.driver.transaction(async (tx) => {
-      // Serialise every writer of this record and of this person (email). Keys are taken in a
-      // fixed order so two transactions can never wait on each other in a cycle.
-      const keys = [`record:${system}:${input.recordId}`, ...(email ? [`email:${email}`] : [])].sort();
-      for (const key of keys) await tx.query(`select pg_advisory_xact_lock(hashtextextended($1, 0))`, [key]);
+  /**
+   * Stores many source records with a handful of statements per chunk instead of several per
+   * record (backfills). Same rules as one at a time, applied in input order: a later copy of the
+   * same record in the batch counts as the next delivery. Each result carries its lead as merged
+   * after the whole chunk.
+   */
+  async upsertSourceRecords(inputs: SourceRecordInput[]): Promise<UpsertSourceRecordResult[]> {
+    const parsed = inputs.map((input) => {
+      const what = `upsertSourceRecord input (${input.system} record ${input.recordId})`;
+      const system = parseRow(SourceSystemSchema, input.system, what, 'system');
+      const lead = parseRow(LeadSchema, input.lead, what, 'lead');
+      const sourceUpdatedAt = parseRow(IsoOrNullSchema, input.sourceUpdatedAt, what, 'sourceUpdatedAt');
+      return { system, recordId: input.recordId, lead, sourceUpdatedAt, email: normaliseEmail(lead.email) };
+    });
+    const results: UpsertSourceRecordResult[] = [];
+    for (let i = 0; i < parsed.length; i += UPSERT_CHUNK) {
+      const chunk = parsed.slice(i, i + UPSERT_CHUNK);
+      results.push(...(await this.driver.transaction((tx) => this.upsertChunk(tx, chunk))));
+    }
+    return results;
+  }
 
-      const [existing] = await tx.query<{ lead_id: string; source_updated_at: Date | null }>(
-        `select lead_id, source_updated_at from source_records where system = $1 and record_id = $2`,
-        [system, input.recordId],
-      );
-      if (existing?.source_updated_at && sourceUpdatedAt && existing.source_updated_at > new Date(sourceUpdatedAt)) {
+  private async upsertChunk(tx: SqlExecutor, chunk: ParsedRecordInput[]): Promise<UpsertSourceRecordResult[]> {
+    // Serialise every writer of these records and of these people (emails). Locks are taken in
+    // hash order, the same in every transaction, so two writers can never wait on each other in a cycle.
+    const keys = new Set<string>();
+    for (const r of chunk) {
+      keys.add(`record:${r.system}:${r.recordId}`);
+      if (r.email) keys.add(`email:${r.email}`);
+    }
+    await tx.query(
+      `select count(pg_advisory_xact_lock(h))::int as n
+       from (select distinct hashtextextended(k, 0) as h from unnest($1::text[]) as k order by h) as locks`,
+      [[...keys]],
+    );
+
+    const stored = await tx.query<{ system: string; record_id: string; lead_id: string; source_updated_at: Date | null }>(
+      `select system, record_id, lead_id, source_updated_at from source_records
+       where (system, record_id) in (select * from unnest($1::text[], $2::text[]))`,
+      [chunk.map((r) => r.system), chunk.map((r) => r.recordId)],
+    );
+    const recordState = new Map(stored.map((r) => [recordKey(r.system, r.record_id), { leadId: r.lead_id, updatedAt: r.source_updated_at }]));
+    const emails = [...new Set(chunk.map((r) => r.email).filter((e): e is string => e !== null))];
+    const owners = emails.length ? await tx.query<{ id: string; email: string }>(`select id, email from leads where email = any($1::text[])`, [emails]) : [];
+    const leadByEmail = new Map(owners.map((o) => [o.email, o.id]));
+
+    // Decide in input order, in memory: which records apply, and which lead each belongs to.
+    const decisions: Array<{ leadId: string; applied: boolean }> = [];
+    const newLeads = new Map<string, { id: string; email: string | null; lead: Lead }>();
+    const recordWrites = new Map<string, ParsedRecordInput & { leadId: string }>();
+    const eventWrites = new Map<string, { leadId: string; event: EngagementEvent }>();
+    for (const r of chunk) {
+      const key = recordKey(r.system, r.recordId);
+      const current = recordState.get(key);
+      const incomingAt = r.sourceUpdatedAt === null ? null : new Date(r.sourceUpdatedAt);
+      if (current?.updatedAt && incomingAt && current.updatedAt > incomingAt) {
         // Out-of-order delivery: the stored version is newer, so this one must not overwrite it.
-        const [row] = await tx.query<{ lead: unknown }>(`select lead from leads where id = $1`, [existing.lead_id]);
-        return { leadId: existing.lead_id, applied: false, lead: parseRow(LeadSchema, row.lead, 'leads', existing.lead_id) };
+        decisions.push({ leadId: current.leadId, applied: false });
+        continue;
       }
-
-      let leadId = existing?.lead_id ?? null;
-      if (!leadId && email) {
-        const [byEmail] = await tx.query<{ id: string }>(`select id from leads where email = $1`, [email]);
-        leadId = byEmail?.id ?? null;
-      }
+      let leadId = current?.leadId ?? (r.email ? leadByEmail.get(r.email) : undefined);
       if (!leadId) {
         leadId = randomUUID();
-        await tx.query(`insert into leads (id, email, lead) values ($1, $2, $3::jsonb)`, [leadId, email, JSON.stringify(incoming)]);
+        newLeads.set(leadId, { id: leadId, email: r.email, lead: r.lead });
+        if (r.email) leadByEmail.set(r.email, leadId);
       }
-      // Row lock on the lead: records of one person read by different keys still merge one at a time.
-      const [current] = await tx.query<{ email: string | null }>(`select email from leads where id = $1 for update`, [leadId]);
+      recordState.set(key, { leadId, updatedAt: incomingAt });
+      recordWrites.set(key, { ...r, leadId });
+      // One event row per (source, sourceId), however often it is read; the latest copy wins
+      // (an aggregate counter such as page views grows between reads).
+      for (const event of r.lead.events) eventWrites.set(recordKey(event.source, event.sourceId), { leadId, event });
+      decisions.push({ leadId, applied: true });
+    }
 
+    const affected = [...new Set([...recordWrites.values()].map((w) => w.leadId))].sort();
+    if (newLeads.size) {
+      await tx.query(
+        `insert into leads (id, email, lead)
+         select e->>'id', e->>'email', e->'lead' from jsonb_array_elements($1::jsonb) as e`,
+        [JSON.stringify([...newLeads.values()])],
+      );
+    }
+    // Row locks on the leads: records of one person reached through different keys merge one writer at a time.
+    const locked = affected.length
+      ? await tx.query<{ id: string; email: string | null }>(`select id, email from leads where id = any($1::text[]) order by id for update`, [affected])
+      : [];
+    if (recordWrites.size) {
       await tx.query(
         `insert into source_records (system, record_id, lead_id, lead, source_updated_at, source_updated_text, read_at)
-         values ($1, $2, $3, $4::jsonb, $5, $6, now())
+         select e->>'system', e->>'recordId', e->>'leadId', e->'lead', (e->>'sourceUpdatedAt')::timestamptz, e->>'sourceUpdatedAt', now()
+         from jsonb_array_elements($1::jsonb) as e
          on conflict (system, record_id) do update set
            lead = excluded.lead,
            source_updated_at = excluded.source_updated_at,
            source_updated_text = excluded.source_updated_text,
            read_at = now()`,
-        [system, input.recordId, leadId, JSON.stringify(incoming), sourceUpdatedAt, sourceUpdatedAt],
+        [JSON.stringify([...recordWrites.values()].map(({ system, recordId, leadId, lead, sourceUpdatedAt }) => ({ system, recordId, leadId, lead, sourceUpdatedAt })))],
       );
-      if (incoming.events.length) {
-        // One row per (source, sourceId), however often it is read. A re-read refreshes the stored
-        // copy (an aggregate counter such as page views grows); one statement may touch a row only
-        // once, so duplicates inside this record collapse first (the later copy wins).
-        const events = [...new Map(incoming.events.map((e) => [`${e.source}\u0000${e.sourceId}`, e])).values()];
-        await tx.query(
-          `insert into lead_events (lead_id, source, source_id, type, at, event)
-           select $1, e->>'source', e->>'sourceId', e->>'type', (e->>'at')::timestamptz, e
-           from jsonb_array_elements($2::jsonb) as e
-           on conflict (source, source_id) do update set type = excluded.type, at = excluded.at, event = excluded.event
-             where lead_events.lead_id = excluded.lead_id`,
-          [leadId, JSON.stringify(events)],
-        );
-      }
+    }
+    if (eventWrites.size) {
+      await tx.query(
+        `insert into lead_events (lead_id, source, source_id, type, at, event)
+         select e->>'leadId', e->'event'->>'source', e->'event'->>'sourceId', e->'event'->>'type', (e->'event'->>'at')::timestamptz, e->'event'
+         from jsonb_array_elements($1::jsonb) as e
+         on conflict (source, source_id) do update set type = excluded.type, at = excluded.at, event = excluded.event
+           where lead_events.lead_id = excluded.lead_id`,
+        [JSON.stringify([...eventWrites.values()])],
+      );
+    }
 
-      const merged = await this.mergeStored(tx, leadId);
-      const mergedEmail = normaliseEmail(merged.email);
-      // The email column is the merge key: follow the merged lead, unless another lead already owns that email.
-      let newEmail = current.email;
-      if (mergedEmail && mergedEmail !== current.email) {
-        const [owner] = await tx.query(`select id from leads where email = $1 and id <> $2`, [mergedEmail, leadId]);
-        if (owner) this.logger?.warn({ leadId, otherLeadId: owner.id }, 'merged email belongs to another lead; keeping the merge key');
-        else newEmail = mergedEmail;
-      }
-      await tx.query(`update leads set lead = $2::jsonb, email = $3, updated_at = now() where id = $1`, [
-        leadId,
-        JSON.stringify(merged),
-        newEmail,
-      ]);
-      return { leadId, applied: true, lead: merged };
-    });
+    const merged = await this.mergeStored(tx, affected);
+    await this.updateMergedLeads(tx, locked, merged);
+
+    // Leads only touched by stale deliveries: answer with what is stored.
+    const untouched = [...new Set(decisions.filter((d) => !merged.has(d.leadId)).map((d) => d.leadId))];
+    if (untouched.length) {
+      const rows = await tx.query<{ id: string; lead: unknown }>(`select id, lead from leads where id = any($1::text[])`, [untouched]);
+      for (const row of rows) merged.set(row.id, parseRow(LeadSchema, row.lead, 'leads', row.id));
+    }
+    return decisions.map((d) => ({ leadId: d.leadId, applied: d.applied, lead: structuredClone(merged.get(d.leadId)!) }));
   }
 
-  /** The canonical lead from every source record of a lead, with every event ever seen for it. */
-  private async mergeStored(tx: SqlExecutor, leadId: string): Promise<Lead> {
+  /** The canonical lead of each given lead, from all its source records and every event ever seen for it. */
+  private async mergeStored(tx: SqlExecutor, leadIds: string[]): Promise<Map<string, Lead>> {
+    const merged = new Map<string, Lead>();
+    if (leadIds.length === 0) return merged;
     const records = await tx.query<SourceRecordDbRow>(
-      `select * from source_records where lead_id = $1 order by read_at, system, record_id`,
-      [leadId],
-    );
-    const merged = mergeLeads(
-      records.map((r) => {
-        const row = this.toSourceRecord(r);
-        return { system: row.system, lead: row.lead, sourceUpdatedAt: row.sourceUpdatedAt };
-      }),
+      `select * from source_records where lead_id = any($1::text[]) order by read_at, system, record_id`,
+      [leadIds],
     );
     // Events accumulate: a source may show only recent history on the next read, but what was seen once stays.
-    const events = await tx.query<{ id: string; event: unknown }>(
-      `select id, event from lead_events where lead_id = $1 order by at, source, source_id`,
-      [leadId],
+    const events = await tx.query<{ id: string; lead_id: string; event: unknown }>(
+      `select id, lead_id, event from lead_events where lead_id = any($1::text[]) order by at, source, source_id`,
+      [leadIds],
     );
-    merged.events = events.map((e) => parseRow(EngagementEventSchema, e.event, 'lead_events', String(e.id)));
-    return parseRow(LeadSchema, merged, 'mergeLeads result for lead', leadId);
+    const recordsByLead = groupBy(records, (r) => r.lead_id);
+    const eventsByLead = groupBy(events, (e) => e.lead_id);
+    for (const leadId of leadIds) {
+      const lead = mergeLeads(
+        (recordsByLead.get(leadId) ?? []).map((r) => {
+          const row = this.toSourceRecord(r);
+          return { system: row.system, lead: row.lead, sourceUpdatedAt: row.sourceUpdatedAt };
+        }),
+      );
+      lead.events = (eventsByLead.get(leadId) ?? []).map((e) => parseRow(EngagementEventSchema, e.event, 'lead_events', String(e.id)));
+      merged.set(leadId, parseRow(LeadSchema, lead, 'mergeLeads result for lead', leadId));
+    }
+    return merged;
+  }
+
+  /**
+   * Stores the merged documents. The email column is the merge key: it follows the merged lead,
+   * unless another lead already owns that address (two records of one person that disagree).
+   */
+  private async updateMergedLeads(tx: SqlExecutor, locked: Array<{ id: string; email: string | null }>, merged: Map<string, Lead>): Promise<void> {
+    if (locked.length === 0) return;
+    const wanted = new Map<string, string>();
+    for (const row of locked) {
+      const email = normaliseEmail(merged.get(row.id)?.email);
+      if (email && email !== row.email) wanted.set(row.id, email);
+    }
+    const claimed = new Map<string, string>(); // email → lead id, among this chunk and the table
+    if (wanted.size) {
+      const taken = await tx.query<{ id: string; email: string }>(`select id, email from leads where email = any($1::text[])`, [[...new Set(wanted.values())]]);
+      for (const t of taken) claimed.set(t.email, t.id);
+    }
+    const updates = locked.map((row) => {
+      let email = row.email;
+      const next = wanted.get(row.id);
+      if (next) {
+        const owner = claimed.get(next);
+        if (owner && owner !== row.id) {
+          this.logger?.warn({ leadId: row.id, otherLeadId: owner }, 'merged email belongs to another lead; keeping the merge key');
+        } else {
+          email = next;
+          claimed.set(next, row.id);
+          if (row.email) claimed.delete(row.email);
+        }
+      }
+      return { id: row.id, email, lead: merged.get(row.id) };
+    });
+    await tx.query(
+      `update leads as l set lead = e->'lead', email = e->>'email', updated_at = now()
+       from jsonb_array_elements($1::jsonb) as e where l.id = e->>'id'`,
+      [JSON.stringify(updates)],
+    );
   }
 
   async getLead(leadId: string): Promise<StoredLead | null> {
     const rows = await this.driver.query<LeadJoinRow>(`${LEAD_SELECT} where l.id = $1`, [leadId]);
     const [lead] = await this.hydrate(rows);
     return lead ?? null;
+  }
+
+  async getLeads(leadIds: string[]): Promise<StoredLead[]> {
+    if (leadIds.length === 0) return [];
+    const rows = await this.driver.query<LeadJoinRow>(`${LEAD_SELECT} where l.id = any($1::text[])`, [[...new Set(leadIds)]]);
+    const byId = new Map((await this.hydrate(rows)).map((l) => [l.id, l]));
+    return leadIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
   }
 
   async findLeadIdBySourceRecord(system: SourceSystem, recordId: string): Promise<string | null> {

@@ -187,6 +187,55 @@ describe.each(storeBackends())('store on %s', (backend, open) => {
     });
   });
 
+  describe('batches', () => {
+    const batch = (inputs: Parameters<SqlStore['upsertSourceRecords']>[0]) => (store as SqlStore).upsertSourceRecords(inputs);
+
+    test('when one batch holds two systems of one new person and a later copy of a record, then one lead results and the later copy wins', async () => {
+      const email = newEmail('batch');
+      const results = await batch([
+        { system: 'hubspot', recordId: `hs-${email}`, lead: lead('hubspot', `hs-${email}`, { email, jobTitle: 'Manager' }), sourceUpdatedAt: '2026-05-01T00:00:00Z' },
+        { system: 'salesforce', recordId: `sf-${email}`, lead: lead('salesforce', `sf-${email}`, { email }), sourceUpdatedAt: '2026-05-01T00:00:00Z' },
+        { system: 'hubspot', recordId: `hs-${email}`, lead: lead('hubspot', `hs-${email}`, { email, jobTitle: 'Director' }), sourceUpdatedAt: '2026-05-02T00:00:00Z' },
+      ]);
+      expect(results.map((r) => r.applied)).toEqual([true, true, true]);
+      expect(new Set(results.map((r) => r.leadId)).size).toBe(1);
+      const stored = await store.getLead(results[0].leadId);
+      expect(stored?.lead.person.jobTitle).toBe('Director');
+      expect(stored?.records).toHaveLength(2);
+    });
+
+    test('when a batch holds an older copy after a newer one, then the older is reported as not applied', async () => {
+      const email = newEmail('batch-order');
+      const id = `hs-${email}`;
+      const results = await batch([
+        { system: 'hubspot', recordId: id, lead: lead('hubspot', id, { email, jobTitle: 'VP' }), sourceUpdatedAt: '2026-05-03T00:00:00Z' },
+        { system: 'hubspot', recordId: id, lead: lead('hubspot', id, { email, jobTitle: 'Intern' }), sourceUpdatedAt: '2026-05-02T00:00:00Z' },
+      ]);
+      expect(results.map((r) => r.applied)).toEqual([true, false]);
+      expect(results[1].lead.person.jobTitle).toBe('VP');
+      const [again] = await batch([{ system: 'hubspot', recordId: id, lead: lead('hubspot', id, { email, jobTitle: 'Intern' }), sourceUpdatedAt: '2026-05-01T00:00:00Z' }]);
+      expect(again).toMatchObject({ applied: false, leadId: results[0].leadId });
+      expect(again.lead.person.jobTitle).toBe('VP');
+    });
+
+    test('when a batch is larger than one chunk, then every record is stored once and results keep the input order', async () => {
+      const emails = Array.from({ length: 230 }, () => newEmail('chunk'));
+      // Record i and record i+230 share a person: for i < 200 the two land in different chunks.
+      const inputs = Array.from({ length: 430 }, (_, i) => {
+        const recordId = `chunk-${emails[i % 230]}-${i}`;
+        return { system: 'csv' as const, recordId, lead: lead('csv', recordId, { email: emails[i % 230] }), sourceUpdatedAt: null };
+      });
+      const results = await batch(inputs);
+      expect(results).toHaveLength(430);
+      expect(results.map((r) => r.lead.email)).toEqual(inputs.map((input) => input.lead.email));
+      expect(new Set(results.map((r) => r.leadId)).size).toBe(230);
+      expect(results[230].leadId).toBe(results[0].leadId);
+      const leads = await (store as SqlStore).getLeads([results[429].leadId, 'unknown-id', results[0].leadId]);
+      expect(leads.map((l) => l.id)).toEqual([results[429].leadId, results[0].leadId]);
+      expect(leads[1].records).toHaveLength(2);
+    });
+  });
+
   describe('listing and iterating leads', () => {
     test('when ids are iterated in pages, then every lead comes exactly once in pages of at most the page size', async () => {
       const created = new Set<string>();
