@@ -71,6 +71,31 @@ describe('HubSpot sandbox: contacts search', () => {
     expect(seen.size).toBe(400);
   });
 
+  test('when contacts change between pages, then the lastmodifieddate order still matches a full sort by (lastmodifieddate, id)', async () => {
+    const ascending = async () => {
+      const ids: string[] = [];
+      let after: string | undefined = '0';
+      while (after !== undefined) {
+        const page = await search(h, { sorts: [{ propertyName: 'lastmodifieddate', direction: 'ASCENDING' }], limit: 200, after });
+        ids.push(...page.results.map((r) => r.id));
+        after = page.paging?.next?.after;
+      }
+      return ids;
+    };
+    await ascending(); // warm the cached order, then change contacts so it must be patched
+    const changed = [h.sim.contactIds()[17]!, h.sim.contactIds()[3]!, h.sim.contactIds()[250]!];
+    for (const id of changed) {
+      await new Promise((r) => setTimeout(r, 2));
+      h.sim.touchContact(id, { city: `Moved ${id}` });
+    }
+    const oracle = all()
+      .sort((a, b) => Date.parse(a.lastmodifieddate!) - Date.parse(b.lastmodifieddate!) || Number(a.id) - Number(b.id))
+      .map((c) => c.id);
+    const got = await ascending();
+    expect(got).toEqual(oracle);
+    expect(got.slice(-3)).toEqual(changed);
+  });
+
   test('when sorting descending by hs_object_id, then the highest id comes first', async () => {
     const page = await search(h, { sorts: [{ propertyName: 'hs_object_id', direction: 'DESCENDING' }], limit: 3 });
     const ids = h.sim.contactIds().map(Number).sort((x, y) => y - x).slice(0, 3).map(String);

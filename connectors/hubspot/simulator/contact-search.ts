@@ -131,8 +131,11 @@ export class ContactSearch {
     const name = sort?.propertyName ?? 'hs_object_id';
     const desc = sort?.direction === 'DESCENDING';
     const key = `${name}:${desc ? 'd' : 'a'}`;
-    if (this.sorted && this.sorted.key === key && this.sorted.version === this.store.version && this.sorted.order.length === this.store.size) {
-      return this.sorted.order;
+    const cached = this.sorted;
+    if (cached && cached.key === key) {
+      if (cached.version === this.store.version && cached.order.length === this.store.size) return cached.order;
+      const patched = this.patchByModified(cached);
+      if (patched) return patched;
     }
     const def = this.property(name);
     if (!def) return `Property "${name}" does not exist on object type contacts`;
@@ -154,6 +157,34 @@ export class ContactSearch {
       order.reverse();
     }
     this.sorted = { key, version: this.store.version, order };
+    return order;
+  }
+
+  /**
+   * The incremental sync sorts by lastmodifieddate ascending while writes keep landing. A
+   * write stamps "now", so a changed contact simply moves to the end: patch the cached order
+   * instead of re-sorting 100,000 contacts on every page.
+   */
+  private patchByModified(cached: { key: string; version: number; order: Uint32Array }): Uint32Array | null {
+    if (cached.key !== 'lastmodifieddate:a' || cached.order.length === 0) return null;
+    const store = this.store;
+    const changed = [...new Set(store.changedSince(cached.version))];
+    const moved = new Uint8Array(store.size);
+    for (const i of changed) moved[i] = 1;
+    // Exact only if every changed contact now sorts strictly after every unchanged one.
+    let t = cached.order.length - 1;
+    while (t >= 0 && moved[cached.order[t]!] === 1) t--;
+    if (t >= 0) {
+      const unchangedMax = store.modifiedAt(cached.order[t]!);
+      if (changed.some((i) => store.modifiedAt(i) <= unchangedMax)) return null;
+    }
+    changed.sort((a, b) => store.modifiedAt(a) - store.modifiedAt(b) || a - b);
+    const order = new Uint32Array(store.size);
+    let k = 0;
+    for (const i of cached.order) if (moved[i] === 0) order[k++] = i;
+    for (const i of changed) order[k++] = i;
+    if (k !== store.size) return null;
+    this.sorted = { key: cached.key, version: store.version, order };
     return order;
   }
 

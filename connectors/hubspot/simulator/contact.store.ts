@@ -35,8 +35,18 @@ export class ContactStore {
   private readonly overlay = new Map<number, Map<string, HistoryEntry[]>>();
   private readonly baseCache = new Map<number, SeedContact>();
   private emailIndex: Map<string, number> | null = null;
+  /** Indexes changed after seeding, one entry per change (search patches its cached order from it). */
+  private readonly changeLog: number[] = [];
+
   /** Bumped on every change: search caches its sorted orders against it. */
-  version = 0;
+  get version(): number {
+    return this.changeLog.length;
+  }
+
+  /** Indexes changed since `version` (may repeat). */
+  changedSince(version: number): number[] {
+    return this.changeLog.slice(version);
+  }
 
   constructor(opts: { seed: number | string; count: number; anchorMs: number; firstId?: number }) {
     this.seed = opts.seed;
@@ -168,7 +178,7 @@ export class ContactStore {
     }
     if (changes.length > 0) {
       this.modified[index] = Math.max(now, this.modified[index]!);
-      this.version++;
+      this.changeLog.push(index);
     }
     return changes;
   }
@@ -196,7 +206,7 @@ export class ContactStore {
     }
     this.overlay.set(index, map);
     if (this.emailIndex && withDefaults.email) this.emailIndex.set(withDefaults.email.toLowerCase(), index);
-    this.version++;
+    this.changeLog.push(index);
     return index;
   }
 
