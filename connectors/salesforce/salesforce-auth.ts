@@ -21,7 +21,8 @@ import type { SharedToken, TokenVault } from './salesforce-token-vault.js';
  * a message saying what to do, and every later call fails fast with the same AuthError.
  */
 
-const inFlight = new Map<string, Promise<SharedToken>>();
+/** In-flight refreshes per vault (one vault per process in production) and connection. */
+const inFlight = new WeakMap<TokenVault, Map<string, Promise<SharedToken>>>();
 
 export interface SalesforceSessionOptions {
   connectionId: string;
@@ -108,10 +109,13 @@ export class SalesforceSession {
   /** Single-flight in this process; the vault's lock makes it single-flight across processes. */
   private sharedRefresh(staleToken: string | null): Promise<SharedToken> {
     const key = this.opts.connectionId;
-    let pending = inFlight.get(key);
+    let flights = inFlight.get(this.opts.vault);
+    if (!flights) inFlight.set(this.opts.vault, (flights = new Map()));
+    let pending = flights.get(key);
     if (!pending) {
-      pending = this.refreshUnderLock(staleToken).finally(() => inFlight.delete(key));
-      inFlight.set(key, pending);
+      const mine = flights;
+      pending = this.refreshUnderLock(staleToken).finally(() => mine.delete(key));
+      flights.set(key, pending);
     }
     return pending.then((token) => {
       this.orgIdValue = token.orgId ?? this.orgIdValue;
