@@ -567,6 +567,17 @@ export class SqlStore implements Store {
     const s = parseRow(LifecycleStateSchema, state, 'saveLifecycle input', leadId);
     const t = transition === null ? null : parseRow(TransitionSchema, transition, 'saveLifecycle input transition', leadId);
     await this.driver.transaction(async (tx) => {
+      // Lifecycle writes of one lead go one at a time (the lead row is the lock, as the lifecycle row may not exist yet).
+      const [lead] = await tx.query(`select id from leads where id = $1 for update`, [leadId]);
+      if (!lead) throw new Error(`Unknown lead "${leadId}": saveLifecycle needs a stored lead`);
+      if (t) {
+        const [current] = await tx.query<{ stage: string }>(`select stage from lead_lifecycle where lead_id = $1`, [leadId]);
+        if (current && current.stage === t.to && t.from !== t.to) {
+          // Another worker qualifying the same lead already made this move: record it once, keep its time.
+          this.logger?.debug({ leadId, to: t.to }, 'stage transition already recorded; skipped');
+          return;
+        }
+      }
       await tx.query(
         `insert into lead_lifecycle (lead_id, stage, since, reason, set_by_person, state)
          values ($1, $2, $3, $4, $5, $6::jsonb)

@@ -295,6 +295,24 @@ describe.each(storeBackends())('store on %s', (backend, open) => {
       expect((await store.getLead(leadId))?.lifecycle).toEqual(sqlState);
     });
 
+    test('when two workers record the same stage move for a lead, then the audit trail holds it once', async () => {
+      const { leadId } = await upsert('hubspot', `twice-${randomUUID()}`, lead('hubspot', 't', { email: newEmail('twice') }));
+      const move = (at: string): [LifecycleState, Transition] => [
+        { stage: 'mql', since: at, reason: 'engagement_threshold', setByPerson: false },
+        { from: null, to: 'mql', reason: 'engagement_threshold', detail: 'engagement 62 ≥ 60', at, modelVersion: 'default@1-abcd1234' },
+      ];
+      const workers = await Promise.all([open(), open()]);
+      await Promise.all([workers[0].saveLifecycle(leadId, ...move('2026-07-08T10:00:00.000Z')), workers[1].saveLifecycle(leadId, ...move('2026-07-08T10:00:00.500Z'))]);
+      const trail = await store.transitions(leadId);
+      expect(trail).toHaveLength(1);
+      expect((await store.getLead(leadId))?.lifecycle?.since).toBe(trail[0].at);
+      await Promise.all(workers.map((w) => w.close()));
+    });
+
+    test('when the lifecycle of an unknown lead is saved, then it is refused', async () => {
+      await expect(store.saveLifecycle('no-such-lead', { stage: 'lead', since: '2026-07-08T10:00:00Z', reason: 'first_seen', setByPerson: false }, null)).rejects.toThrow(/Unknown lead "no-such-lead"/);
+    });
+
     test('when leads move between stages, then the funnel counts each lead once in its current stage and lists every stage', async () => {
       const before = await store.funnel();
       const ids: string[] = [];
