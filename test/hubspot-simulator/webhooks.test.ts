@@ -173,4 +173,29 @@ describe('HubSpot sandbox: webhooks v3', () => {
     await h.sim.flushWebhooks();
     expect(receiver.received).toHaveLength(0);
   });
+
+  test('when the target URL has escaped characters, then the signature covers the URI decoded as HubSpot documents', async () => {
+    receiver = await startReceiver();
+    const target = `${receiver.url}?portal=62515%3Aeu&x=a%2Fb`;
+    h = await startSandbox({ contacts: 20, webhook: { targetUrl: target, clientSecret: SECRET, delayMs: 5 } });
+    h.sim.touchContact(h.sim.contactIds()[0]!, { jobtitle: 'Owner' });
+    await h.sim.flushWebhooks();
+    const d = receiver.received[0]!;
+    const check = (url: string) =>
+      Signature.isValid({ signatureVersion: 'v3', method: 'POST', url, requestBody: d.raw, timestamp: Number(d.headers['x-hubspot-request-timestamp']), clientSecret: SECRET, signature: String(d.headers['x-hubspot-signature-v3']) });
+    expect(check(`${receiver.url}?portal=62515:eu&x=a/b`)).toBe(true);
+    expect(check(target)).toBe(false);
+  });
+
+  test('when demo activity runs, then prospects convert and open emails, and the changes arrive as webhooks', async () => {
+    const { h, receiver } = await setup();
+    const stop = h.sim.startActivity({ intervalMs: 20, changesPerTick: 5 });
+    await new Promise((r) => setTimeout(r, 150));
+    stop();
+    await h.sim.flushWebhooks();
+    const events = receiver.received.flatMap((r) => r.events);
+    expect(events.length).toBeGreaterThan(5);
+    expect(events.some((e) => e.propertyName === 'recent_conversion_event_name' || e.propertyName === 'hs_email_open')).toBe(true);
+    expect(events.every((e) => ['FORM', 'EMAIL', 'CRM_UI'].includes(e.changeSource))).toBe(true);
+  });
 });

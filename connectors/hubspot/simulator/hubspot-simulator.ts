@@ -2,6 +2,7 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { accountRoutes } from './account.routes.js';
+import { startActivity, type ActivityOptions } from './activity.simulator.js';
 import { contactsRoutes } from './contacts.routes.js';
 import type { PropertyChange } from './contact.store.js';
 import { errorBody, rateLimited, unauthorized, validationError } from './hubspot-error.bodies.js';
@@ -19,6 +20,7 @@ import type { WebhookDispatcher } from './webhook.dispatcher.js';
 
 export type { HubSpotSimulatorOptions, SimulatorStats } from './simulator.state.js';
 export type { WebhookEvent, WebhookOptions } from './webhook.dispatcher.js';
+export type { ActivityOptions } from './activity.simulator.js';
 
 export interface ChangeOptions {
   /** Property-history sourceType (default CRM_UI: a person editing the record). */
@@ -50,6 +52,8 @@ export interface HubSpotSimulator {
   getContact(id: string): Record<string, string | null> | null;
   /** Every contact id, in id order. */
   contactIds(): string[];
+  /** Starts demo activity (conversions, email opens, CRM edits every intervalMs); returns stop(). Stopped by close(). */
+  startActivity(opts: ActivityOptions): () => void;
   /** Resolves once pending webhook deliveries (including retries) are done. */
   flushWebhooks(): Promise<void>;
   resetStats(): void;
@@ -150,6 +154,7 @@ export function createHubSpotSimulator(opts: HubSpotSimulatorOptions = {}): HubS
   app.use(onError);
 
   let server: Server | null = null;
+  const activities: Array<() => void> = [];
   let baseUrl: string | null = null;
 
   const indexOrThrow = (id: string): number => {
@@ -187,6 +192,8 @@ export function createHubSpotSimulator(opts: HubSpotSimulatorOptions = {}): HubS
       });
     },
     async close() {
+      for (const stop of activities) stop();
+      activities.length = 0;
       state.webhooks?.close();
       if (!server) return;
       const s = server;
@@ -233,6 +240,11 @@ export function createHubSpotSimulator(opts: HubSpotSimulatorOptions = {}): HubS
     },
     contactIds() {
       return Array.from({ length: state.store.size }, (_, i) => state.store.idOf(i));
+    },
+    startActivity(activityOpts) {
+      const stop = startActivity(state, activityOpts);
+      activities.push(stop);
+      return stop;
     },
     flushWebhooks() {
       return state.webhooks?.idle() ?? Promise.resolve();

@@ -1,6 +1,6 @@
 /**
  * HubSpot's per-account limits: a rolling window (100 calls per 10 s by default; any 10 s
- * span, not fixed buckets), a daily budget reset at midnight, and the search API's separate
+ * span, not fixed buckets), a daily budget reset at the portal's midnight, and the search API's separate
  * per-second limit. Rejected calls don't consume budget.
  */
 
@@ -50,19 +50,16 @@ export class DailyBudget {
   constructor(
     readonly max: number,
     now: number,
+    /** When the budget next resets after `now` (HubSpot: midnight in the portal's time zone). */
+    private readonly nextReset: (now: number) => number,
   ) {
-    this.resetAt = DailyBudget.nextMidnightUtc(now);
-  }
-
-  static nextMidnightUtc(now: number): number {
-    const d = new Date(now);
-    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
+    this.resetAt = nextReset(now);
   }
 
   private roll(now: number): void {
     if (now >= this.resetAt) {
       this.used = 0;
-      this.resetAt = DailyBudget.nextMidnightUtc(now);
+      this.resetAt = this.nextReset(now);
     }
   }
 

@@ -28,6 +28,7 @@ const FLAGS = {
   'webhook-secret': 'client secret used to sign webhooks',
   'webhook-batch-size': 'events per webhook request (≤ 100)',
   'webhook-delay-ms': 'how long events gather before a delivery',
+  'activity-ms': 'simulate prospect/CRM activity every N ms (0 = none)',
 } as const;
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -48,6 +49,7 @@ const ConfigSchema = z.object({
   'webhook-secret': z.string().min(1).optional(),
   'webhook-batch-size': int(1).max(100).default(100),
   'webhook-delay-ms': int(0).default(200),
+  'activity-ms': int(0).default(0),
 });
 
 function usage(): string {
@@ -99,6 +101,7 @@ const sim = createHubSpotSimulator({
     : undefined,
 });
 const baseUrl = await sim.listen(cfg.port, cfg.host);
+if (cfg['activity-ms'] > 0) sim.startActivity({ intervalMs: cfg['activity-ms'] });
 console.log(baseUrl);
 console.error(`HubSpot sandbox: ${cfg.contacts} contacts, token ${cfg.token}, stats at ${baseUrl}/__sandbox/stats`);
 

@@ -11,6 +11,7 @@ import { ContactStore, type PropertyChange, type WriteSource } from './contact.s
 import type { PropertyValidationResult } from './hubspot-error.bodies.js';
 import { checkValue, missingProperty } from './property-values.validator.js';
 import { DailyBudget, RollingWindow } from './rate-limit.policy.js';
+import { nextMidnight } from './time-zone.js';
 import { WebhookDispatcher, type WebhookEvent, type WebhookOptions } from './webhook.dispatcher.js';
 
 /** Everything the sandbox holds: one HubSpot account (portal) with its contacts, properties and limits. */
@@ -108,7 +109,7 @@ export class SimulatorState {
     const rl = opts.rateLimit === false ? { max: Number.MAX_SAFE_INTEGER, intervalMs: 10_000 } : (opts.rateLimit ?? { max: 100, intervalMs: 10_000 });
     this.rateLimitEnabled = opts.rateLimit !== false;
     this.window = new RollingWindow(rl.max, rl.intervalMs);
-    this.daily = new DailyBudget(opts.dailyLimit ?? 250_000, this.now());
+    this.daily = new DailyBudget(opts.dailyLimit ?? 250_000, this.now(), (now) => nextMidnight(this.timeZone, now));
     this.searchLimitEnabled = opts.searchPerSecond !== false;
     this.searchWindow = new RollingWindow(opts.searchPerSecond === false ? Number.MAX_SAFE_INTEGER : (opts.searchPerSecond ?? 5), 1000);
     this.webhooks = opts.webhook ? new WebhookDispatcher(opts.webhook, this.now) : null;

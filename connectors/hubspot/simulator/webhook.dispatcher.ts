@@ -68,9 +68,18 @@ export interface DeliveryRecord {
   status: number | 'timeout' | 'network-error';
 }
 
-/** The exact v3 signature HubSpot sends (also what @hubspot/api-client's Signature.isValid checks). */
+// HubSpot decodes these escapes in the URI before signing (request-validation docs, v3).
+const DECODED: Record<string, string> = {
+  '%3A': ':', '%2F': '/', '%3F': '?', '%40': '@', '%21': '!', '%24': '$', '%27': "'", '%28': '(', '%29': ')', '%2A': '*', '%2C': ',', '%3B': ';',
+};
+
+export function decodeSignedUri(url: string): string {
+  return url.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m) => DECODED[m.toUpperCase()]!);
+}
+
+/** The v3 signature HubSpot sends: base64 HMAC-SHA256 of method + decoded URI + body + timestamp. */
 export function signV3(clientSecret: string, method: string, url: string, body: string, timestamp: number | string): string {
-  return createHmac('sha256', clientSecret).update(`${method}${url}${body}${timestamp}`, 'utf8').digest('base64');
+  return createHmac('sha256', clientSecret).update(`${method}${decodeSignedUri(url)}${body}${timestamp}`, 'utf8').digest('base64');
 }
 
 export class WebhookDispatcher {
