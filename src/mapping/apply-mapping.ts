@@ -192,7 +192,12 @@ function firstDate(ctx: Ctx, paths: PathsSpec): string | null {
   return null;
 }
 
-/** Stage rules first (e.g. lead status UNQUALIFIED → disqualified), else the stage field's value map. */
+/**
+ * Stage rules first (e.g. lead status UNQUALIFIED → disqualified), else the stage field's value map.
+ * `raw` is always the stage field's own value ("" when empty), even when a rule decided: the
+ * write-back compares against it (HubSpot's forward-only lifecyclestage), and the rule's field
+ * can be kept as an attribute for audit.
+ */
 function mapStage(ctx: Ctx): { stage: z.infer<typeof StageSchema> | null; raw: string } | null {
   const spec = ctx.mapping.spec.stage;
   if (!spec) return null;
@@ -202,7 +207,7 @@ function mapStage(ctx: Ctx): { stage: z.infer<typeof StageSchema> | null; raw: s
     const value = cleanText(resolveField(ctx, { from: rule.when.from }).value);
     if (value === null || !rule.when.in.some((v) => v.toLowerCase() === value.toLowerCase())) continue;
     if (mapped !== null && rule.unless?.includes(mapped)) continue;
-    return { stage: rule.stage, raw: value };
+    return { stage: rule.stage, raw: raw ?? '' };
   }
   return raw === null ? null : { stage: mapped, raw };
 }

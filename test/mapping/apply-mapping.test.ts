@@ -200,7 +200,10 @@ describe('mapRecord', () => {
 
   test('when a rejection rule matches, then it decides the stage unless the mapped stage is protected', () => {
     const rejected = { ...record, fields: { ...record.fields, rejected: 'YES' } };
-    expect(mapRecord(mapping, rejected).lead.stages.marketo).toStrictEqual({ stage: 'disqualified', raw: 'YES' });
+    // raw stays the stage field's own value: the write-back compares against it.
+    expect(mapRecord(mapping, rejected).lead.stages.marketo).toStrictEqual({ stage: 'disqualified', raw: 'MQL' });
+    const noStatus = { ...rejected, fields: { ...rejected.fields, status: '' } };
+    expect(mapRecord(mapping, noStatus).lead.stages.marketo).toStrictEqual({ stage: 'disqualified', raw: '' });
     const won = { ...rejected, fields: { ...rejected.fields, status: 'Won' } };
     expect(mapRecord(mapping, won).lead.stages.marketo).toStrictEqual({ stage: 'customer', raw: 'Won' });
   });
