@@ -23,7 +23,7 @@ function conversionTable(first: string, rows: ConversionRow[]): string[] {
     rows.map((r) => [
       r.group,
       String(r.count),
-      String(r.conversions),
+      Number.isInteger(r.conversions) ? String(r.conversions) : r.conversions.toFixed(1),
       pct(r.rate),
       Number.isNaN(r.lift) ? '–' : `${r.lift.toFixed(2)}×`,
       r.count === 0 ? '–' : `${r.minScore.toFixed(1)}–${r.maxScore.toFixed(1)}`,

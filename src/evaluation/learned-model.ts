@@ -43,6 +43,13 @@ function inline(node: unknown): void {
   if (isCollection(node)) node.flow = true;
 }
 
+/** Set a top-level key with a comment on the line above it (on the value, a flow map would move to its own line). */
+function setWithComment(doc: Document, key: string, value: unknown, comment: string): void {
+  const keyNode = doc.createNode(key);
+  keyNode.commentBefore = comment;
+  (doc.contents as YAMLMap).items.push(doc.createPair(keyNode, value));
+}
+
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
@@ -134,8 +141,7 @@ export function learnedModelYaml(fit: FitResult, baseline: { text: string; sourc
   doc.set('engagement', base.get('engagement', true));
   const combined = doc.createNode({ fit: 1, engagement: 0 }) as YAMLMap;
   combined.flow = true;
-  combined.commentBefore = ' The learned fit already ranks leads; engagement still sets the band (1–4) and drives MQL by interest.';
-  doc.set('combined', combined);
+  setWithComment(doc, 'combined', combined, ' The learned fit already ranks leads; engagement still sets the band (1–4) and drives MQL by interest.');
 
   const thresholds = doc.createNode({
     grade: { A: gradeA, B: gradeB, C: gradeC },
@@ -144,8 +150,7 @@ export function learnedModelYaml(fit: FitResult, baseline: { text: string; sourc
     sql: { on: 'score', enter: gradeA, exit: gradeB, minDwellDays: baseThresholds.sql.minDwellDays },
   }) as YAMLMap;
   for (const key of ['grade', 'band', 'mql', 'sql']) inline(thresholds.get(key, true));
-  thresholds.commentBefore = ` Cut-offs from the training leads' fit: A = top ${pct(shares.A)}, B = top ${pct(shares.B)}, C = top ${pct(shares.C)}; MQL at B, SQL at A.`;
-  doc.set('thresholds', thresholds);
+  setWithComment(doc, 'thresholds', thresholds, ` Cut-offs from the training leads' fit: A = top ${pct(shares.A)}, B = top ${pct(shares.B)}, C = top ${pct(shares.C)}; MQL at B, SQL at A.`);
   doc.set('lifecycle', base.get('lifecycle', true));
 
   const yaml = doc.toString({ lineWidth: 0 });

@@ -81,6 +81,7 @@ export interface ConversionRow {
   /** Decile number (1 = highest scores) or group name. */
   group: string;
   count: number;
+  /** Converted leads; for deciles, a tie split across a boundary counts pro rata (may be fractional). */
   conversions: number;
   /** conversions / count (NaN for an empty group). */
   rate: number;
@@ -94,9 +95,50 @@ export function baseRate(labels: readonly boolean[]): number {
   return labels.length === 0 ? Number.NaN : countPositives(labels) / labels.length;
 }
 
-/** Indices sorted by score, highest first; equal scores keep input order so results are reproducible. */
-function rankDescending(scores: readonly number[]): number[] {
-  return [...scores.keys()].sort((a, b) => scores[b] - scores[a] || a - b);
+/**
+ * Leads ranked by score, highest first, as blocks of tied scores. A cut through a block (a decile
+ * boundary, "the top 20 %") takes its share of the block's conversions pro rata: the expected
+ * result of breaking the tie at random. Breaking it by file order instead would let the order of
+ * the export, which often correlates with the outcome, decide what a coarse model looks like.
+ */
+interface TieBlock {
+  start: number;
+  end: number;
+  score: number;
+  positives: number;
+}
+
+function tieBlocks(scores: readonly number[], labels: readonly boolean[]): TieBlock[] {
+  const order = [...scores.keys()].sort((a, b) => scores[b] - scores[a]);
+  const blocks: TieBlock[] = [];
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    let positives = 0;
+    while (j < order.length && scores[order[j]] === scores[order[i]]) {
+      if (labels[order[j]]) positives++;
+      j++;
+    }
+    blocks.push({ start: i, end: j, score: scores[order[i]], positives });
+    i = j;
+  }
+  return blocks;
+}
+
+/** Ranks [from, to) of the ranking: count, expected conversions, score range. */
+function rankRange(group: string, blocks: readonly TieBlock[], from: number, to: number, overall: number): ConversionRow {
+  let conversions = 0;
+  let minScore = Number.POSITIVE_INFINITY;
+  let maxScore = Number.NEGATIVE_INFINITY;
+  for (const b of blocks) {
+    const overlap = Math.min(b.end, to) - Math.max(b.start, from);
+    if (overlap <= 0) continue;
+    conversions += (overlap * b.positives) / (b.end - b.start);
+    minScore = Math.min(minScore, b.score);
+    maxScore = Math.max(maxScore, b.score);
+  }
+  const count = to - from;
+  const rate = count === 0 ? Number.NaN : conversions / count;
+  return { group, count, conversions, rate, lift: rate / overall, minScore, maxScore };
 }
 
 function summarise(group: string, indices: readonly number[], scores: readonly number[], labels: readonly boolean[], overall: number): ConversionRow {
@@ -115,19 +157,19 @@ function summarise(group: string, indices: readonly number[], scores: readonly n
 /**
  * Conversion and lift per decile of score, decile 1 holding the highest scores. Deciles hold
  * floor(n/10) or ceil(n/10) leads (the first n mod 10 deciles get the extra one); a tie that
- * straddles a boundary is split by input order.
+ * straddles a boundary shares its conversions pro rata, so `conversions` can be fractional.
  */
 export function conversionByDecile(scores: readonly number[], labels: readonly boolean[], buckets = 10): ConversionRow[] {
   checkParallel(scores, labels);
-  const order = rankDescending(scores);
+  const blocks = tieBlocks(scores, labels);
   const overall = baseRate(labels);
   const rows: ConversionRow[] = [];
-  const size = Math.floor(order.length / buckets);
-  const extra = order.length % buckets;
+  const size = Math.floor(scores.length / buckets);
+  const extra = scores.length % buckets;
   let start = 0;
   for (let d = 0; d < buckets; d++) {
     const end = start + size + (d < extra ? 1 : 0);
-    rows.push(summarise(String(d + 1), order.slice(start, end), scores, labels, overall));
+    rows.push(rankRange(String(d + 1), blocks, start, end, overall));
     start = end;
   }
   return rows;
@@ -198,18 +240,23 @@ export interface TopShare extends SelectionQuality {
 
 /**
  * Conversion of the top `fraction` of leads by score ("the top 20 % convert at X %"): exactly
- * round(fraction × n) leads, ties at the boundary split by input order.
+ * round(fraction × n) leads; a tie at the boundary shares its conversions pro rata.
  */
 export function topFraction(scores: readonly number[], labels: readonly boolean[], fraction: number): TopShare {
   checkParallel(scores, labels);
   if (!(fraction > 0 && fraction <= 1)) throw new RangeError(`fraction must be in (0, 1], got ${fraction}`);
-  const order = rankDescending(scores);
-  const take = new Set(order.slice(0, Math.round(fraction * order.length)));
-  const quality = selectionQuality(
-    scores.map((_, i) => take.has(i)),
-    labels,
-  );
-  return { ...quality, fraction, lift: quality.precision / baseRate(labels) };
+  const take = Math.round(fraction * scores.length);
+  const overall = baseRate(labels);
+  const top = rankRange('top', tieBlocks(scores, labels), 0, take, overall);
+  const positives = countPositives(labels);
+  return {
+    selected: take,
+    truePositives: top.conversions,
+    precision: top.rate,
+    recall: positives === 0 ? Number.NaN : top.conversions / positives,
+    fraction,
+    lift: top.lift,
+  };
 }
 
 /** How many times each value occurs, in the order of `order` then alphabetical; zero counts kept for listed values. */

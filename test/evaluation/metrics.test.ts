@@ -82,6 +82,19 @@ describe('conversion tables', () => {
     expect(rows[0].maxScore).toBe(12);
   });
 
+  test('when a tie straddles a decile boundary, then its conversions are shared pro rata, whatever the file order', () => {
+    // Four tied leads, two converted, cut into two halves: each half expects one conversion.
+    const a = conversionByDecile([5, 5, 5, 5], [T, T, F, F], 2);
+    const b = conversionByDecile([5, 5, 5, 5], [F, F, T, T], 2);
+    expect(a.map((r) => r.conversions)).toEqual([1, 1]);
+    expect(b).toEqual(a);
+    // Top lead alone, then a tie of three (one converted) split 1 | 2.
+    const c = conversionByDecile([9, 1, 1, 1], [T, F, T, F], 2);
+    expect(c[0].conversions).toBeCloseTo(1 + 1 / 3, 12);
+    expect(c[1].conversions).toBeCloseTo(2 / 3, 12);
+    expect(c[0]).toMatchObject({ count: 2, minScore: 1, maxScore: 9 });
+  });
+
   test('when grouped by grade, then rates and lift are per group in the given order', () => {
     const rows = conversionByGroup(['B', 'A', 'A', 'C', 'B'], [2, 5, 4, 0, 1], [F, T, T, F, T], ['A', 'B', 'C', 'D']);
     expect(rows.map((r) => [r.group, r.count, r.conversions])).toEqual([
@@ -118,6 +131,16 @@ describe('selections', () => {
     const top = topFraction([1, 9, 3, 8, 2, 4, 5, 6, 7, 0], [F, T, F, F, F, F, T, F, F, T], 0.2);
     expect(top).toMatchObject({ selected: 2, truePositives: 1, precision: 0.5, recall: 1 / 3 });
     expect(top.lift).toBeCloseTo(0.5 / 0.3, 12);
+  });
+
+  test('when the top 20 % cut through a tie, then the tie counts at its own conversion rate', () => {
+    // 10 leads: one at 9 (converted), then nine tied at 1 with 3 converted; the top 2 = the 9 + 1/9 of the tie.
+    const labels = [T, T, T, T, F, F, F, F, F, F];
+    const top = topFraction([9, 1, 1, 1, 1, 1, 1, 1, 1, 1], labels, 0.2);
+    expect(top.selected).toBe(2);
+    expect(top.truePositives).toBeCloseTo(1 + 3 / 9, 12);
+    expect(top.precision).toBeCloseTo((1 + 1 / 3) / 2, 12);
+    expect(top.recall).toBeCloseTo((1 + 1 / 3) / 4, 12);
   });
 
   test('when counting stages, then listed stages appear even with zero leads', () => {
