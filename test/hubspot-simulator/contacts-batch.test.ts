@@ -146,6 +146,16 @@ describe('HubSpot sandbox: batch read and batch update', () => {
     expect(err.code).toBe(400);
   });
 
+  test('when listing with propertiesWithHistory, then at most 50 per page are allowed and a person\'s edit carries updatedByUserId', async () => {
+    const err = await sdkError(h.client.crm.contacts.basicApi.getPage(51, undefined, undefined, ['jobtitle']));
+    expect(err.code).toBe(400);
+    const id = ids[0]!;
+    h.sim.touchContact(id, { jobtitle: 'Head of Sales' }, { sourceId: 'userId:31337' });
+    const page = await h.client.crm.contacts.basicApi.getPage(50, undefined, undefined, ['jobtitle']);
+    const entry = page.results.find((r) => r.id === id)!.propertiesWithHistory!.jobtitle![0]!;
+    expect(entry).toMatchObject({ value: 'Head of Sales', sourceType: 'CRM_UI', sourceId: 'userId:31337', updatedByUserId: 31337 });
+  });
+
   test('when getting a contact by id or by email, then the same contact comes back; an unknown id is a 404', async () => {
     const id = ids[9]!;
     const email = h.sim.getContact(id)!.email!;

@@ -161,7 +161,7 @@ describe('HubSpot sandbox: webhooks v3', () => {
     const id = h.sim.createContact({ email: 'new.person@northwind-analytics.com', firstname: 'New' });
     await h.sim.flushWebhooks();
     const events = receiver.received.flatMap((r) => r.events);
-    expect(events.find((e) => e.subscriptionType === 'contact.creation')).toMatchObject({ objectId: Number(id), changeFlag: 'NEW' });
+    expect(events.find((e) => e.subscriptionType === 'contact.creation')).toMatchObject({ objectId: Number(id), changeFlag: 'CREATED' });
     expect(events.filter((e) => e.subscriptionType === 'contact.propertyChange').map((e) => e.propertyName)).toEqual(expect.arrayContaining(['email', 'firstname']));
   });
 

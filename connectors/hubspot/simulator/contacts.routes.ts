@@ -59,13 +59,17 @@ export function contactsRoutes(state: SimulatorState): Router {
       res.status(400).json(validationError(`limit must be an integer between 1 and ${LIST_MAX}, got ${String(req.query.limit)}`));
       return;
     }
+    const history = listParam(req.query.propertiesWithHistory);
+    if (history && history.length > 0 && limit > BATCH_WITH_HISTORY_MAX) {
+      res.status(400).json(validationError(`limit must be at most ${BATCH_WITH_HISTORY_MAX} when propertiesWithHistory is requested, got ${limit}`));
+      return;
+    }
     const results = [];
     if (req.query.archived !== 'true') {
       const after = req.query.after === undefined ? state.store.firstId : Number(req.query.after);
       const start = Math.max(0, Number.isFinite(after) ? after - state.store.firstId : 0);
       const end = Math.min(state.store.size, start + limit);
       const props = listParam(req.query.properties);
-      const history = listParam(req.query.propertiesWithHistory);
       for (let i = start; i < end; i++) results.push(state.toObject(i, props, history));
       if (end < state.store.size) {
         const next = state.store.idOf(end);

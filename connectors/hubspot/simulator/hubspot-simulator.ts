@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -74,6 +75,7 @@ export function createHubSpotSimulator(opts: HubSpotSimulatorOptions = {}): HubS
   app.set('query parser', 'simple');
 
   const auth: RequestHandler = (req, res, next) => {
+    res.set('X-HubSpot-Correlation-Id', randomUUID());
     const header = req.get('authorization') ?? '';
     if (header !== `Bearer ${state.accessToken}`) {
       state.stats.unauthorized++;

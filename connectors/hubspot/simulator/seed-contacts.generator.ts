@@ -256,7 +256,7 @@ export function generateSeedContact(seed: number | string, index: number, anchor
   const stageHistory: HistoryEntry[] = [{ value: 'subscriber', timestamp: createdAt, sourceType: events.length > 0 ? 'FORM' : 'IMPORT' }];
   if (stage !== 'subscriber') stageHistory.unshift({ value: 'lead', timestamp: between(rng, createdAt, modifiedAt), sourceType: 'FORM' });
   if (stage === 'opportunity' || stage === 'customer') {
-    stageHistory.unshift({ value: stage, timestamp: modifiedAt, sourceType: 'CRM_UI', sourceId: `userid:${rng.int(1_000_000, 9_999_999)}` });
+    stageHistory.unshift({ value: stage, timestamp: modifiedAt, sourceType: 'CRM_UI', sourceId: `userId:${rng.int(1_000_000, 9_999_999)}` });
   }
   values.lifecyclestage = stage;
   history.lifecyclestage = stageHistory;

@@ -63,7 +63,7 @@ export interface SimulatorStats {
 export interface ContactObject {
   id: string;
   properties: Record<string, string | null>;
-  propertiesWithHistory?: Record<string, Array<{ value: string; timestamp: string; sourceType: string; sourceId?: string }>>;
+  propertiesWithHistory?: Record<string, Array<{ value: string; timestamp: string; sourceType: string; sourceId?: string; updatedByUserId?: number }>>;
   createdAt: string;
   updatedAt: string;
   archived: false;
@@ -199,7 +199,7 @@ export class SimulatorState {
     const at = this.now();
     const index = this.store.create(values, source, at);
     if (this.webhooks) {
-      const events: WebhookEvent[] = [this.event(index, { subscriptionType: 'contact.creation', changeFlag: 'NEW' }, source, at)];
+      const events: WebhookEvent[] = [this.event(index, { subscriptionType: 'contact.creation', changeFlag: 'CREATED' }, source, at)];
       for (const name of this.store.propertyNames(index)) {
         const value = this.store.value(index, name);
         if (value === null || ALWAYS_RETURNED.includes(name)) continue;
@@ -235,12 +235,16 @@ export class SimulatorState {
       obj.propertiesWithHistory = {};
       for (const name of withHistory) {
         if (!this.property(name)) continue;
-        obj.propertiesWithHistory[name] = this.store.history(index, name).map((h) => ({
-          value: h.value,
-          timestamp: new Date(h.timestamp).toISOString(),
-          sourceType: h.sourceType,
-          ...(h.sourceId ? { sourceId: h.sourceId } : {}),
-        }));
+        obj.propertiesWithHistory[name] = this.store.history(index, name).map((h) => {
+          const userId = /^userId:(\d+)$/i.exec(h.sourceId ?? '')?.[1];
+          return {
+            value: h.value,
+            timestamp: new Date(h.timestamp).toISOString(),
+            sourceType: h.sourceType,
+            ...(h.sourceId ? { sourceId: h.sourceId } : {}),
+            ...(userId ? { updatedByUserId: Number(userId) } : {}),
+          };
+        });
       }
     }
     return obj;

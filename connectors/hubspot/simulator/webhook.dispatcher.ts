@@ -22,7 +22,7 @@ export interface WebhookEvent {
   sourceId?: string;
   propertyName?: string;
   propertyValue?: string;
-  changeFlag?: 'NEW';
+  changeFlag?: 'CREATED';
 }
 
 export interface WebhookOptions {
