@@ -32,18 +32,22 @@ export type OpenStore = (opts?: { logger?: Logger }) => Promise<Store>;
 
 export const testDatabaseUrl = (): string => process.env.QUALIFY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-let postgresAnswers: boolean | undefined;
+const answers = new Map<string, boolean>();
 
 /** A TCP probe in a child process, so storeBackends() can stay synchronous for describe.each. */
 function probePostgres(url: string): boolean {
-  if (postgresAnswers !== undefined) return postgresAnswers;
+  const known = answers.get(url);
+  if (known !== undefined) return known;
   const { hostname, port } = new URL(url);
-  if (!hostname) return (postgresAnswers = true); // unix socket: let the first query tell
-  const script = `const s = require('node:net').connect(${Number(port || 5432)}, ${JSON.stringify(hostname)});
-    s.setTimeout(1500); s.on('connect', () => process.exit(0));
-    s.on('error', () => process.exit(1)); s.on('timeout', () => process.exit(1));`;
-  const result = spawnSync(process.execPath, ['-e', script], { timeout: 4000 });
-  return (postgresAnswers = result.status === 0);
+  let ok = true; // unix socket: let the first query tell
+  if (hostname) {
+    const script = `const s = require('node:net').connect(${Number(port || 5432)}, ${JSON.stringify(hostname)});
+      s.setTimeout(1500); s.on('connect', () => process.exit(0));
+      s.on('error', () => process.exit(1)); s.on('timeout', () => process.exit(1));`;
+    ok = spawnSync(process.execPath, ['-e', script], { timeout: 4000 }).status === 0;
+  }
+  answers.set(url, ok);
+  return ok;
 }
 
 export function storeBackends(): Array<[StoreBackendName, OpenStore]> {
@@ -90,6 +94,7 @@ export function storeBackends(): Array<[StoreBackendName, OpenStore]> {
         await client.connect();
         try {
           await client.query(`drop schema if exists ${schema} cascade`);
+          await dropAbandonedSchemas(client);
         } finally {
           await client.end();
         }
@@ -116,4 +121,22 @@ function tracker() {
       await Promise.all([...opened].map((s) => s.close()));
     },
   };
+}
+
+/**
+ * Test runs that were killed never reached their afterAll: sweep their schemas once they are
+ * clearly abandoned (migrated more than six hours ago), so the test database does not fill up.
+ */
+async function dropAbandonedSchemas(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ nspname: string }>(`select nspname from pg_namespace where nspname like 'qualify\\_test\\_%'`);
+  for (const { nspname } of rows) {
+    try {
+      const { rows: [age] } = await client.query<{ old: boolean }>(
+        `select coalesce(min(applied_at) < now() - interval '6 hours', false) as old from ${nspname}.schema_migrations`,
+      );
+      if (age?.old) await client.query(`drop schema if exists ${nspname} cascade`);
+    } catch {
+      // not ours to judge (no migrations table yet, or dropped meanwhile): leave it
+    }
+  }
 }
