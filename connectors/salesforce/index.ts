@@ -4,12 +4,13 @@ import type { Connector, ConnectorContext } from '../../src/connectors/connector
 import { AuthError } from '../../src/errors/connector-errors.js';
 import { loadMapping } from '../../src/mapping/load-mapping.js';
 import type { Mapping } from '../../src/mapping/mapping.schema.js';
+import { readPaths } from '../../src/mapping/read-properties.js';
 import { SalesforceSession } from './salesforce-auth.js';
 import type { ApiUsage } from './salesforce-budget.js';
 import type { SalesforceConfig } from './salesforce-config.schema.js';
 import { checkOutboundSetup, DescribeCache, SalesforceSetupError, type SetupProblem } from './salesforce-describe.js';
 import { createOutboundReceiver, sameOrg } from './salesforce-outbound.js';
-import { fetchRecords, pollRecords, type ReadContext } from './salesforce-poll.js';
+import { ENGAGEMENT_KEYS, fetchRecords, pollRecords, type ReadContext } from './salesforce-poll.js';
 import { MemoryTokenVault, type TokenVault } from './salesforce-token-vault.js';
 import { MAX_COLLECTION, writeRecords } from './salesforce-write.js';
 
@@ -58,11 +59,25 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
     let rt = runtimes.get(ctx.connection.id);
     if (!rt) {
       const session = new SalesforceSession({ connectionId: ctx.connection.id, config: opts.config, vault, store: ctx.store, logger: ctx.logger });
-      rt = { session, describe: new DescribeCache(session), mapping: getMapping(), conversions: new Map() };
+      rt = { session, describe: new DescribeCache(session), mapping: getMapping(), conversions: new Map(), selected: new Map() };
       runtimes.set(ctx.connection.id, rt);
     }
     rt.session.attach(ctx.store, ctx.logger);
     return rt;
+  };
+
+  /**
+   * An Outbound Message's sObject is processed as the record only when it holds every field qualify
+   * selects for that object and the mapping reads no engagement (which never rides along);
+   * otherwise the pipeline re-reads the record.
+   */
+  const carryRecord = (objectType: string, fieldNames: string[]): boolean => {
+    const m = getMapping();
+    const readsEngagement = readPaths(m.spec).some((p) => ENGAGEMENT_KEYS.includes(p.split('.')[0]!));
+    if (readsEngagement) return false;
+    const selected = [...runtimes.values()].find((rt) => rt.selected.has(objectType))?.selected.get(objectType);
+    const have = new Set(fieldNames.map((f) => f.toLowerCase()));
+    return !!selected && selected.every((f) => !f.includes('.') && have.has(f.toLowerCase()));
   };
 
   const setupProblems = async (ctx: ConnectorContext): Promise<SetupProblem[]> => {
@@ -77,7 +92,7 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
     mappingFile,
     maxWriteBatch: MAX_COLLECTION,
     bulkWriteThreshold: opts.config.bulkThreshold,
-    webhook: createOutboundReceiver({ secret: opts.config.outboundSecret, orgId: opts.config.orgId }),
+    webhook: createOutboundReceiver({ secret: opts.config.outboundSecret, orgId: opts.config.orgId, carryRecord }),
 
     async ensureSetup(ctx) {
       const rt = runtime(ctx);

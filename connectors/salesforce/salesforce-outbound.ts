@@ -101,7 +101,15 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export function notificationsToHints(msg: OutboundNotifications, receivedAt = new Date()): ChangeHint[] {
+/**
+ * Decides whether a notification's sObject may stand in for the record. An Outbound Message
+ * carries only the fields its admin picked and no engagement, so processing it as the record
+ * would blank everything else; when it is incomplete the hint goes without it and the pipeline
+ * re-reads the full record (with Tasks, Events and campaign responses).
+ */
+export type CarryRecord = (objectType: string, fieldNames: string[]) => boolean;
+
+export function notificationsToHints(msg: OutboundNotifications, receivedAt = new Date(), carry: CarryRecord = () => true): ChangeHint[] {
   return msg.Notification.map((n) => {
     const raw = typeSoapFields(n.sObject.fields);
     const updatedAt = isoOrNull(raw.SystemModstamp) ?? isoOrNull(raw.LastModifiedDate);
@@ -113,7 +121,7 @@ export function notificationsToHints(msg: OutboundNotifications, receivedAt = ne
       occurredAt: updatedAt ?? receivedAt.toISOString(),
       dedupeKey: n.Id,
       changeSource: `outbound-message:${msg.ActionId}`,
-      record,
+      ...(carry(n.sObject.type, Object.keys(n.sObject.fields)) && { record }),
     };
   });
 }
@@ -123,6 +131,8 @@ export interface OutboundReceiverOptions {
   secret?: string;
   /** Org id to expect when the connection row does not know it yet (SALESFORCE_ORG_ID). */
   orgId?: string;
+  /** When a notification's fields may be processed as the record (default: always). */
+  carryRecord?: CarryRecord;
 }
 
 export function ackEnvelope(): string {
@@ -173,7 +183,7 @@ export function createOutboundReceiver(opts: OutboundReceiverOptions = {}): Webh
       if (!sameOrg(parsed.data.OrganizationId, expected)) {
         return { ok: false, status: 403, reason: `Salesforce Outbound Message refused: OrganizationId ${parsed.data.OrganizationId} is not the connected org` };
       }
-      return { ok: true, hints: notificationsToHints(parsed.data) };
+      return { ok: true, hints: notificationsToHints(parsed.data, new Date(), opts.carryRecord) };
     },
     acknowledge() {
       return { status: 200, contentType: 'text/xml; charset=utf-8', body: ackEnvelope() };

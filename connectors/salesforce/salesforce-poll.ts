@@ -69,6 +69,8 @@ export interface ReadContext {
   mapping: Mapping | null;
   /** Converted Lead id → Contact id, learned while reading (writes go to the Contact). */
   conversions: Map<string, string>;
+  /** The field list last selected per object (what a complete record holds). */
+  selected: Map<string, string[]>;
 }
 
 /** The fields to select for an object: base + what the mapping reads + what qualify writes, that exist in this org. */
@@ -82,6 +84,7 @@ export async function selectFields(rc: ReadContext, object: WriteObject): Promis
   }
   const fields = [...wanted].filter((f) => info.selectable(f));
   for (const f of ALWAYS[object]) if (!fields.includes(f)) fields.unshift(f);
+  rc.selected.set(object, fields);
   return fields;
 }
 

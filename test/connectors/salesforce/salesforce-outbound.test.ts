@@ -4,6 +4,7 @@ import type { ConnectionRow } from '../../../src/store/store.types.js';
 import { createOutboundReceiver, readOutboundEnvelope } from '../../../connectors/salesforce/salesforce-outbound.js';
 import { buildOutboundMessage } from '../../../connectors/salesforce/simulator/outbound-message.js';
 import { parseXml } from '../../../connectors/salesforce/soap-xml.js';
+import { createSalesforceConnector } from '../../../connectors/salesforce/index.js';
 
 const ORG = '00D5g000000ABCDEAA';
 const connection: ConnectionRow = {
@@ -140,5 +141,17 @@ describe('Salesforce Outbound Messages', () => {
     expect(parsed.SessionId).toBeNull();
     expect(parsed.Notification[0]!.sObject).toEqual({ type: 'Lead', fields: { Id: '00Q5g000001AbCdEAF', Company: 'Fabrikam <Retail> & Sons', LastName: 'Müller & Co' } });
     expect(receiver.receive(request(body), connection).ok).toBe(true);
+  });
+
+  it('when the connector receives a message for the shipped mapping, then the hints carry no record, so the pipeline re-reads the full Lead with its engagement instead of blanking it', () => {
+    const connector = createSalesforceConnector({
+      config: { loginUrl: 'https://login.salesforce.com', clientId: 'c', refreshToken: 'r', instanceUrl: 'https://acme.my.salesforce.com', apiVersion: '62.0', bulkThreshold: 2000, dailyBudgetShare: 0.2, bulkPollIntervalMs: 1000, bulkPollTimeoutMs: 60_000 },
+    });
+    const body = buildOutboundMessage({ organizationId: ORG, notifications: [leadNotification('04l5g00000Gx7QzAAJ')] });
+    const verdict = connector.webhook!.receive(request(body), connection);
+    if (!verdict.ok) throw new Error(verdict.reason);
+    expect(verdict.hints).toHaveLength(1);
+    expect(verdict.hints[0]).toMatchObject({ objectType: 'Lead', recordId: '00Q5g000001AbCdEAF', dedupeKey: '04l5g00000Gx7QzAAJ' });
+    expect(verdict.hints[0]!.record).toBeUndefined();
   });
 });
