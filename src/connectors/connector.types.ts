@@ -89,6 +89,12 @@ export interface Connector {
   mappingFile: string;
   /** Most records one write call may carry (HubSpot batch 100, Salesforce collections 200). */
   maxWriteBatch: number;
+  /**
+   * Optional bulk path (Salesforce Bulk API 2.0): when at least `threshold` writes are pending, the
+   * pipeline may pass up to `maxBatch` of them in one write() call, and the connector sends them
+   * as one bulk job instead of many small calls. Without it, write() gets at most maxWriteBatch.
+   */
+  bulkWrite?: { threshold: number; maxBatch: number };
   webhook?: WebhookReceiver;
   /** Idempotent first-connect work: create custom properties, describe fields, record the account id. */
   ensureSetup(ctx: ConnectorContext): Promise<void>;
@@ -96,6 +102,6 @@ export interface Connector {
   fetch(ctx: ConnectorContext, refs: Array<{ objectType: string; recordId: string }>): Promise<RawRecord[]>;
   /** Incremental (or full) read from a saved cursor; yields one page at a time. */
   poll(ctx: ConnectorContext, cursor: unknown | null, opts: { full: boolean }): AsyncIterable<PollPage>;
-  /** Write one batch (≤ maxWriteBatch); per-record outcomes, never all-or-nothing. */
+  /** Write one batch (≤ maxWriteBatch, or ≤ bulkWrite.maxBatch); per-record outcomes, never all-or-nothing. */
   write(ctx: ConnectorContext, batch: WriteRequest[]): Promise<WriteOutcome[]>;
 }
