@@ -198,4 +198,14 @@ describe('HubSpot sandbox: webhooks v3', () => {
     expect(events.some((e) => e.propertyName === 'recent_conversion_event_name' || e.propertyName === 'hs_email_open')).toBe(true);
     expect(events.every((e) => ['FORM', 'EMAIL', 'CRM_UI'].includes(e.changeSource))).toBe(true);
   });
+
+  test('when webhooks are configured after start, then later changes go to the new target', async () => {
+    receiver = await startReceiver();
+    h = await startSandbox({ contacts: 20 });
+    h.sim.touchContact(h.sim.contactIds()[0]!, { jobtitle: 'Before' });
+    h.sim.configureWebhooks({ targetUrl: receiver.url, clientSecret: SECRET, delayMs: 5 });
+    h.sim.touchContact(h.sim.contactIds()[0]!, { jobtitle: 'After' });
+    await h.sim.flushWebhooks();
+    expect(receiver.received.flatMap((r) => r.events.map((e) => e.propertyValue))).toEqual(['After']);
+  });
 });

@@ -11,7 +11,7 @@ import { propertiesRoutes } from './properties.routes.js';
 import { sandboxControlRoutes } from './sandbox-control.routes.js';
 import { endpointKey } from './simulator.http.js';
 import { SimulatorState, type HubSpotSimulatorOptions, type SimulatorStats } from './simulator.state.js';
-import type { WebhookDispatcher } from './webhook.dispatcher.js';
+import type { WebhookDispatcher, WebhookOptions } from './webhook.dispatcher.js';
 
 /**
  * The in-repo HubSpot sandbox: an Express 5 app serving the CRM v3 endpoints qualify uses,
@@ -55,6 +55,8 @@ export interface HubSpotSimulator {
   contactIds(): string[];
   /** Starts demo activity (conversions, email opens, CRM edits every intervalMs); returns stop(). Stopped by close(). */
   startActivity(opts: ActivityOptions): () => void;
+  /** Sets (or replaces, or with null removes) the webhook target, e.g. once the receiving server knows its port. */
+  configureWebhooks(options: WebhookOptions | null): void;
   /** Resolves once pending webhook deliveries (including retries) are done. */
   flushWebhooks(): Promise<void>;
   resetStats(): void;
@@ -247,6 +249,9 @@ export function createHubSpotSimulator(opts: HubSpotSimulatorOptions = {}): HubS
       const stop = startActivity(state, activityOpts);
       activities.push(stop);
       return stop;
+    },
+    configureWebhooks(webhookOpts) {
+      state.configureWebhooks(webhookOpts);
     },
     flushWebhooks() {
       return state.webhooks?.idle() ?? Promise.resolve();

@@ -90,7 +90,7 @@ export class SimulatorState {
   readonly daily: DailyBudget;
   readonly searchWindow: RollingWindow;
   readonly searchLimitEnabled: boolean;
-  readonly webhooks: WebhookDispatcher | null;
+  webhooks: WebhookDispatcher | null;
   readonly appId: number;
   stats!: SimulatorStats;
   private nextEventId = 100_000_001;
@@ -115,6 +115,12 @@ export class SimulatorState {
     this.webhooks = opts.webhook ? new WebhookDispatcher(opts.webhook, this.now) : null;
     this.appId = this.webhooks?.appId ?? opts.webhook?.appId ?? 1160452;
     this.resetStats();
+  }
+
+  /** Points webhooks somewhere else (or turns them off); pending deliveries of the old target are dropped. */
+  configureWebhooks(options: WebhookOptions | null): void {
+    this.webhooks?.close();
+    this.webhooks = options ? new WebhookDispatcher({ appId: this.appId, ...options }, this.now) : null;
   }
 
   resetStats(): void {
