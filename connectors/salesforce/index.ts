@@ -32,9 +32,11 @@ export interface SalesforceConnectorOptions {
   mappingFile?: string;
 }
 
+/** Records in one Bulk API 2.0 write (one CSV upload stays far below the 100 MB per-job limit). */
+export const MAX_BULK_WRITE = 10_000;
+
 export interface SalesforceConnector extends Connector {
-  /** Writes of at least this many records use Bulk API 2.0 (the pipeline may pass that many in one write). */
-  bulkWriteThreshold: number;
+  bulkWrite: { threshold: number; maxBatch: number };
   /** Setup problems (missing fields with their metadata, picklist values) without throwing. */
   setupReport(ctx: ConnectorContext): Promise<SetupProblem[]>;
   /** The org's API usage as last reported by Sforce-Limit-Info, and calls sent by this process. */
@@ -91,7 +93,7 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
     system: 'salesforce',
     mappingFile,
     maxWriteBatch: MAX_COLLECTION,
-    bulkWriteThreshold: opts.config.bulkThreshold,
+    bulkWrite: { threshold: opts.config.bulkThreshold, maxBatch: Math.max(MAX_BULK_WRITE, opts.config.bulkThreshold) },
     webhook: createOutboundReceiver({ secret: opts.config.outboundSecret, orgId: opts.config.orgId, carryRecord }),
 
     async ensureSetup(ctx) {
