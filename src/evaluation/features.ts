@@ -173,7 +173,9 @@ function fieldFeatures(path: string, values: readonly LeadValue[], options: Feat
   // A yes/no field answered by everyone needs one rule, not two mirror images: keep the rarer value.
   const binary = ordered.length === 2 && missing === 0;
   for (const [value, count] of binary ? ordered.slice(1) : ordered) {
-    if (frequentEnough(count)) out.push({ idTail: slug(String(value)), label: `${name}: ${String(value)}`, when: { path, eq: value } });
+    // Canonical enum values read as words ("individual contributor"); attribute values stay as the source wrote them.
+    const shown = path.startsWith('attributes.') ? String(value) : String(value).replace(/_/g, ' ');
+    if (frequentEnough(count)) out.push({ idTail: slug(String(value)), label: `${name}: ${shown}`, when: { path, eq: value } });
   }
   return out;
 }

@@ -45,6 +45,8 @@ export interface FitResult {
   split: Split<LabelledLead>;
   /** Chosen penalty and the cross-validation that chose it. */
   l2: number;
+  /** Folds of the cross-validation, and the mean held-out-fold AUC per penalty tried. */
+  folds: number;
   crossValidation: Array<{ l2: number; auc: number }>;
   intercept: number;
   rules: LearnedRule[];
@@ -154,6 +156,7 @@ export function fitModel(rows: readonly LabelledLead[], options: FitModelOptions
   return {
     split,
     l2: best.l2,
+    folds,
     crossValidation,
     intercept: model.intercept,
     rules,

@@ -102,7 +102,7 @@ export function learnedModelYaml(fit: FitResult, baseline: { text: string; sourc
   doc.commentBefore = [
     ` Learned scoring model: ${meta.name}, version ${meta.version}.`,
     ` Learned by \`qualify evaluate --fit\` from ${meta.source}.`,
-    ` Method: L2-regularised logistic regression (λ = ${fit.l2}, chosen by ${fit.crossValidation.length > 1 ? '5-fold cross-validation' : 'default'})`,
+    ` Method: L2-regularised logistic regression (λ = ${fit.l2}, chosen by ${fit.folds}-fold cross-validation on the training leads)`,
     ` on ${fit.split.train.length} training leads; ${fit.split.description}.`,
     ...(meta.notes ?? []).map((n) => ` ${n}`),
     '',

@@ -123,7 +123,7 @@ export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationO
     evaluation,
     baseline: baselineReport,
     fit: {
-      method: 'L2-regularised logistic regression (Newton), penalty chosen by 5-fold cross-validation on the training rows',
+      method: `L2-regularised logistic regression (Newton), penalty chosen by ${fit.folds}-fold cross-validation on the training rows`,
       split: fit.split.description,
       splitKind: fit.split.kind,
       trainLeads: fit.split.train.length,
