@@ -1,15 +1,22 @@
 import type { Lead } from '../canonical/lead.schema.js';
-import { leadAccessor, type LeadValue } from './lead-paths.js';
+import { leadValueSource, pathHelpers, type LeadValue } from './lead-paths.js';
 import type { ConditionSpec } from './scoring-model.schema.js';
 
 /**
- * Turns a validated condition into a closure, once per model load: paths become accessors,
- * regexes are built, `in` lists become Sets. Scoring a lead then only calls functions.
+ * Turns validated conditions into JavaScript functions, once per model load.
  *
- * Missing values (null, undefined, blank text) never satisfy a comparison, not even `ne` or
- * `not_in`: a lead whose industry is unknown must not earn "not a competitor industry" points.
- * Use `missing` / `present`, or wrap a comparison in `not`, to act on a missing value on purpose.
- * Numeric comparisons accept numeric text (CSV attributes arrive as text).
+ * Why generated code rather than a tree of closures: a model has dozens of rules, and a closure
+ * per rule, per operator and per path means several indirect calls per rule per lead, at 200,000
+ * leads a second. Generated code reads each path as a plain property access and lets V8 inline
+ * everything. Nothing from the model file becomes code: paths come from a fixed list (attribute
+ * names and all values are embedded as JSON literals), and sets and regexes are passed in as
+ * constants (`k[i]`), never as source.
+ *
+ * Semantics: missing values (null, undefined, blank text) never satisfy a comparison, not even
+ * `ne` or `not_in`: a lead whose industry is unknown must not earn "not a competitor industry"
+ * points. Use `missing` / `present`, or wrap a comparison in `not`, to act on a missing value on
+ * purpose. Numeric comparisons accept numeric text (CSV attributes arrive as text); `eq` with a
+ * number accepts it too. Text comparisons are exact (use `matches` with ignoreCase for case).
  */
 
 export type LeadPredicate = (lead: Lead) => boolean;
@@ -24,94 +31,76 @@ function toNumber(value: LeadValue): number {
   return Number.NaN;
 }
 
-function equals(actual: LeadValue, expected: string | number | boolean): boolean {
-  if (actual === expected) return true;
-  // "12" from a CSV equals 12 in the model; nothing else is coerced.
-  if (typeof expected === 'number' && typeof actual === 'string') return toNumber(actual) === expected;
-  return false;
+/** Helpers the generated code calls (`h.*`). */
+const helpers = {
+  ...pathHelpers,
+  isMissing,
+  num: toNumber,
+  /** "12" from a CSV equals 12 in the model; nothing else is coerced. */
+  eqNum: (actual: LeadValue, expected: number) => actual === expected || (typeof actual === 'string' && toNumber(actual) === expected),
+  memberWithNumbers: (set: ReadonlySet<unknown>, actual: LeadValue) => set.has(actual) || (typeof actual === 'string' && set.has(toNumber(actual))),
+  matches: (regex: RegExp, actual: LeadValue) => (typeof actual === 'string' || typeof actual === 'number') && !isMissing(actual) && regex.test(String(actual)),
+};
+
+/** Collects generated leaf tests and constants for one generated function. */
+export class ConditionCompiler {
+  private readonly constants: unknown[] = [];
+  private readonly prelude: string[] = [];
+
+  /** Index of a constant the generated code reads as `k[i]`. */
+  constant(value: unknown): number {
+    this.constants.push(value);
+    return this.constants.length - 1;
+  }
+
+  /** A boolean JavaScript expression over the lead `l`. */
+  source(c: ConditionSpec): string {
+    if (c.all !== undefined) return `(${c.all.map((p) => this.source(p)).join(' && ')})`;
+    if (c.any !== undefined) return `(${c.any.map((p) => this.source(p)).join(' || ')})`;
+    if (c.not !== undefined) return `!${this.source(c.not)}`;
+    if (c.path === undefined) throw new Error('condition without path passed validation');
+    // One small function per leaf: the path is read once, and V8 inlines the call.
+    const name = `t${this.prelude.length}`;
+    this.prelude.push(`function ${name}(v) { return ${this.leafTests(c).join(' && ')}; }`);
+    return `${name}(${leadValueSource(c.path)})`;
+  }
+
+  private leafTests(c: ConditionSpec): string[] {
+    const tests: string[] = [];
+    const eq = (expected: string | number | boolean) => (typeof expected === 'number' ? `h.eqNum(v, ${literal(expected)})` : `v === ${literal(expected)}`);
+    const member = (values: (string | number | boolean)[]) => {
+      const set = this.constant(new Set(values));
+      return values.some((v) => typeof v === 'number') ? `h.memberWithNumbers(k[${set}], v)` : `k[${set}].has(v)`;
+    };
+    if (c.missing) tests.push('h.isMissing(v)');
+    if (c.present) tests.push('!h.isMissing(v)');
+    if (c.eq !== undefined) tests.push(eq(c.eq));
+    if (c.ne !== undefined) tests.push(`!h.isMissing(v) && !(${eq(c.ne)})`);
+    if (c.gt !== undefined) tests.push(`h.num(v) > ${literal(c.gt)}`);
+    if (c.gte !== undefined) tests.push(`h.num(v) >= ${literal(c.gte)}`);
+    if (c.lt !== undefined) tests.push(`h.num(v) < ${literal(c.lt)}`);
+    if (c.lte !== undefined) tests.push(`h.num(v) <= ${literal(c.lte)}`);
+    if (c.in !== undefined) tests.push(member(c.in));
+    if (c.not_in !== undefined) tests.push(`!h.isMissing(v) && !${member(c.not_in)}`);
+    if (c.matches !== undefined) tests.push(`h.matches(k[${this.constant(new RegExp(c.matches, c.ignoreCase ? 'i' : ''))}], v)`);
+    return tests;
+  }
+
+  /** Build a function from `body`, which may use `l`-expressions from `source`, `h` and `k`. */
+  build<F>(params: string, body: string): F {
+    const code = `'use strict';\n${this.prelude.join('\n')}\nreturn function generated(${params}) {\n${body}\n};`;
+    return new Function('h', 'k', code)(helpers, this.constants) as F;
+  }
 }
 
-function memberOf(values: (string | number | boolean)[]): (actual: LeadValue) => boolean {
-  const set = new Set<string | number | boolean>(values);
-  const hasNumbers = values.some((v) => typeof v === 'number');
-  return (actual) => {
-    if (set.has(actual as string | number | boolean)) return true;
-    return hasNumbers && typeof actual === 'string' && set.has(toNumber(actual));
-  };
-}
-
-type ValueTest = (value: LeadValue) => boolean;
-
-function leafTests(c: ConditionSpec): ValueTest[] {
-  const tests: ValueTest[] = [];
-  const present = (v: LeadValue) => !isMissing(v);
-  if (c.missing) tests.push(isMissing);
-  if (c.present) tests.push(present);
-  if (c.eq !== undefined) {
-    const expected = c.eq;
-    tests.push((v) => equals(v, expected));
-  }
-  if (c.ne !== undefined) {
-    const expected = c.ne;
-    tests.push((v) => present(v) && !equals(v, expected));
-  }
-  if (c.gt !== undefined) {
-    const bound = c.gt;
-    tests.push((v) => toNumber(v) > bound);
-  }
-  if (c.gte !== undefined) {
-    const bound = c.gte;
-    tests.push((v) => toNumber(v) >= bound);
-  }
-  if (c.lt !== undefined) {
-    const bound = c.lt;
-    tests.push((v) => toNumber(v) < bound);
-  }
-  if (c.lte !== undefined) {
-    const bound = c.lte;
-    tests.push((v) => toNumber(v) <= bound);
-  }
-  if (c.in !== undefined) tests.push(memberOf(c.in));
-  if (c.not_in !== undefined) {
-    const member = memberOf(c.not_in);
-    tests.push((v) => present(v) && !member(v));
-  }
-  if (c.matches !== undefined) {
-    const regex = new RegExp(c.matches, c.ignoreCase ? 'i' : '');
-    tests.push((v) => (typeof v === 'string' || typeof v === 'number') && present(v) && regex.test(String(v)));
-  }
-  return tests;
+/** A JavaScript literal for a validated scalar (JSON is valid JavaScript for these). */
+function literal(value: string | number | boolean): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+  return JSON.stringify(value);
 }
 
 export function compileCondition(c: ConditionSpec): LeadPredicate {
-  if (c.all !== undefined) {
-    const parts = c.all.map(compileCondition);
-    return (lead) => {
-      for (const part of parts) if (!part(lead)) return false;
-      return true;
-    };
-  }
-  if (c.any !== undefined) {
-    const parts = c.any.map(compileCondition);
-    return (lead) => {
-      for (const part of parts) if (part(lead)) return true;
-      return false;
-    };
-  }
-  if (c.not !== undefined) {
-    const inner = compileCondition(c.not);
-    return (lead) => !inner(lead);
-  }
-  if (c.path === undefined) throw new Error('condition without path passed validation');
-  const read = leadAccessor(c.path);
-  const tests = leafTests(c);
-  if (tests.length === 1) {
-    const only = tests[0]!;
-    return (lead) => only(read(lead));
-  }
-  return (lead) => {
-    const value = read(lead);
-    for (const test of tests) if (!test(value)) return false;
-    return true;
-  };
+  const compiler = new ConditionCompiler();
+  const expression = compiler.source(c);
+  return compiler.build<LeadPredicate>('l', `return ${expression};`);
 }

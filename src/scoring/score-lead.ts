@@ -25,23 +25,11 @@ export function scoreLead(lead: Lead, model: ScoringModel, at: Date): ScoreResul
   const c = model.compiled;
   const contributions: Contribution[] = [];
 
-  let disqualifiedBy: string | null = null;
-  let disqualifiedLabel = '';
-  for (const d of c.disqualifiers) {
-    if (d.test(lead)) {
-      disqualifiedBy = d.id;
-      disqualifiedLabel = d.label;
-      break;
-    }
-  }
+  const dq = c.disqualify(lead);
+  const disqualifiedBy = dq < 0 ? null : c.disqualifiers[dq]!.id;
+  const disqualifiedLabel = dq < 0 ? '' : c.disqualifiers[dq]!.label;
 
-  let fitRaw = 0;
-  for (const rule of c.fitRules) {
-    if (rule.test(lead)) {
-      fitRaw += rule.points;
-      contributions.push({ ruleId: rule.id, label: rule.label, axis: 'fit', points: round2(rule.points) });
-    }
-  }
+  const fitRaw = c.fit(lead, contributions);
   const fit = disqualifiedBy === null ? round2(c.fitTransform(fitRaw)) : 0;
 
   const totals = engagementTotals(lead.events, model, atMs);

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { EventType } from '../canonical/lead.schema.js';
-import { compileCondition, type LeadPredicate } from './compile-condition.js';
+import type { Lead } from '../canonical/lead.schema.js';
+import type { Contribution } from '../qualification/qualification.schema.js';
+import { ConditionCompiler, compileCondition, type LeadPredicate } from './compile-condition.js';
 import type { Period, ScoringModelSpec } from './scoring-model.schema.js';
 
 /**
@@ -50,6 +52,13 @@ export interface CompiledEngagementRule {
 export interface CompiledModel {
   readonly fitRules: readonly CompiledFitRule[];
   readonly disqualifiers: readonly { id: string; label: string; test: LeadPredicate }[];
+  /**
+   * All fit rules as one generated function: pushes the (shared, frozen) contribution of every
+   * matching rule onto `out` and returns the raw fit points.
+   */
+  readonly fit: (lead: Lead, out: Contribution[]) => number;
+  /** Index of the first matching disqualifier, or -1. */
+  readonly disqualify: (lead: Lead) => number;
   readonly fitTransform: (raw: number) => number;
   readonly engagementRules: readonly CompiledEngagementRule[];
   /** Engagement rules per event type, so an event only meets the rules that can match it. */
@@ -128,12 +137,26 @@ export function compileScoringModel(spec: ScoringModelSpec, source: string): Sco
     }
   });
 
+  const fitCompiler = new ConditionCompiler();
+  const fitBody = spec.fit.rules.map((r) => {
+    const contribution: Contribution = Object.freeze({ ruleId: r.id, label: labelOf(r.id, r.label), axis: 'fit', points: Math.round(r.points * 100) / 100 });
+    const k = fitCompiler.constant(contribution);
+    const points = fitCompiler.constant(r.points);
+    return `if (${fitCompiler.source(r.when)}) { raw += k[${points}]; out.push(k[${k}]); }`;
+  });
+  const fit = fitCompiler.build<CompiledModel['fit']>('l, out', `let raw = 0;\n${fitBody.join('\n')}\nreturn raw;`);
+  const dqCompiler = new ConditionCompiler();
+  const dqBody = spec.fit.disqualifiers.map((d, i) => `if (${dqCompiler.source(d.when)}) return ${i};`);
+  const disqualify = dqCompiler.build<CompiledModel['disqualify']>('l', `${dqBody.join('\n')}\nreturn -1;`);
+
   const normalise = spec.engagement.normalise;
   const weightSum = spec.combined.fit + spec.combined.engagement;
   const lc = spec.lifecycle;
   const compiled: CompiledModel = {
     fitRules: spec.fit.rules.map((r) => ({ id: r.id, label: labelOf(r.id, r.label), points: r.points, test: compileCondition(r.when) })),
     disqualifiers: spec.fit.disqualifiers.map((d) => ({ id: d.id, label: labelOf(d.id, d.label), test: compileCondition(d.when) })),
+    fit,
+    disqualify,
     fitTransform,
     engagementRules,
     rulesByEvent,
