@@ -6,8 +6,10 @@
  */
 import autocannon from 'autocannon';
 import express from 'express';
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createHubSpotConnector, signV3 } from '../connectors/hubspot/index.js';
 import { createRuntime } from '../src/app/runtime.js';
@@ -55,9 +57,9 @@ async function run(url: string, requests: Array<{ body: string; headers: Record<
   });
 }
 
-async function main() {
+/** Child process: the qualify server (real route, real Redis queue), announcing its port over IPC. */
+async function serveQualify(prefix: string) {
   const redisHandle = await ensureRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  const prefix = `qualify-bench-${randomUUID().slice(0, 8)}`;
   const logger = pino({ level: 'silent' });
   const store = await createStore({ inMemory: true });
   const limiterRedis = createRedis(redisHandle.url);
@@ -85,16 +87,51 @@ async function main() {
   const server = await runtime.listen(0);
   const port = (server.address() as AddressInfo).port;
   publicUrl = `http://127.0.0.1:${port}`;
-  const target = `${publicUrl}/webhooks/hubspot`;
+  process.send!({ port });
+  process.on('message', async (m: { cmd: string }) => {
+    if (m.cmd !== 'stop') return;
+    const queued = await runtime.queues.ingest.count();
+    await runtime.queues.ingest.obliterate({ force: true });
+    await runtime.close();
+    await store.close();
+    limiterRedis.disconnect();
+    process.send!({ queued }, () => process.exit(0));
+  });
+}
 
+/** Child process: the bare Express route, same body parser, nothing else. */
+async function serveBare() {
   const bare = express();
   bare.post('/webhooks/hubspot', express.raw({ type: () => true, limit: '1mb' }), (_req, res) => {
     res.status(204).end();
   });
-  const bareServer = await new Promise<import('node:http').Server>((r) => {
-    const s = bare.listen(0, () => r(s));
+  const s = bare.listen(0, () => process.send!({ port: (s.address() as AddressInfo).port }));
+  process.on('message', () => process.send!({ queued: 0 }, () => process.exit(0)));
+}
+
+function child(role: string, prefix: string): Promise<{ port: number; stop: () => Promise<number> }> {
+  const proc = fork(fileURLToPath(import.meta.url), [role, prefix], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF && role === 'serve-qualify' ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : [])], stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    proc.once('error', reject);
+    proc.once('message', (m: { port: number }) =>
+      resolve({
+        port: m.port,
+        stop: () =>
+          new Promise((r) => {
+            proc.once('message', (x: { queued: number }) => r(x.queued));
+            proc.send({ cmd: 'stop' });
+          }),
+      }),
+    );
   });
-  const bareUrl = `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}/webhooks/hubspot`;
+}
+
+async function main() {
+  const prefix = `qualify-bench-${randomUUID().slice(0, 8)}`;
+  const qualify = await child('serve-qualify', prefix);
+  const bare = await child('serve-bare', prefix);
+  const target = `http://127.0.0.1:${qualify.port}/webhooks/hubspot`;
+  const bareUrl = `http://127.0.0.1:${bare.port}/webhooks/hubspot`;
 
   const requests = Array.from({ length: 4000 }, (_, seq) => {
     const body = JSON.stringify(batch(50, seq));
@@ -109,7 +146,7 @@ async function main() {
     };
   });
 
-  console.log(`bench:webhooks — ${CONNECTIONS} connections, ${DURATION_S} s each, signed batches of 50 events`);
+  console.log(`bench:webhooks — ${CONNECTIONS} connections, ${DURATION_S} s each, signed batches of 50 events; each server in its own process`);
   const bareResult = await run(bareUrl, requests);
   const qualifyResult = await run(target, requests);
   const ok = qualifyResult.non2xx === 0 && qualifyResult.errors === 0;
@@ -120,16 +157,13 @@ async function main() {
     ['qualify webhook', qualifyResult.requests.average.toFixed(0), String(qualifyResult.latency.p99), (qualifyResult.requests.average * 50).toFixed(0), String(qualifyResult.non2xx)],
   ];
   for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(16) : c.padStart(10))).join(''));
-  const queued = await runtime.queues.ingest.count();
-  console.log(`qualify / bare = ${(ratio * 100).toFixed(0)} % (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'}); all answers 2xx: ${ok}; events queued durably: ${queued}`);
-
-  await runtime.queues.ingest.obliterate({ force: true });
-  bareServer.close();
-  await runtime.close();
-  await store.close();
-  limiterRedis.disconnect();
-  await redisHandle.stop?.();
+  const queued = await qualify.stop();
+  await bare.stop();
+  console.log(`qualify / bare = ${(ratio * 100).toFixed(0)} % (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'}); all answers 2xx: ${ok}; deliveries queued durably in Redis: ${queued}`);
   process.exit(0);
 }
 
-await main();
+const [role, prefixArg] = process.argv.slice(2);
+if (role === 'serve-qualify') await serveQualify(prefixArg!);
+else if (role === 'serve-bare') await serveBare();
+else await main();

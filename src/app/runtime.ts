@@ -12,7 +12,7 @@ import { createRedis } from '../queues/redis-connection.js';
 import { startWorkers, type Workers } from '../queues/workers.js';
 import type { ScoringModel } from '../scoring/scoring-model.js';
 import { createApp } from '../server/app.js';
-import type { Store } from '../store/store.types.js';
+import type { ConnectionRow, Store } from '../store/store.types.js';
 import { resolveFromRoot } from '../infra/paths.js';
 
 /** One connection the runtime drives: which system, its connector, its mapping file, how often to poll. */
@@ -62,6 +62,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const bySystem = new Map<SourceSystem, ConnectionRuntime>();
   for (const spec of opts.connections) {
     const mapping = loadMapping(resolveFromRoot(spec.mappingFile ?? spec.connector.mappingFile));
+    let cached: { row: ConnectionRow; at: number } | undefined;
     await store.upsertConnection({ id: spec.id, system: spec.system });
     const rt: ConnectionRuntime = {
       id: spec.id,
@@ -70,9 +71,13 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       mapping,
       reads: new PendingSet<PendingRead>(redis, opts.queuePrefix, `read:${spec.id}`),
       writes: new PendingSet<PendingWrite>(redis, opts.queuePrefix, `write:${spec.id}`),
+      // Every webhook and job asks for the connection's state; a one-second cache keeps that off
+      // the database's hot path while a pause or park still takes effect within a second.
       row: async () => {
+        if (cached && cached.at > Date.now() - 1000) return cached.row;
         const row = await store.getConnection(spec.id);
         if (!row) throw new Error(`connection ${spec.id} is not in the store`);
+        cached = { row, at: Date.now() };
         return row;
       },
       context: async () => ({ connection: await rt.row(), store, logger: logger.child({ connection: spec.id }) }),

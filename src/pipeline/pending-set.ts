@@ -74,6 +74,17 @@ export class PendingSet<T> {
     return raw == null ? null : (JSON.parse(raw) as T);
   }
 
+  async getMany(ids: string[]): Promise<Map<string, T>> {
+    const out = new Map<string, T>();
+    if (ids.length === 0) return out;
+    const raws = await this.redis.hmget(this.items, ...ids);
+    ids.forEach((id, i) => {
+      const raw = raws[i];
+      if (raw != null) out.set(id, JSON.parse(raw) as T);
+    });
+    return out;
+  }
+
   /** Removes the items whose payload is unchanged since `peek`. Returns how many were removed. */
   async complete(items: Array<PendingItem<T>>): Promise<number> {
     if (items.length === 0) return 0;

@@ -51,6 +51,9 @@ export async function runSync(
       break;
     }
   }
+  // Writes left pending by a failed flush (retries exhausted, a crash) get another chance every poll.
+  if ((await conn.writes.size()) > 0) await deps.scheduleWriteFlush(conn.id);
+  if ((await conn.reads.size()) > 0) await deps.scheduleReadFlush(conn.id);
   deps.logger.info({ connection: conn.id, ...out }, opts.full ? 'full sync finished' : 'incremental sync finished');
   return out;
 }

@@ -4,8 +4,9 @@ import type { ChangeHint } from '../connectors/connector.types.js';
 
 /**
  * Three queues, one concern each:
- * - lead-ingest: one job per webhook event (job id = the event's dedupe key, so a repeated
- *   delivery is one job); kept 24 h after completion because HubSpot retries for 24 h.
+ * - lead-ingest: one job per webhook delivery, written before the vendor gets its 2xx. Events are
+ *   deduplicated by their dedupe key when the job runs (a marker kept 24 h, as long as HubSpot
+ *   retries), so a repeated delivery has one effect.
  * - crm-io: per-connection batch jobs that read records named by webhooks and write results back.
  *   Deduplicated per connection and kind: at most one runs and one waits, so several worker
  *   processes never write the same batch twice.
@@ -13,9 +14,10 @@ import type { ChangeHint } from '../connectors/connector.types.js';
  */
 export const QueueName = { ingest: 'lead-ingest', io: 'crm-io', sync: 'crm-sync' } as const;
 
-export interface HintJob {
+/** One webhook delivery: every event it carried, queued in one Redis write before we answer. */
+export interface DeliveryJob {
   connectionId: string;
-  hint: ChangeHint;
+  hints: ChangeHint[];
 }
 export interface IoJob {
   connectionId: string;
@@ -27,22 +29,20 @@ export interface SyncJob {
 }
 
 export interface Queues {
-  ingest: Queue<HintJob>;
+  ingest: Queue<DeliveryJob>;
   io: Queue<IoJob>;
   sync: Queue<SyncJob>;
   close(): Promise<void>;
 }
 
-const DAY_S = 24 * 3600;
-
 export function createQueues(connection: Redis, prefix: string): Queues {
-  const ingest = new Queue<HintJob>(QueueName.ingest, {
+  const ingest = new Queue<DeliveryJob>(QueueName.ingest, {
     connection,
     prefix,
     defaultJobOptions: {
       attempts: 8,
       backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: { age: DAY_S },
+      removeOnComplete: { count: 1000 },
       removeOnFail: false,
     },
   });
@@ -78,9 +78,7 @@ export function safeJobId(...parts: string[]): string {
 
 export async function enqueueHints(queues: Queues, connectionId: string, hints: ChangeHint[]): Promise<void> {
   if (hints.length === 0) return;
-  await queues.ingest.addBulk(
-    hints.map((hint) => ({ name: 'hint', data: { connectionId, hint }, opts: { jobId: safeJobId('hint', connectionId, hint.dedupeKey) } })),
-  );
+  await queues.ingest.add('delivery', { connectionId, hints });
 }
 
 export async function scheduleIo(queues: Queues, connectionId: string, kind: IoJob['kind'], delayMs: number): Promise<void> {

@@ -2,11 +2,11 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AuthError, PayloadError, RateLimitedError } from '../errors/connector-errors.js';
 import { flushWrites } from '../pipeline/flush-writes.js';
-import { isEcho } from '../pipeline/echo-filter.js';
+import { ingestDelivery } from '../pipeline/ingest-delivery.js';
 import { processRecords } from '../pipeline/process-records.js';
 import type { ConnectionRuntime, PipelineDeps } from '../pipeline/pipeline.types.js';
 import { runSync } from '../pipeline/run-sync.js';
-import { QueueName, scheduleIo, type HintJob, type IoJob, type Queues, type SyncJob } from './queues.js';
+import { QueueName, scheduleIo, type DeliveryJob, type IoJob, type Queues, type SyncJob } from './queues.js';
 
 export interface WorkerOptions {
   prefix: string;
@@ -70,21 +70,9 @@ export function startWorkers(connection: Redis, queues: Queues, deps: PipelineDe
     return conn;
   };
 
-  const ingest = new Worker<HintJob>(
+  const ingest = new Worker<DeliveryJob>(
     QueueName.ingest,
-    async (job) => {
-      const conn = lookup(job.data.connectionId);
-      const { hint } = job.data;
-      if (hint.record) {
-        // The notification carried the record itself (Salesforce Outbound Messages).
-        await processRecords(deps, conn, [hint.record]);
-        return 'processed';
-      }
-      if (await isEcho(deps, conn, hint)) return 'echo';
-      await conn.reads.put([{ id: hint.recordId, payload: { objectType: hint.objectType } }]);
-      await scheduleIo(queues, conn.id, 'read', opts.coalesceMs);
-      return 'queued-read';
-    },
+    async (job) => ingestDelivery(deps, connection, opts.prefix, lookup(job.data.connectionId), job.data.hints),
     { connection, prefix: opts.prefix, concurrency: opts.concurrency?.ingest ?? 16 },
   );
 

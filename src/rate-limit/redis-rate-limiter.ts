@@ -36,8 +36,9 @@ export interface RedisRateLimiterOptions {
   maxSleepMs?: number;
 }
 
-// KEYS[1] window zset, KEYS[2] pause key. ARGV: max, windowMs, member.
+// KEYS[1] window zset, KEYS[2] pause key. ARGV: max, windowMs, member, holdMs.
 // Returns { waitMs, nowMs }: waitMs 0 means a slot was taken at nowMs (Redis time).
+// A held slot is stamped holdMs in the future until released (see acquireHeld).
 const ACQUIRE_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -50,14 +51,25 @@ end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local count = redis.call('ZCARD', KEYS[1])
 if count < max then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window + 1000)
+  local hold = tonumber(ARGV[4])
+  redis.call('ZADD', KEYS[1], now + hold, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window + hold + 1000)
   return { 0, now }
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, count - max, 'WITHSCORES')
 local wait = tonumber(oldest[#oldest]) + window - now + 1
 if wait < 1 then wait = 1 end
 return { wait, now }
+`;
+
+// KEYS[1] window zset. ARGV: member. Re-stamps a held slot with the time the call finished.
+const RELEASE_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+end
+return now
 `;
 
 // KEYS[1] pause key. ARGV: untilMs. Only ever extends a pause.
@@ -87,7 +99,8 @@ return limit - used
 `;
 
 type LimiterCommands = {
-  qualifyRlAcquire(windowKey: string, pauseKey: string, max: number, windowMs: number, member: string): Promise<[number, number]>;
+  qualifyRlAcquire(windowKey: string, pauseKey: string, max: number, windowMs: number, member: string, holdMs: number): Promise<[number, number]>;
+  qualifyRlRelease(windowKey: string, member: string): Promise<number>;
   qualifyRlPause(pauseKey: string, untilMs: number): Promise<number>;
   qualifyRlDaily(key: string, limit: number, expireAtMs: number, exhaust: 0 | 1): Promise<number>;
 };
@@ -109,6 +122,7 @@ export class RedisRateLimiter {
     this.maxSleepMs = opts.maxSleepMs ?? 1000;
     if (!('qualifyRlAcquire' in redis)) {
       redis.defineCommand('qualifyRlAcquire', { numberOfKeys: 2, lua: ACQUIRE_LUA });
+      redis.defineCommand('qualifyRlRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
       redis.defineCommand('qualifyRlPause', { numberOfKeys: 1, lua: PAUSE_LUA });
       redis.defineCommand('qualifyRlDaily', { numberOfKeys: 1, lua: DAILY_LUA });
     }
@@ -125,7 +139,7 @@ export class RedisRateLimiter {
 
   /** Takes a slot if one is free. Returns 0 when granted, else how long to wait (ms). */
   async tryAcquire(key: string, limit: WindowLimit): Promise<number> {
-    const [wait] = await this.attempt(key, limit);
+    const [wait] = await this.attempt(key, limit, randomUUID(), 0);
     return wait;
   }
 
@@ -134,13 +148,36 @@ export class RedisRateLimiter {
    * Rejects with RateLimitAbortedError when `signal` aborts first.
    */
   async acquire(key: string, limit: WindowLimit, opts: { signal?: AbortSignal } = {}): Promise<number> {
+    return this.waitForSlot(key, limit, randomUUID(), 0, opts.signal);
+  }
+
+  /**
+   * Like acquire, for a call whose arrival at the vendor is what counts: the slot counts as
+   * "now + holdMs" while the call is in flight, and `release()` (call it when the response is
+   * in, success or not) stamps it with the finish time. Vendors count arrivals; arrival lies
+   * between our grant and the response, so stamping the response time can never undercount,
+   * however long the request took to leave (event-loop stalls, lazy SDK set-up, slow DNS).
+   */
+  async acquireHeld(key: string, limit: WindowLimit, opts: { signal?: AbortSignal; holdMs?: number } = {}): Promise<{ at: number; release: () => Promise<void> }> {
+    const member = randomUUID();
+    const at = await this.waitForSlot(key, limit, member, opts.holdMs ?? 30_000, opts.signal);
+    const windowKey = this.windowKey(key);
+    return {
+      at,
+      release: async () => {
+        await this.redis.qualifyRlRelease(windowKey, member);
+      },
+    };
+  }
+
+  private async waitForSlot(key: string, limit: WindowLimit, member: string, holdMs: number, signal?: AbortSignal): Promise<number> {
     assertLimit(limit);
     for (;;) {
-      if (opts.signal?.aborted) throw new RateLimitAbortedError(key);
-      const [wait, now] = await this.attempt(key, limit);
+      if (signal?.aborted) throw new RateLimitAbortedError(key);
+      const [wait, now] = await this.attempt(key, limit, member, holdMs);
       if (wait === 0) return now;
       // A little jitter so processes woken together don't all collide on the same slot.
-      await sleep(Math.min(wait, this.maxSleepMs) + Math.floor(Math.random() * 10), opts.signal, key);
+      await sleep(Math.min(wait, this.maxSleepMs) + Math.floor(Math.random() * 10), signal, key);
     }
   }
 
@@ -173,9 +210,9 @@ export class RedisRateLimiter {
     return `${this.prefix}:${key}:daily:${resetAt.getTime()}`;
   }
 
-  private async attempt(key: string, limit: WindowLimit): Promise<[number, number]> {
+  private async attempt(key: string, limit: WindowLimit, member: string, holdMs: number): Promise<[number, number]> {
     assertLimit(limit);
-    const [wait, now] = await this.redis.qualifyRlAcquire(this.windowKey(key), this.pauseKey(key), limit.max, limit.windowMs, randomUUID());
+    const [wait, now] = await this.redis.qualifyRlAcquire(this.windowKey(key), this.pauseKey(key), limit.max, limit.windowMs, member, holdMs);
     return [Number(wait), Number(now)];
   }
 }

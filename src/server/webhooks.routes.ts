@@ -2,7 +2,8 @@ import express, { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { SourceSystemSchema } from '../canonical/lead.schema.js';
 import type { PipelineDeps } from '../pipeline/pipeline.types.js';
-import { enqueueHints, type Queues } from '../queues/queues.js';
+import { IngestInbox } from '../queues/ingest-inbox.js';
+import type { Queues } from '../queues/queues.js';
 
 /** HubSpot sends at most 100 events a request; 1 MB is far above any legitimate delivery. */
 const MAX_BODY = '1mb';
@@ -13,6 +14,7 @@ const MAX_BODY = '1mb';
  */
 export function webhookRoutes(deps: PipelineDeps, queues: Queues, publicUrl: () => string, logger: Logger): Router {
   const router = Router();
+  const inbox = new IngestInbox(queues);
   router.post('/webhooks/:system', express.raw({ type: () => true, limit: MAX_BODY }), async (req: Request, res: Response) => {
     const system = SourceSystemSchema.safeParse(req.params.system);
     const conn = system.success ? deps.connectionForSystem(system.data) : undefined;
@@ -33,7 +35,7 @@ export function webhookRoutes(deps: PipelineDeps, queues: Queues, publicUrl: () 
       else res.status(verdict.status).json({ error: verdict.reason });
       return;
     }
-    await enqueueHints(queues, conn.id, verdict.hints);
+    await inbox.enqueue(conn.id, verdict.hints);
     const ack = receiver.acknowledge?.(verdict.hints);
     if (ack) res.status(ack.status).type(ack.contentType).send(ack.body);
     else res.status(204).end();
