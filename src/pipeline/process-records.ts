@@ -1,10 +1,11 @@
+import type { Lead, SourceSystem } from '../canonical/lead.schema.js';
 import type { RawRecord } from '../connectors/connector.types.js';
 import { mapRecord, outboundProperties } from '../mapping/apply-mapping.js';
 import { qualifyLead } from '../qualification/qualify-lead.js';
-import type { ScoreResult } from '../qualification/qualification.schema.js';
-import type { StoredLead } from '../store/store.types.js';
+import type { Qualification, ScoreResult } from '../qualification/qualification.schema.js';
+import type { StoredLead, UpsertSourceRecordResult } from '../store/store.types.js';
 import { currentOutboundValues } from './current-values.js';
-import type { ConnectionRuntime, PipelineDeps } from './pipeline.types.js';
+import type { ConnectionRuntime, PendingWrite, PipelineDeps } from './pipeline.types.js';
 
 export interface ProcessOutcome {
   processed: number;
@@ -15,85 +16,113 @@ export interface ProcessOutcome {
   writesQueued: number;
 }
 
+type SourceInput = { system: SourceSystem; recordId: string; lead: Lead; sourceUpdatedAt: string | null };
+
 /**
  * The story of one batch of records read from a connection: map each into the canonical lead,
- * store it (merging with the same person's records in other systems), re-qualify the merged lead,
- * and queue a write-back wherever the result differs from what the CRM holds.
+ * store them (merging with the same person's records in other systems), re-qualify the merged
+ * leads, and queue a write-back wherever the result differs from what the CRM holds. Works a
+ * whole page at a time: a few store round trips per batch, not per record.
  */
 export async function processRecords(deps: PipelineDeps, conn: ConnectionRuntime, records: RawRecord[]): Promise<ProcessOutcome> {
   const outcome: ProcessOutcome = { processed: 0, stale: 0, unmappable: 0, writesQueued: 0 };
-  const touchedLeads = new Set<string>();
+  const inputs: SourceInput[] = [];
   for (const record of records) {
-    let mapped;
     try {
-      mapped = mapRecord(conn.mapping, record.raw, { system: conn.system });
+      const mapped = mapRecord(conn.mapping, record.raw, { system: conn.system });
+      inputs.push({ system: conn.system, recordId: mapped.recordId, lead: mapped.lead, sourceUpdatedAt: mapped.sourceUpdatedAt ?? record.updatedAt });
     } catch (err) {
       outcome.unmappable++;
       deps.logger.warn({ connection: conn.id, recordId: record.recordId, err: (err as Error).message }, 'record could not be mapped; skipped');
-      continue;
     }
-    const result = await deps.store.upsertSourceRecord({
-      system: conn.system,
-      recordId: mapped.recordId,
-      lead: mapped.lead,
-      sourceUpdatedAt: mapped.sourceUpdatedAt ?? record.updatedAt,
-    });
-    if (!result.applied) {
-      outcome.stale++;
-      continue;
-    }
-    touchedLeads.add(result.leadId);
-    outcome.processed++;
   }
-  const flush = new Set<string>();
-  for (const leadId of touchedLeads) outcome.writesQueued += await requalify(deps, leadId, flush);
-  for (const id of flush) await deps.scheduleWriteFlush(id);
+  const results = await upsertAll(deps, inputs);
+  const touched = new Set<string>();
+  for (const r of results) {
+    if (!r.applied) outcome.stale++;
+    else {
+      outcome.processed++;
+      touched.add(r.leadId);
+    }
+  }
+  outcome.writesQueued = await requalifyLeads(deps, [...touched]);
   return outcome;
 }
 
+async function upsertAll(deps: PipelineDeps, inputs: SourceInput[]): Promise<UpsertSourceRecordResult[]> {
+  if (inputs.length === 0) return [];
+  if (deps.store.upsertSourceRecords) return deps.store.upsertSourceRecords(inputs);
+  const out: UpsertSourceRecordResult[] = [];
+  for (const i of inputs) out.push(await deps.store.upsertSourceRecord(i));
+  return out;
+}
+
 /** Re-scores one stored lead and queues the write-backs it needs. Returns how many records got a write queued. */
-export async function requalifyLead(deps: PipelineDeps, leadId: string): Promise<number> {
-  const flush = new Set<string>();
-  const queued = await requalify(deps, leadId, flush);
-  for (const id of flush) await deps.scheduleWriteFlush(id);
-  return queued;
+export function requalifyLead(deps: PipelineDeps, leadId: string): Promise<number> {
+  return requalifyLeads(deps, [leadId]);
 }
 
-/** Collects the connections that need a flush in `flush`, so a batch schedules each only once. */
-async function requalify(deps: PipelineDeps, leadId: string, flush: Set<string>): Promise<number> {
-  const stored = await deps.store.getLead(leadId);
-  if (!stored) return 0;
+/**
+ * Re-scores stored leads with the current model, records what changed (score history, stage
+ * transitions with reasons) and queues write-backs. Returns how many records got a write queued.
+ */
+export async function requalifyLeads(deps: PipelineDeps, leadIds: string[]): Promise<number> {
+  if (leadIds.length === 0) return 0;
+  const stored = deps.store.getLeads
+    ? await deps.store.getLeads(leadIds)
+    : ((await Promise.all(leadIds.map((id) => deps.store.getLead(id)))).filter(Boolean) as StoredLead[]);
   const model = deps.model();
-  const q = qualifyLead({ lead: stored.lead, model, previous: stored.lifecycle, at: deps.now() });
-  if (!sameScore(stored.score, q.score)) await deps.store.recordScore(leadId, q.score);
-  if (q.transition || !stored.lifecycle || stored.lifecycle.stage !== q.lifecycle.stage) {
-    await deps.store.saveLifecycle(leadId, q.lifecycle, q.transition);
-    if (q.transition) deps.logger.info({ leadId, from: q.transition.from, to: q.transition.to, reason: q.transition.reason }, 'stage changed');
+  const at = deps.now();
+  const qualified: Array<{ lead: StoredLead; q: Qualification }> = [];
+  for (const lead of stored) {
+    const q = qualifyLead({ lead: lead.lead, model, previous: lead.lifecycle, at });
+    qualified.push({ lead, q });
+    if (!sameScore(lead.score, q.score)) await deps.store.recordScore(lead.id, q.score);
+    if (q.transition || !lead.lifecycle || lead.lifecycle.stage !== q.lifecycle.stage) {
+      await deps.store.saveLifecycle(lead.id, q.lifecycle, q.transition);
+      if (q.transition) deps.logger.info({ leadId: lead.id, from: q.transition.from, to: q.transition.to, reason: q.transition.reason }, 'stage changed');
+    }
   }
-  return queueWrites(deps, stored, q, flush);
+  return queueWrites(deps, qualified);
 }
 
-async function queueWrites(deps: PipelineDeps, stored: StoredLead, q: ReturnType<typeof qualifyLead>, flush: Set<string>): Promise<number> {
-  let queued = 0;
-  for (const record of stored.records) {
-    const conn = deps.connectionForSystem(record.system);
-    if (!conn) continue;
-    const desired = outboundProperties(conn.mapping, { score: q.score, lifecycle: q.lifecycle });
-    const current = currentOutboundValues(conn.mapping, record.lead);
-    const ledger = (await deps.store.getLastWritten(conn.id, record.recordId)) ?? {};
-    const pending = (await conn.writes.get(record.recordId))?.properties ?? {};
-    const changes: Record<string, string> = {};
-    for (const [field, value] of Object.entries(desired)) {
-      // What the record will hold once pending writes land, else what it held when read, else what we last wrote.
-      const holds = field in pending ? pending[field] : current[field] != null ? current[field] : ledger[field];
-      if (holds !== value) changes[field] = value;
+/** For every system record of these leads: what qualify should hold there, minus what it holds. */
+async function queueWrites(deps: PipelineDeps, qualified: Array<{ lead: StoredLead; q: Qualification }>): Promise<number> {
+  const byConnection = new Map<ConnectionRuntime, Array<{ recordId: string; desired: Record<string, string>; current: Record<string, string | null> }>>();
+  for (const { lead, q } of qualified) {
+    for (const record of lead.records) {
+      const conn = deps.connectionForSystem(record.system);
+      if (!conn) continue;
+      const list = byConnection.get(conn) ?? [];
+      list.push({
+        recordId: record.recordId,
+        desired: outboundProperties(conn.mapping, { score: q.score, lifecycle: q.lifecycle }),
+        current: currentOutboundValues(conn.mapping, record.lead),
+      });
+      byConnection.set(conn, list);
     }
-    if (Object.keys(changes).length === 0) continue;
-    await conn.writes.put([
-      { id: record.recordId, payload: { objectType: conn.mapping.objectType, properties: { ...pending, ...changes }, current } },
-    ]);
-    flush.add(conn.id);
-    queued++;
+  }
+  let queued = 0;
+  for (const [conn, items] of byConnection) {
+    const ids = items.map((i) => i.recordId);
+    const [ledger, pending] = await Promise.all([deps.store.getLastWrittenMany(conn.id, ids), conn.writes.getMany(ids)]);
+    const puts: Array<{ id: string; payload: PendingWrite }> = [];
+    for (const item of items) {
+      const inFlight = pending.get(item.recordId)?.properties ?? {};
+      const written = ledger.get(item.recordId) ?? {};
+      const changes: Record<string, string> = {};
+      for (const [field, value] of Object.entries(item.desired)) {
+        // What the record will hold once pending writes land, else what it held when read, else what we last wrote.
+        const holds = field in inFlight ? inFlight[field] : item.current[field] != null ? item.current[field] : written[field];
+        if (holds !== value) changes[field] = value;
+      }
+      if (Object.keys(changes).length === 0) continue;
+      puts.push({ id: item.recordId, payload: { objectType: conn.mapping.objectType, properties: { ...inFlight, ...changes }, current: item.current } });
+    }
+    if (puts.length === 0) continue;
+    await conn.writes.put(puts);
+    await deps.scheduleWriteFlush(conn.id);
+    queued += puts.length;
   }
   return queued;
 }

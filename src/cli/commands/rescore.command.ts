@@ -2,7 +2,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { bootstrap } from '../../app/bootstrap.js';
 import { waitForWrites } from '../../app/drain.js';
-import { requalifyLead } from '../../pipeline/process-records.js';
+import { requalifyLeads } from '../../pipeline/process-records.js';
 
 /**
  * `qualify rescore`: re-score every stored lead with the current model (after a model change).
@@ -23,7 +23,7 @@ export function register(program: Command): void {
       let done = 0;
       let writes = 0;
       for await (const ids of store.iterateLeadIds(500)) {
-        for (const id of ids) writes += await requalifyLead(runtime.deps, id);
+        writes += await requalifyLeads(runtime.deps, ids);
         done += ids.length;
         bar.update(done);
       }
