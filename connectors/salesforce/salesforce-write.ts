@@ -75,11 +75,29 @@ function describeErrors(r: SaveResult): { code: string; text: string } {
 }
 
 /** Requests → deduplicated targets (a converted lead and its contact in one batch become one write). */
-function plan(wc: WriteContext, batch: WriteRequest[], info: Record<WriteObject, ObjectInfo>, outcomes: Array<WriteOutcome | undefined>, redirect: Map<number, string>): Target[] {
+type Described = Partial<Record<WriteObject, ObjectInfo>>;
+
+function ownObject(req: WriteRequest): WriteObject | null {
+  return objectOfId(req.recordId) ?? (req.objectType === 'Lead' || req.objectType === 'Contact' ? req.objectType : null);
+}
+
+/** Describes only the objects this write touches (a describe is an API call too). */
+async function describeFor(wc: WriteContext, batch: WriteRequest[], extra: WriteObject[] = []): Promise<Described> {
+  const objects = new Set<WriteObject>(extra);
+  for (const req of batch) {
+    const own = ownObject(req);
+    if (own) objects.add(own === 'Lead' && wc.conversions.has(req.recordId) ? 'Contact' : own);
+  }
+  const info: Described = {};
+  for (const o of objects) info[o] = await wc.describe.get(o);
+  return info;
+}
+
+function plan(wc: WriteContext, batch: WriteRequest[], info: Described, outcomes: Array<WriteOutcome | undefined>, redirect: Map<number, string>): Target[] {
   const targets = new Map<string, Target>();
   const stage = stageProperty(wc);
   batch.forEach((req, i) => {
-    const own = objectOfId(req.recordId) ?? (req.objectType === 'Lead' || req.objectType === 'Contact' ? req.objectType : null);
+    const own = ownObject(req);
     if (!own) {
       outcomes[i] = { recordId: req.recordId, ok: false, permanent: true, status: null, message: `${req.recordId} is not a Lead or Contact id` };
       return;
@@ -91,7 +109,7 @@ function plan(wc: WriteContext, batch: WriteRequest[], info: Record<WriteObject,
     for (const [name, value] of Object.entries(req.properties)) {
       // The Lead Status belongs to Leads: a Contact (or a converted lead's Contact) has none.
       if (object === 'Contact' && name === stage) continue;
-      const field = info[object].field(name);
+      const field = info[object]!.field(name);
       if (!field) {
         outcomes[i] = { recordId: req.recordId, ok: false, permanent: true, status: null, message: `${object}.${name} does not exist in this org (see the setup report: create the field or fix mappings/salesforce.yaml)` };
         return;
@@ -193,7 +211,7 @@ function settle(batch: WriteRequest[], t: Target, r: SaveResult, outcomes: Array
 
 export async function writeRecords(wc: WriteContext, batch: WriteRequest[]): Promise<WriteOutcome[]> {
   if (batch.length === 0) return [];
-  const info = { Lead: await wc.describe.get('Lead'), Contact: await wc.describe.get('Contact') };
+  const info = await describeFor(wc, batch);
   const outcomes: Array<WriteOutcome | undefined> = new Array(batch.length);
   const targets = plan(wc, batch, info, outcomes, new Map());
   const useBulk = targets.length >= wc.bulkThreshold;
@@ -212,6 +230,7 @@ export async function writeRecords(wc: WriteContext, batch: WriteRequest[]): Pro
     for (const ids of chunks(leadIds)) rows.push(...(await queryAll(wc.session, `SELECT Id, ConvertedContactId FROM Lead WHERE Id IN ${idList(ids)}`, 'converted Lead')));
     for (const row of rows) if (typeof row.ConvertedContactId === 'string') wc.conversions.set(String(row.Id), row.ConvertedContactId);
     const redirect = new Map(converted.flatMap((i) => (wc.conversions.has(batch[i]!.recordId) ? [[i, wc.conversions.get(batch[i]!.recordId)!] as const] : [])));
+    info.Contact ??= await wc.describe.get('Contact');
     const sub = converted.map((i) => batch[i]!);
     const subOutcomes: Array<WriteOutcome | undefined> = new Array(sub.length);
     const subRedirect = new Map([...redirect].map(([i, c]) => [converted.indexOf(i), c]));
