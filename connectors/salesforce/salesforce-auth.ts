@@ -1,5 +1,6 @@
 import { Connection, OAuth2 } from 'jsforce';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { AuthError, ConnectorError, TransientError } from '../../src/errors/connector-errors.js';
 import type { Store } from '../../src/store/store.types.js';
 import { ApiBudget, meterConnection } from './salesforce-budget.js';
@@ -22,6 +23,14 @@ import type { SharedToken, TokenVault } from './salesforce-token-vault.js';
  */
 
 /** In-flight refreshes per vault (one vault per process in production) and connection. */
+/** The refresh-token grant's answer (only what qualify uses; Salesforce adds signature, scope, …). */
+const TokenResponseSchema = z.looseObject({
+  access_token: z.string().min(1),
+  instance_url: z.url().optional(),
+  id: z.string().optional(),
+  refresh_token: z.string().min(1).optional(),
+});
+
 const inFlight = new WeakMap<TokenVault, Map<string, Promise<SharedToken>>>();
 
 export interface SalesforceSessionOptions {
@@ -35,8 +44,8 @@ export interface SalesforceSessionOptions {
 
 function orgIdFromIdentityUrl(id: unknown): string | null {
   if (typeof id !== 'string') return null;
-  const parts = id.split('/');
-  return parts.length >= 2 ? (parts[parts.length - 2] ?? null) : null;
+  const candidate = id.split('/').at(-2) ?? '';
+  return /^00D[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/.test(candidate) ? candidate : null;
 }
 
 export class SalesforceSession {
@@ -149,14 +158,17 @@ export class SalesforceSession {
     this.refreshes++;
     logger.info({ connection: connectionId }, 'refreshing the Salesforce session');
     try {
-      const res = await this.oauth2.refreshToken(rotatedRefreshToken ?? config.refreshToken);
-      const raw = res as unknown as Record<string, unknown>;
-      if (typeof res.access_token !== 'string' || !res.access_token) throw new TransientError('salesforce', 'Salesforce token response carried no access_token');
+      const parsed = TokenResponseSchema.safeParse(await this.oauth2.refreshToken(rotatedRefreshToken ?? config.refreshToken));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new TransientError('salesforce', `Salesforce token response is not usable: ${issue?.path.join('.') || '(body)'}: ${issue?.message}`);
+      }
+      const res = parsed.data;
       return {
         accessToken: res.access_token,
-        instanceUrl: typeof res.instance_url === 'string' && res.instance_url ? res.instance_url : config.instanceUrl,
-        orgId: orgIdFromIdentityUrl(raw.id),
-        refreshToken: typeof raw.refresh_token === 'string' ? raw.refresh_token : rotatedRefreshToken,
+        instanceUrl: (res.instance_url ?? config.instanceUrl).replace(/\/$/, ''),
+        orgId: orgIdFromIdentityUrl(res.id),
+        refreshToken: res.refresh_token ?? rotatedRefreshToken,
         issuedAt: Date.now(),
       };
     } catch (err) {
