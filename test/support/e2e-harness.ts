@@ -42,6 +42,12 @@ export interface E2EOptions {
   coalesceMs?: number;
   limits?: { burst?: { max: number; windowMs: number } };
   logger?: Logger;
+  /** Which search results get a second read with property history (the connector's historyMode). */
+  historyMode?: 'when-set' | 'all' | 'none';
+  /** Extra latency of every sandbox answer (ms), e.g. to catch a worker mid-request. */
+  latencyMs?: number;
+  /** Start the runtime's workers in this process (default true); false leaves jobs for other processes. */
+  workers?: boolean;
 }
 
 export function freePort(): Promise<number> {
@@ -66,6 +72,7 @@ export async function startE2E(o: E2EOptions): Promise<E2E> {
     contacts: o.contacts ?? 30,
     seed: o.seed ?? 7,
     rateLimit: o.rateLimit,
+    latencyMs: o.latencyMs,
     webhook: o.webhook === false ? undefined : { targetUrl: `${publicUrl}/webhooks/hubspot`, clientSecret, delayMs: 20, ...o.webhook },
   });
   const simUrl = await sim.listen(0);
@@ -81,6 +88,7 @@ export async function startE2E(o: E2EOptions): Promise<E2E> {
     limits: o.limits?.burst ? { burst: o.limits.burst } : undefined,
     properties: readProperties(mapping),
     historyProperties: historyProperties(mapping),
+    historyMode: o.historyMode,
     retry: { retries: 2, minTimeoutMs: 50, maxTimeoutMs: 200 },
   });
   const runtime = await createRuntime({
@@ -94,7 +102,7 @@ export async function startE2E(o: E2EOptions): Promise<E2E> {
     connections: [{ id: 'hubspot-e2e', system: 'hubspot', connector, mappingFile: 'mappings/hubspot.yaml', pollIntervalMs: 3_600_000 }],
   });
   await runtime.setupConnections();
-  const workers = runtime.startWorkers();
+  const workers: Workers = o.workers === false ? { workers: [], close: async () => {} } : runtime.startWorkers();
   await runtime.listen(port);
   const conn = runtime.connections.get('hubspot-e2e')!;
 
