@@ -145,72 +145,83 @@ function decay(ageMs: number, halfLifeMs: number, rate: number): number {
 function engagementTotals(events: readonly EngagementEvent[], model: ScoringModel, atMs: number): Scratch {
   const n = events.length;
   const s = scratchFor(model, n);
-  const { points, latest, bucket, bucketSum, times } = s;
   const c = model.compiled;
-  points.fill(0);
-  latest.fill(Number.NEGATIVE_INFINITY);
-  bucket.fill(Number.NaN);
-  bucketSum.fill(0);
+  resetTotals(s);
 
-  // Each time is parsed once. Period caps walk each rule's events in time order (the canonical
-  // lead keeps events sorted); an out-of-order log is put in order here rather than trusted.
-  let sorted = true;
+  // One pass parses each time and counts the event. Period caps need each rule's events in time
+  // order, which the canonical lead keeps; if the log turns out to be out of order, start over
+  // on a sorted copy of the order rather than trust it.
+  const times = s.times;
   let previousMs = Number.NEGATIVE_INFINITY;
+  let firstOutOfOrder = -1;
   for (let i = 0; i < n; i++) {
-    const ms = isoToMillis(events[i]!.at);
+    const e = events[i]!;
+    const ms = isoToMillis(e.at);
     times[i] = ms;
-    if (ms < previousMs) sorted = false;
-    else if (ms === ms) previousMs = ms;
+    if (ms < previousMs) {
+      firstOutOfOrder = i;
+      break;
+    }
+    if (ms === ms) previousMs = ms;
+    addEvent(c, s, e, ms, atMs);
   }
-  let order: Int32Array | null = null;
-  if (!sorted) {
-    order = Int32Array.from({ length: n }, (_, i) => i);
-    order.sort((a, b) => (times[a]! === times[a]! ? times[a]! : 0) - (times[b]! === times[b]! ? times[b]! : 0));
+  if (firstOutOfOrder >= 0) {
+    for (let i = firstOutOfOrder + 1; i < n; i++) times[i] = isoToMillis(events[i]!.at);
+    resetTotals(s);
+    const time = (i: number) => (times[i] === times[i] ? times[i]! : 0);
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => time(a) - time(b));
+    for (const i of order) addEvent(c, s, events[i]!, times[i]!, atMs);
   }
 
-  for (let k = 0; k < n; k++) {
-    const i = order === null ? k : order[k]!;
-    const e = events[i]!;
-    const rules = c.rulesByEvent.get(e.type);
-    if (rules === undefined) continue;
-    const ms = times[i]!;
-    // NaN fails this test too; future events (after `at`) do not count yet.
-    if (!(ms <= atMs)) continue;
-    const age = atMs - ms;
-    const count = e.count ?? 1;
-    for (const rule of rules) {
-      if (rule.name !== null && (e.name === undefined || !rule.name.test(e.name))) continue;
-      let value: number;
-      if (rule.windowMs !== Number.POSITIVE_INFINITY) {
-        if (age > rule.windowMs) continue;
-        value = rule.points * count;
-      } else {
-        value = rule.points * count * decay(age, rule.halfLifeMs, rule.decayRate);
-      }
-      const r = rule.index;
-      if (ms > latest[r]!) latest[r] = ms;
-      if (rule.capPeriod === null) {
-        points[r]! += value;
-        continue;
-      }
-      const p = periodOf(ms, rule.capPeriod);
-      if (p === bucket[r]) {
-        bucketSum[r]! += value;
-      } else {
-        if (bucket[r] === bucket[r]) points[r]! += clampAbs(bucketSum[r]!, rule.capPoints);
-        bucket[r] = p;
-        bucketSum[r] = value;
-      }
-    }
-  }
+  const { points, bucket, bucketSum } = s;
   for (const rule of c.engagementRules) {
     const r = rule.index;
     if (rule.capPeriod !== null && bucket[r] === bucket[r]) points[r]! += clampAbs(bucketSum[r]!, rule.capPoints);
   }
-
   for (let g = 0; g < c.groups.length; g++) capGroup(c.engagementRules, points, g, c.groups[g]!.cap);
   capGroup(c.engagementRules, points, -2, c.totalCap);
   return s;
+}
+
+function resetTotals(s: Scratch): void {
+  s.points.fill(0);
+  s.latest.fill(Number.NEGATIVE_INFINITY);
+  s.bucket.fill(Number.NaN);
+  s.bucketSum.fill(0);
+}
+
+/** Steps 1 and 2 for one event at time `ms`: decay (or window), count, and the rule's period cap. */
+function addEvent(c: ScoringModel['compiled'], s: Scratch, e: EngagementEvent, ms: number, atMs: number): void {
+  const rules = c.rulesByEvent.get(e.type);
+  // NaN fails the time test too; future events (after `at`) do not count yet.
+  if (rules === undefined || !(ms <= atMs)) return;
+  const { points, latest, bucket, bucketSum } = s;
+  const age = atMs - ms;
+  const count = e.count ?? 1;
+  for (const rule of rules) {
+    if (rule.name !== null && (e.name === undefined || !rule.name.test(e.name))) continue;
+    let value: number;
+    if (rule.windowMs !== Number.POSITIVE_INFINITY) {
+      if (age > rule.windowMs) continue;
+      value = rule.points * count;
+    } else {
+      value = rule.points * count * decay(age, rule.halfLifeMs, rule.decayRate);
+    }
+    const r = rule.index;
+    if (ms > latest[r]!) latest[r] = ms;
+    if (rule.capPeriod === null) {
+      points[r]! += value;
+      continue;
+    }
+    const p = periodOf(ms, rule.capPeriod);
+    if (p === bucket[r]) {
+      bucketSum[r]! += value;
+    } else {
+      if (bucket[r] === bucket[r]) points[r]! += clampAbs(bucketSum[r]!, rule.capPoints);
+      bucket[r] = p;
+      bucketSum[r] = value;
+    }
+  }
 }
 
 const clampAbs = (x: number, cap: number) => (x > cap ? cap : x < -cap ? -cap : x);
