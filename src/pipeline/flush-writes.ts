@@ -18,8 +18,11 @@ export interface FlushOutcome {
 export async function flushWrites(deps: PipelineDeps, conn: ConnectionRuntime, opts: { maxBatches?: number } = {}): Promise<FlushOutcome> {
   const outcome: FlushOutcome = { calls: 0, written: 0, failed: 0 };
   const ctx = await conn.context();
+  const bulk = conn.connector.bulkWrite;
   for (let i = 0; i < (opts.maxBatches ?? Infinity); i++) {
-    const items = await conn.writes.peek(conn.connector.maxWriteBatch);
+    // A backlog above the connector's bulk threshold goes out as one bulk job (Salesforce Bulk API 2.0).
+    const size = bulk && (await conn.writes.size()) >= bulk.threshold ? bulk.maxBatch : conn.connector.maxWriteBatch;
+    const items = await conn.writes.peek(size);
     if (items.length === 0) break;
     const requests: WriteRequest[] = items.map((it) => ({
       objectType: it.payload.objectType,

@@ -8,6 +8,9 @@ import type { ConnectionRuntime, PipelineDeps } from '../pipeline/pipeline.types
 import { runSync } from '../pipeline/run-sync.js';
 import { QueueName, scheduleIo, type DeliveryJob, type IoJob, type Queues, type SyncJob } from './queues.js';
 
+/** Records read per pass of a read flush. */
+const READ_BATCH = 200;
+
 export interface WorkerOptions {
   prefix: string;
   coalesceMs: number;
@@ -85,7 +88,7 @@ export function startWorkers(connection: Redis, queues: Queues, deps: PipelineDe
         let reads = 0;
         const ctx = await conn.context();
         for (;;) {
-          const items = await conn.reads.peek(conn.connector.system === 'hubspot' ? 50 : 200);
+          const items = await conn.reads.peek(READ_BATCH); // the connector splits to its own per-call limit
           if (items.length === 0) break;
           const records = await conn.connector.fetch(ctx, items.map((i) => ({ objectType: i.payload.objectType, recordId: i.id })));
           await processRecords(deps, conn, records);
