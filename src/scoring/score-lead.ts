@@ -116,31 +116,6 @@ function scratchFor(model: ScoringModel, events: number): Scratch {
   return s;
 }
 
-function periodOf(ms: number, per: CompiledEngagementRule['capPeriod']): number {
-  switch (per) {
-    case 'day':
-      return Math.floor(ms / DAY_MS);
-    case 'week':
-      // 1970-01-01 was a Thursday: shift by 3 days so weeks start on Monday.
-      return Math.floor((Math.floor(ms / DAY_MS) + 3) / 7);
-    case 'month': {
-      const d = new Date(ms);
-      return d.getUTCFullYear() * 12 + d.getUTCMonth();
-    }
-    default:
-      return 0;
-  }
-}
-
-/**
- * 0.5^(age / halfLife). Math.exp is several times faster than Math.pow here; for whole numbers of
- * half-lives Math.pow is exact (10 points after exactly one half-life are worth exactly 5), so use it then.
- */
-function decay(ageMs: number, halfLifeMs: number, rate: number): number {
-  const halfLives = ageMs / halfLifeMs;
-  return halfLives === Math.floor(halfLives) ? Math.pow(0.5, halfLives) : Math.exp(-ageMs * rate);
-}
-
 /** Per-rule engagement points after steps 1–4; `latest` is each rule's newest counted event time. */
 function engagementTotals(events: readonly EngagementEvent[], model: ScoringModel, atMs: number): Scratch {
   const n = events.length;
@@ -163,14 +138,14 @@ function engagementTotals(events: readonly EngagementEvent[], model: ScoringMode
       break;
     }
     if (ms === ms) previousMs = ms;
-    addEvent(c, s, e, ms, atMs);
+    c.addEvent(e, ms, atMs, s);
   }
   if (firstOutOfOrder >= 0) {
     for (let i = firstOutOfOrder + 1; i < n; i++) times[i] = isoToMillis(events[i]!.at);
     resetTotals(s);
     const time = (i: number) => (times[i] === times[i] ? times[i]! : 0);
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => time(a) - time(b));
-    for (const i of order) addEvent(c, s, events[i]!, times[i]!, atMs);
+    for (const i of order) c.addEvent(events[i]!, times[i]!, atMs, s);
   }
 
   const { points, bucket, bucketSum } = s;
@@ -188,40 +163,6 @@ function resetTotals(s: Scratch): void {
   s.latest.fill(Number.NEGATIVE_INFINITY);
   s.bucket.fill(Number.NaN);
   s.bucketSum.fill(0);
-}
-
-/** Steps 1 and 2 for one event at time `ms`: decay (or window), count, and the rule's period cap. */
-function addEvent(c: ScoringModel['compiled'], s: Scratch, e: EngagementEvent, ms: number, atMs: number): void {
-  const rules = c.rulesByEvent.get(e.type);
-  // NaN fails the time test too; future events (after `at`) do not count yet.
-  if (rules === undefined || !(ms <= atMs)) return;
-  const { points, latest, bucket, bucketSum } = s;
-  const age = atMs - ms;
-  const count = e.count ?? 1;
-  for (const rule of rules) {
-    if (rule.name !== null && (e.name === undefined || !rule.name.test(e.name))) continue;
-    let value: number;
-    if (rule.windowMs !== Number.POSITIVE_INFINITY) {
-      if (age > rule.windowMs) continue;
-      value = rule.points * count;
-    } else {
-      value = rule.points * count * decay(age, rule.halfLifeMs, rule.decayRate);
-    }
-    const r = rule.index;
-    if (ms > latest[r]!) latest[r] = ms;
-    if (rule.capPeriod === null) {
-      points[r]! += value;
-      continue;
-    }
-    const p = periodOf(ms, rule.capPeriod);
-    if (p === bucket[r]) {
-      bucketSum[r]! += value;
-    } else {
-      if (bucket[r] === bucket[r]) points[r]! += clampAbs(bucketSum[r]!, rule.capPoints);
-      bucket[r] = p;
-      bucketSum[r] = value;
-    }
-  }
 }
 
 const clampAbs = (x: number, cap: number) => (x > cap ? cap : x < -cap ? -cap : x);

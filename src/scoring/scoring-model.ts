@@ -3,6 +3,7 @@ import type { EventType } from '../canonical/lead.schema.js';
 import type { Lead } from '../canonical/lead.schema.js';
 import type { Contribution } from '../qualification/qualification.schema.js';
 import { ConditionCompiler, compileCondition, type LeadPredicate } from './compile-condition.js';
+import { compileEngagement, type AddEvent } from './compile-engagement.js';
 import type { Period, ScoringModelSpec } from './scoring-model.schema.js';
 
 /**
@@ -63,6 +64,8 @@ export interface CompiledModel {
   readonly engagementRules: readonly CompiledEngagementRule[];
   /** Engagement rules per event type, so an event only meets the rules that can match it. */
   readonly rulesByEvent: ReadonlyMap<EventType, readonly CompiledEngagementRule[]>;
+  /** Generated from rulesByEvent: counts one event into the per-rule totals (engagement steps 1–2). */
+  readonly addEvent: AddEvent;
   readonly groups: readonly { id: string; cap: number }[];
   readonly totalCap: number;
   readonly normaliseEngagement: (raw: number) => number;
@@ -160,6 +163,7 @@ export function compileScoringModel(spec: ScoringModelSpec, source: string): Sco
     fitTransform,
     engagementRules,
     rulesByEvent,
+    addEvent: compileEngagement(rulesByEvent),
     groups,
     totalCap: spec.engagement.cap ?? Number.POSITIVE_INFINITY,
     normaliseEngagement: normalise.type === 'clamp' ? clamp100 : (raw) => clamp100((raw / normalise.max) * 100),
