@@ -105,6 +105,11 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
       }
       const accountId = orgId ?? opts.config.orgId ?? null;
       if (accountId && accountId !== ctx.connection.accountId) await ctx.store.upsertConnection({ id: ctx.connection.id, system: 'salesforce', accountId });
+      // The session works again (e.g. a new refresh token after a revocation): lift needs_reauth.
+      if (ctx.connection.status === 'needs_reauth') {
+        await ctx.store.setConnectionStatus(ctx.connection.id, 'active', null);
+        ctx.logger.info({ connection: ctx.connection.id }, 'Salesforce session works again: connection re-activated');
+      }
       if (problems.length > 0) {
         const err = new SalesforceSetupError(mappingFile, problems);
         ctx.logger.error({ connection: ctx.connection.id, problems }, err.message);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Connection, OAuth2 } from 'jsforce';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -40,6 +41,11 @@ export interface SalesforceSessionOptions {
   /** Where `needs_reauth` is recorded; the latest context's store (see attach). */
   store: Store;
   logger: Logger;
+}
+
+/** Identifies the configured refresh token without storing it. */
+function fingerprint(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
 }
 
 function orgIdFromIdentityUrl(id: unknown): string | null {
@@ -138,7 +144,10 @@ export class SalesforceSession {
       const shared = await vault.get(connectionId);
       // Another worker refreshed while we waited (or before we started): use its token.
       if (shared && shared.accessToken !== staleToken) return shared;
-      const token = await this.callTokenEndpoint(shared?.refreshToken);
+      // A rotated refresh token counts only while it descends from the configured one: after a
+      // re-authorisation (new SALESFORCE_REFRESH_TOKEN) the old, revoked chain is dropped.
+      const lineage = fingerprint(this.opts.config.refreshToken);
+      const token = await this.callTokenEndpoint(shared?.refreshTokenOf === lineage ? shared.refreshToken : undefined);
       await vault.put(connectionId, token);
       return token;
     });
@@ -169,6 +178,7 @@ export class SalesforceSession {
         instanceUrl: (res.instance_url ?? config.instanceUrl).replace(/\/$/, ''),
         orgId: orgIdFromIdentityUrl(res.id),
         refreshToken: res.refresh_token ?? rotatedRefreshToken,
+        refreshTokenOf: fingerprint(config.refreshToken),
         issuedAt: Date.now(),
       };
     } catch (err) {

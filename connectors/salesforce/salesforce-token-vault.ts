@@ -13,6 +13,8 @@ export interface SharedToken {
   /** Org id from the token response's identity URL (…/id/<orgId>/<userId>). */
   orgId: string | null;
   refreshToken?: string;
+  /** Fingerprint of the configured refresh token the rotated one descends from. */
+  refreshTokenOf?: string;
   issuedAt: number;
 }
 

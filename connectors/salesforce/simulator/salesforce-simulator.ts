@@ -37,6 +37,8 @@ export interface SimulatorOptions {
   missingFields?: string[];
   /** GET job info calls answered InProgress before a closed job completes. */
   bulkPollsBeforeComplete?: number;
+  /** Refresh-token rotation: each refresh returns a new refresh token and retires the one used. */
+  rotateRefreshTokens?: boolean;
   data?: Partial<SeedData>;
 }
 
@@ -75,6 +77,7 @@ export class SalesforceSimulator {
   leadStatuses: string[];
   missingFields: Set<string>;
   bulkPollsBeforeComplete: number;
+  rotateRefreshTokens: boolean;
   readonly db: Record<string, Map<string, SimRecord>> = {};
   readonly calls: RecordedCall[] = [];
   tokenCalls = 0;
@@ -99,6 +102,7 @@ export class SalesforceSimulator {
     this.leadStatuses = opts.leadStatuses ?? DEFAULT_LEAD_STATUSES;
     this.missingFields = new Set(opts.missingFields ?? []);
     this.bulkPollsBeforeComplete = opts.bulkPollsBeforeComplete ?? 1;
+    this.rotateRefreshTokens = opts.rotateRefreshTokens ?? false;
     for (const type of Object.keys(KEY_PREFIX)) this.db[type] = new Map();
     if (opts.data) this.load(opts.data);
     this.app = this.buildApp();
@@ -120,6 +124,13 @@ export class SalesforceSimulator {
   /** The refresh token is revoked (user removed the app, admin revoked it): the token endpoint answers invalid_grant. */
   revokeRefreshToken(): void {
     this.refreshRevoked = true;
+  }
+
+  /** The user authorises the app again: a new refresh token works, the revoked one stays refused. */
+  grantNewRefreshToken(): string {
+    this.refreshToken = `qualify-refresh-${randomBytes(8).toString('hex')}`;
+    this.refreshRevoked = false;
+    return this.refreshToken;
   }
 
   issueToken(): string {
@@ -185,7 +196,9 @@ export class SalesforceSimulator {
       if (this.clientSecret && body.client_secret !== this.clientSecret) return res.status(400).json({ error: 'invalid_client', error_description: 'invalid client credentials' });
       if (this.refreshRevoked || body.refresh_token !== this.refreshToken) return res.status(400).json({ error: 'invalid_grant', error_description: 'expired access/refresh token' });
       const issuedAt = String(Date.now());
+      if (this.rotateRefreshTokens) this.refreshToken = `qualify-refresh-${randomBytes(8).toString('hex')}`;
       return res.json({
+        ...(this.rotateRefreshTokens && { refresh_token: this.refreshToken }),
         access_token: this.issueToken(),
         signature: randomBytes(32).toString('base64'),
         scope: 'api refresh_token',

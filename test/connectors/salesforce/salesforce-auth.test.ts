@@ -44,7 +44,7 @@ describe.each(storeBackends())('Salesforce session on %s', (_backend, open) => {
     expect(org.sim.tokenCalls - before).toBe(1);
   });
 
-  it('when the refresh token is revoked, then the call fails with an AuthError, the connection is marked needs_reauth with a clear message, and later calls do not retry the token endpoint', async () => {
+  it('when the refresh token is revoked, then the call fails with an AuthError, the connection is marked needs_reauth with a clear message, later calls do not retry the token endpoint, and a new token re-activates it', async () => {
     const revoked = await startOrg({ seed: { leads: 5, contacts: 0 } });
     try {
       const ctx = await contextFor(store, 'salesforce:revoked');
@@ -65,8 +65,35 @@ describe.each(storeBackends())('Salesforce session on %s', (_backend, open) => {
       const tokenCalls = revoked.sim.tokenCalls;
       await expect(connector.fetch(ctx, [{ objectType: 'Lead', recordId: [...revoked.sim.db.Lead!.keys()][2]! }])).rejects.toBeInstanceOf(AuthError);
       expect(revoked.sim.tokenCalls).toBe(tokenCalls);
+
+      // Re-authorised: a new refresh token, a restart, and setup re-activates the connection.
+      const refreshToken = revoked.sim.grantNewRefreshToken();
+      const restarted = connectorFor(revoked, { refreshToken });
+      await restarted.ensureSetup({ ...ctx, connection: (await store.getConnection(ctx.connection.id))! });
+      expect(await store.getConnection(ctx.connection.id)).toMatchObject({ status: 'active', statusMessage: null });
     } finally {
       await revoked.close();
+    }
+  });
+
+  it('when the org rotates refresh tokens, then every worker refreshes with the latest one from the shared vault and none is refused', async () => {
+    const rotating = await startOrg({ seed: { leads: 6, contacts: 0 }, rotateRefreshTokens: true });
+    try {
+      const prefix = `${process.env.QUALIFY_QUEUE_PREFIX ?? 'qualify-test'}-${randomBytes(4).toString('hex')}`;
+      const ctx = await contextFor(store, 'salesforce:rotation');
+      const workers = [0, 1].map(() => connectorFor(rotating, {}, { vault: new RedisTokenVault(redis, prefix) }));
+      const ids = [...rotating.sim.db.Lead!.keys()];
+      for (let round = 0; round < 3; round++) {
+        rotating.sim.expireSessions();
+        const results = await Promise.all(ids.map((id, i) => workers[i % 2]!.fetch(ctx, [{ objectType: 'Lead', recordId: id }])));
+        expect(results.flat().length).toBeGreaterThanOrEqual(ids.length);
+      }
+      // Round 0 fetches the first token; rounds 1 and 2 refresh once each, each time with the refresh
+      // token the previous answer returned (the used one is retired: reusing it would be invalid_grant).
+      expect(rotating.sim.tokenCalls).toBe(3);
+      expect((await store.getConnection(ctx.connection.id))?.status).toBe('active');
+    } finally {
+      await rotating.close();
     }
   });
 });
