@@ -15,8 +15,8 @@ export function formatReasons(contributions: readonly Contribution[], disqualifi
   const positive: Contribution[] = [];
   const negative: Contribution[] = [];
   for (const c of contributions) {
-    if (c.points > 0) keepTop(positive, c, TOP_POSITIVE, (a, b) => b.points - a.points || order(a, b));
-    else if (c.points < 0) keepTop(negative, c, TOP_NEGATIVE, (a, b) => a.points - b.points || order(a, b));
+    if (c.points > 0) keepTop(positive, c, TOP_POSITIVE, largestFirst);
+    else if (c.points < 0) keepTop(negative, c, TOP_NEGATIVE, smallestFirst);
   }
   const items: string[] = [];
   if (disqualifiedLabel !== null) items.push(`✗ disqualified: ${disqualifiedLabel}`);
@@ -43,3 +43,5 @@ function keepTop(top: Contribution[], c: Contribution, size: number, compare: (a
 
 /** Ties break on rule id so the text is the same on every run. */
 const order = (a: Contribution, b: Contribution) => (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
+const largestFirst = (a: Contribution, b: Contribution) => b.points - a.points || order(a, b);
+const smallestFirst = (a: Contribution, b: Contribution) => a.points - b.points || order(a, b);

@@ -15,10 +15,11 @@ export function isoToMillis(text: string): number {
   const h0 = text.charCodeAt(11) - 48, h1 = text.charCodeAt(12) - 48;
   const mi0 = text.charCodeAt(14) - 48, mi1 = text.charCodeAt(15) - 48;
   const s0 = text.charCodeAt(17) - 48, s1 = text.charCodeAt(18) - 48;
-  // `>>> 0` turns a negative (non-digit below "0") into a huge number, so one test per digit.
+  // `>>> 0` turns a negative (non-digit below "0") into a huge number, so one test per digit;
+  // `|` instead of `||` keeps it one branch.
   if (
-    y0 >>> 0 > 9 || y1 >>> 0 > 9 || y2 >>> 0 > 9 || y3 >>> 0 > 9 || mo0 >>> 0 > 9 || mo1 >>> 0 > 9 || d0 >>> 0 > 9 || d1 >>> 0 > 9 ||
-    h0 >>> 0 > 9 || h1 >>> 0 > 9 || mi0 >>> 0 > 9 || mi1 >>> 0 > 9 || s0 >>> 0 > 9 || s1 >>> 0 > 9
+    notDigit(y0) | notDigit(y1) | notDigit(y2) | notDigit(y3) | notDigit(mo0) | notDigit(mo1) | notDigit(d0) | notDigit(d1) |
+    notDigit(h0) | notDigit(h1) | notDigit(mi0) | notDigit(mi1) | notDigit(s0) | notDigit(s1)
   ) {
     return Date.parse(text);
   }
@@ -29,6 +30,13 @@ export function isoToMillis(text: string): number {
   const minute = mi0 * 10 + mi1;
   const second = s0 * 10 + s1;
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return Date.parse(text);
+
+  // The shape every API and toISOString() produce: "2026-11-20T09:30:00.123Z".
+  if (n === 24 && text.charCodeAt(19) === 46 && text.charCodeAt(23) === 90) {
+    const f0 = text.charCodeAt(20) - 48, f1 = text.charCodeAt(21) - 48, f2 = text.charCodeAt(22) - 48;
+    if (notDigit(f0) | notDigit(f1) | notDigit(f2)) return Date.parse(text);
+    return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + f0 * 100 + f1 * 10 + f2;
+  }
 
   let i = 19;
   let millis = 0;
@@ -62,13 +70,17 @@ export function isoToMillis(text: string): number {
 /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
 function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
+  // Integer division by `| 0` (years here are 4 digits, so everything fits 32 bits).
+  const era = ((y >= 0 ? y : y - 399) / 400) | 0;
   const yoe = y - era * 400;
   const mp = month > 2 ? month - 3 : month + 9;
-  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const doy = (((153 * mp + 2) / 5) | 0) + day - 1;
+  const doe = yoe * 365 + ((yoe / 4) | 0) - ((yoe / 100) | 0) + doy;
   return era * 146097 + doe - 719468;
 }
+
+/** 1 when `d` (a char code minus 48) is not a digit, else 0. */
+const notDigit = (d: number) => (d >>> 0 > 9 ? 1 : 0);
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
