@@ -54,6 +54,7 @@ export class ObjectInfo {
 
   /** A path the mapping reads is selectable here: a field, or Relationship.Field on a known relationship. */
   selectable(path: string): boolean {
+    if (!/^[A-Za-z]\w*(\.[A-Za-z]\w*)?$/.test(path)) return false; // only plain API names reach the SOQL text
     const parts = path.split('.');
     if (parts.length === 1) return this.byName.has(path.toLowerCase());
     return parts.length === 2 && this.relationships.has(parts[0]!.toLowerCase());

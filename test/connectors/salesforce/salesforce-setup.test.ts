@@ -1,13 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RateLimitedError } from '../../../src/errors/connector-errors.js';
-import { parseMapping } from '../../../src/mapping/load-mapping.js';
-import { loadMapping } from '../../../src/mapping/load-mapping.js';
+import { loadMapping, parseMapping } from '../../../src/mapping/load-mapping.js';
 import type { Store } from '../../../src/store/store.types.js';
 import { SalesforceSetupError } from '../../../connectors/salesforce/index.js';
 import { storeBackends } from '../../support/store-backends.js';
 import { connectorFor, contextFor, startOrg } from './salesforce-test-kit.js';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 
 const mappingText = readFileSync(resolve('mappings/salesforce.yaml'), 'utf8');
 
