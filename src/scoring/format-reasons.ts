@@ -2,26 +2,50 @@ import type { Contribution } from '../qualification/qualification.schema.js';
 
 /** CRM single-line text fields (HubSpot, Salesforce Text(255)) hold 255 characters. */
 export const REASONS_MAX_LENGTH = 255;
-const TOP_POSITIVE = 3;
-const TOP_NEGATIVE = 2;
 
 /**
- * The top positive and negative contributions as one short line a salesperson can read in the CRM:
- * "+ VP-level title; + demo request (2d ago); − free-mail address". A disqualifier comes first.
- * Items are dropped from the end (smallest last) until the text fits 255 characters.
+ * The top three positive and top two negative contributions as one short line a salesperson can
+ * read in the CRM: "+ VP-level title; + demo request (2d ago); − free-mail address". A
+ * disqualifier comes first. Ties break on rule id, so the text is the same on every run. When the
+ * text is longer than 255 characters, items are dropped from the end until it fits.
+ *
+ * Written without sorting or intermediate arrays because it runs for every lead scored.
  */
 export function formatReasons(contributions: readonly Contribution[], disqualifiedLabel: string | null): string {
-  // One pass keeping the few largest, instead of filter + sort: this runs for every lead scored.
-  const positive: Contribution[] = [];
-  const negative: Contribution[] = [];
+  let p1: Contribution | null = null;
+  let p2: Contribution | null = null;
+  let p3: Contribution | null = null;
+  let n1: Contribution | null = null;
+  let n2: Contribution | null = null;
   for (const c of contributions) {
-    if (c.points > 0) keepTop(positive, c, TOP_POSITIVE, largestFirst);
-    else if (c.points < 0) keepTop(negative, c, TOP_NEGATIVE, smallestFirst);
+    if (c.points > 0) {
+      if (p1 === null || before(c, p1)) {
+        p3 = p2;
+        p2 = p1;
+        p1 = c;
+      } else if (p2 === null || before(c, p2)) {
+        p3 = p2;
+        p2 = c;
+      } else if (p3 === null || before(c, p3)) {
+        p3 = c;
+      }
+    } else if (c.points < 0) {
+      // For penalties "before" means more negative: compare the negated points.
+      if (n1 === null || beforeNegative(c, n1)) {
+        n2 = n1;
+        n1 = c;
+      } else if (n2 === null || beforeNegative(c, n2)) {
+        n2 = c;
+      }
+    }
   }
   const items: string[] = [];
   if (disqualifiedLabel !== null) items.push(`✗ disqualified: ${disqualifiedLabel}`);
-  for (const c of positive) items.push(`+ ${c.label}`);
-  for (const c of negative) items.push(`− ${c.label}`);
+  if (p1 !== null) items.push(`+ ${p1.label}`);
+  if (p2 !== null) items.push(`+ ${p2.label}`);
+  if (p3 !== null) items.push(`+ ${p3.label}`);
+  if (n1 !== null) items.push(`− ${n1.label}`);
+  if (n2 !== null) items.push(`− ${n2.label}`);
   if (items.length === 0) return 'no scoring signals yet';
 
   let text = items.join('; ');
@@ -32,16 +56,7 @@ export function formatReasons(contributions: readonly Contribution[], disqualifi
   return text.length <= REASONS_MAX_LENGTH ? text : `${text.slice(0, REASONS_MAX_LENGTH - 1)}…`;
 }
 
-/** Insert `c` into `top` (kept sorted by `compare`), keeping at most `size` entries. */
-function keepTop(top: Contribution[], c: Contribution, size: number, compare: (a: Contribution, b: Contribution) => number): void {
-  let i = top.length;
-  while (i > 0 && compare(c, top[i - 1]!) < 0) i--;
-  if (i >= size) return;
-  top.splice(i, 0, c);
-  if (top.length > size) top.pop();
-}
-
-/** Ties break on rule id so the text is the same on every run. */
-const order = (a: Contribution, b: Contribution) => (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
-const largestFirst = (a: Contribution, b: Contribution) => b.points - a.points || order(a, b);
-const smallestFirst = (a: Contribution, b: Contribution) => a.points - b.points || order(a, b);
+/** Larger points first; equal points by rule id. */
+const before = (a: Contribution, b: Contribution) => a.points > b.points || (a.points === b.points && a.ruleId < b.ruleId);
+/** More negative points first; equal points by rule id. */
+const beforeNegative = (a: Contribution, b: Contribution) => a.points < b.points || (a.points === b.points && a.ruleId < b.ruleId);
