@@ -12,6 +12,7 @@ import { checkOutboundSetup, DescribeCache, SalesforceSetupError, type SetupProb
 import { createOutboundReceiver, sameOrg } from './salesforce-outbound.js';
 import { ENGAGEMENT_KEYS, fetchRecords, pollRecords, type ReadContext } from './salesforce-poll.js';
 import { MemoryTokenVault, type TokenVault } from './salesforce-token-vault.js';
+import { queryAll } from './salesforce-soql.js';
 import { MAX_COLLECTION, writeRecords } from './salesforce-write.js';
 
 /**
@@ -61,10 +62,11 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
     let rt = runtimes.get(ctx.connection.id);
     if (!rt) {
       const session = new SalesforceSession({ connectionId: ctx.connection.id, config: opts.config, vault, store: ctx.store, logger: ctx.logger });
-      rt = { session, describe: new DescribeCache(session), mapping: getMapping(), conversions: new Map(), selected: new Map() };
+      rt = { session, describe: new DescribeCache(session), mapping: getMapping(), conversions: new Map(), selected: new Map(), unavailable: new Set() };
       runtimes.set(ctx.connection.id, rt);
     }
     rt.session.attach(ctx.store, ctx.logger);
+    rt.logger = ctx.logger;
     return rt;
   };
 
@@ -99,7 +101,8 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
     async ensureSetup(ctx) {
       const rt = runtime(ctx);
       const problems = await setupProblems(ctx);
-      const orgId = rt.session.orgId;
+      // The token response's identity URL names the org; without it, ask the org itself.
+      const orgId = rt.session.orgId ?? (await queryAll(rt.session, 'SELECT Id FROM Organization LIMIT 1', 'Organization'))[0]?.Id?.toString() ?? null;
       if (opts.config.orgId && orgId && !sameOrg(opts.config.orgId, orgId)) {
         throw new AuthError('salesforce', `SALESFORCE_ORG_ID is ${opts.config.orgId} but the refresh token belongs to org ${orgId}`);
       }

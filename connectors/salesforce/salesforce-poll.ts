@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { ConnectorContext, PollPage, RawRecord } from '../../src/connectors/connector.types.js';
 import type { Mapping } from '../../src/mapping/mapping.schema.js';
 import { readPaths } from '../../src/mapping/read-properties.js';
+import { PayloadError } from '../../src/errors/connector-errors.js';
+import type { Logger } from 'pino';
 import type { SalesforceSession } from './salesforce-auth.js';
 import { fieldRequirements, objectOfId, type DescribeCache, type WriteObject } from './salesforce-describe.js';
 import { chunks, idList, queryAll, queryPages, soqlDateTime, soqlId } from './salesforce-soql.js';
@@ -24,7 +26,6 @@ import { chunks, idList, queryAll, queryPages, soqlDateTime, soqlId } from './sa
 
 export const PERSON_STREAMS = ['Lead', 'Contact'] as const;
 export const ACTIVITY_STREAMS = ['Task', 'Event', 'CampaignMember'] as const;
-type Stream = (typeof PERSON_STREAMS)[number] | (typeof ACTIVITY_STREAMS)[number];
 
 const Position = z.object({ systemModstamp: z.string(), id: z.string() });
 export type Position = z.infer<typeof Position>;
@@ -65,12 +66,36 @@ const MEMBER_FIELDS = 'Id, LeadId, ContactId, Status, HasResponded, FirstRespond
 
 export interface ReadContext {
   session: SalesforceSession;
+  logger?: Logger;
   describe: DescribeCache;
   mapping: Mapping | null;
   /** Converted Lead id → Contact id, learned while reading (writes go to the Contact). */
   conversions: Map<string, string>;
   /** The field list last selected per object (what a complete record holds). */
   selected: Map<string, string[]>;
+  /** Engagement objects this org or user can't query (no access, not enabled): read without them. */
+  unavailable: Set<string>;
+}
+
+type ActivityObject = (typeof ACTIVITY_STREAMS)[number];
+
+/**
+ * Engagement is optional: a user without access to Campaigns (or an org without them) answers
+ * INVALID_TYPE / INVALID_FIELD. The people are still read, without that source, and it is said
+ * once in the log; any other failure (limits, auth, outages) propagates as usual.
+ */
+async function activityQuery(rc: ReadContext, object: ActivityObject, soql: string): Promise<Array<Record<string, unknown>>> {
+  if (rc.unavailable.has(object)) return [];
+  try {
+    return await queryAll(rc.session, soql, object);
+  } catch (err) {
+    if (err instanceof PayloadError) {
+      rc.unavailable.add(object);
+      rc.logger?.warn({ object, err: err.message }, `Salesforce ${object} cannot be read; people are read without this engagement`);
+      return [];
+    }
+    throw err;
+  }
 }
 
 /** The fields to select for an object: base + what the mapping reads + what qualify writes, that exist in this org. */
@@ -115,9 +140,9 @@ async function attachEngagement(rc: ReadContext, object: WriteObject, people: Ar
   const memberKey = object === 'Lead' ? 'LeadId' : 'ContactId';
   for (const ids of chunks([...byId.keys()])) {
     const list = idList(ids);
-    const tasks = await queryAll(rc.session, `SELECT ${TASK_FIELDS} FROM Task WHERE WhoId IN ${list} ORDER BY CreatedDate, Id`, 'Task');
-    const events = await queryAll(rc.session, `SELECT ${EVENT_FIELDS} FROM Event WHERE WhoId IN ${list} ORDER BY StartDateTime, Id`, 'Event');
-    const members = await queryAll(rc.session, `SELECT ${MEMBER_FIELDS} FROM CampaignMember WHERE HasResponded = true AND ${memberKey} IN ${list} ORDER BY CreatedDate, Id`, 'CampaignMember');
+    const tasks = await activityQuery(rc, 'Task', `SELECT ${TASK_FIELDS} FROM Task WHERE WhoId IN ${list} ORDER BY CreatedDate, Id`);
+    const events = await activityQuery(rc, 'Event', `SELECT ${EVENT_FIELDS} FROM Event WHERE WhoId IN ${list} ORDER BY StartDateTime, Id`);
+    const members = await activityQuery(rc, 'CampaignMember', `SELECT ${MEMBER_FIELDS} FROM CampaignMember WHERE HasResponded = true AND ${memberKey} IN ${list} ORDER BY CreatedDate, Id`);
     for (const t of tasks) (byId.get(String(t.WhoId))?.Tasks as unknown[] | undefined)?.push(t);
     for (const e of events) (byId.get(String(e.WhoId))?.Events as unknown[] | undefined)?.push(e);
     for (const m of members) (byId.get(String(m[memberKey]))?.CampaignMembers as unknown[] | undefined)?.push(m);
@@ -165,8 +190,9 @@ export async function fetchRecords(rc: ReadContext, refs: Array<{ objectType: st
   return withConversions(rc, leads, contacts);
 }
 
-async function latestPosition(rc: ReadContext, stream: Stream): Promise<Position> {
-  const rows = await queryAll(rc.session, `SELECT Id, SystemModstamp FROM ${stream} ORDER BY SystemModstamp DESC, Id DESC LIMIT 1`, stream);
+async function latestPosition(rc: ReadContext, stream: ActivityObject): Promise<Position | null> {
+  const rows = await activityQuery(rc, stream, `SELECT Id, SystemModstamp FROM ${stream} ORDER BY SystemModstamp DESC, Id DESC LIMIT 1`);
+  if (rc.unavailable.has(stream)) return null;
   return rows[0] ? positionOf(rows[0]) : { systemModstamp: '1970-01-01T00:00:00Z', id: '000000000000000' };
 }
 
@@ -178,6 +204,7 @@ export async function* pollRecords(rc: ReadContext, ctx: ConnectorContext, curso
 
   // Activity streams start at "now" when the people are read in full: their engagement comes with them.
   for (const s of ACTIVITY_STREAMS) if (!positions[s]) positions[s] = await latestPosition(rc, s);
+  const activityStreams = ACTIVITY_STREAMS.filter((s) => !rc.unavailable.has(s) && positions[s]);
 
   let done = 0;
   let total = 0;
@@ -201,7 +228,8 @@ export async function* pollRecords(rc: ReadContext, ctx: ConnectorContext, curso
     }
   }
 
-  for (const stream of ACTIVITY_STREAMS) {
+  for (const stream of activityStreams) {
+    if (rc.unavailable.has(stream)) continue;
     const who = stream === 'CampaignMember' ? 'LeadId, ContactId' : 'WhoId';
     const soql = `SELECT Id, ${who}, SystemModstamp FROM ${stream}${cursorCondition(positions[stream] ?? null)} ORDER BY SystemModstamp ASC, Id ASC`;
     for await (const page of queryPages(rc.session, soql, stream)) {

@@ -39,6 +39,10 @@ export interface SimulatorOptions {
   bulkPollsBeforeComplete?: number;
   /** Refresh-token rotation: each refresh returns a new refresh token and retires the one used. */
   rotateRefreshTokens?: boolean;
+  /** Objects the integration user can't see (queries answer INVALID_TYPE), e.g. ['CampaignMember']. */
+  hiddenObjects?: string[];
+  /** Leave the identity URL (`id`) out of the token response, as some proxies do. */
+  omitIdentityUrl?: boolean;
   data?: Partial<SeedData>;
 }
 
@@ -78,6 +82,8 @@ export class SalesforceSimulator {
   missingFields: Set<string>;
   bulkPollsBeforeComplete: number;
   rotateRefreshTokens: boolean;
+  hiddenObjects: Set<string>;
+  omitIdentityUrl: boolean;
   readonly db: Record<string, Map<string, SimRecord>> = {};
   readonly calls: RecordedCall[] = [];
   tokenCalls = 0;
@@ -103,7 +109,10 @@ export class SalesforceSimulator {
     this.missingFields = new Set(opts.missingFields ?? []);
     this.bulkPollsBeforeComplete = opts.bulkPollsBeforeComplete ?? 1;
     this.rotateRefreshTokens = opts.rotateRefreshTokens ?? false;
+    this.hiddenObjects = new Set(opts.hiddenObjects ?? []);
+    this.omitIdentityUrl = opts.omitIdentityUrl ?? false;
     for (const type of Object.keys(KEY_PREFIX)) this.db[type] = new Map();
+    this.db.Organization!.set(this.orgId, { Id: this.orgId, Name: 'Simulated Org', OrganizationType: 'Enterprise Edition', IsSandbox: false, SystemModstamp: sfDateTime(new Date('2026-01-01T00:00:00Z')) });
     if (opts.data) this.load(opts.data);
     this.app = this.buildApp();
   }
@@ -203,7 +212,7 @@ export class SalesforceSimulator {
         signature: randomBytes(32).toString('base64'),
         scope: 'api refresh_token',
         instance_url: this.baseUrl,
-        id: `${this.baseUrl}/id/${this.orgId}/${this.userId}`,
+        ...(!this.omitIdentityUrl && { id: `${this.baseUrl}/id/${this.orgId}/${this.userId}` }),
         token_type: 'Bearer',
         issued_at: issuedAt,
       });
@@ -255,8 +264,8 @@ export class SalesforceSimulator {
     } catch (err) {
       return sfError(res, 400, 'MALFORMED_QUERY', `${(err as SoqlError).message}`);
     }
-    const table = this.db[q.object];
-    if (!table) return sfError(res, 400, 'INVALID_TYPE', `sObject type '${q.object}' is not supported.`);
+    const table = this.hiddenObjects.has(q.object) ? undefined : this.db[q.object];
+    if (!table) return sfError(res, 400, 'INVALID_TYPE', `\nSELECT ${q.fields.join(', ')} FROM ${q.object}\n ^\nERROR at Row:1:Column:1\nsObject type '${q.object}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name.`);
     const bad = [...q.fields, ...q.orderBy.map((o) => o.field)].find((f) => !this.knownPath(q.object, f));
     if (bad) return sfError(res, 400, 'INVALID_FIELD', `No such column '${bad}' on entity '${q.object}'.`);
     let rows = [...table.values()].filter((r) => !r.IsDeleted && (!q.where || evaluate(q.where, (f) => this.read(q.object, r, f))));

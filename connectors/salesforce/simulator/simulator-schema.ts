@@ -110,6 +110,13 @@ export function objectFields(leadStatuses: string[]): Record<string, SimField[]>
       { name: 'Name', label: 'Name', type: 'string', length: 80 },
       { name: 'Type', label: 'Type', type: 'picklist', picklist: ['Webinar', 'Email', 'Conference', 'Content', 'Advertisement'] },
     ],
+    Organization: [
+      { name: 'Id', label: 'Organization ID', type: 'id', length: 18, updateable: false },
+      { name: 'Name', label: 'Name', type: 'string', length: 80, updateable: false },
+      { name: 'OrganizationType', label: 'Edition', type: 'string', length: 40, updateable: false },
+      { name: 'IsSandbox', label: 'Is Sandbox', type: 'boolean', updateable: false },
+      { name: 'SystemModstamp', label: 'System Modstamp', type: 'datetime', updateable: false },
+    ],
     CampaignMember: [
       ...sys,
       { name: 'CampaignId', label: 'Campaign ID', type: 'reference', length: 18 },
@@ -131,6 +138,7 @@ export const RELATIONSHIPS: Record<string, Record<string, { field: string; objec
   Lead: {},
   Account: {},
   Campaign: {},
+  Organization: {},
 };
 
 export const KEY_PREFIX: Record<string, string> = {
@@ -141,6 +149,7 @@ export const KEY_PREFIX: Record<string, string> = {
   Event: '00U',
   Campaign: '701',
   CampaignMember: '00v',
+  Organization: '00D',
 };
 
 const REFERENCE_TARGET: Record<string, string> = { WhoId: 'Lead', ConvertedContactId: 'Contact' };

@@ -94,4 +94,19 @@ describe.each(storeBackends())('Salesforce polling on %s', (_backend, open) => {
     expect(raw.Email).toBe(lead.Email);
     expect(raw.Tasks.length).toBeGreaterThan(0);
   });
+
+  it('when the integration user cannot see CampaignMember, then people are still read, with their Tasks and Events, and the sync completes', async () => {
+    const restricted = await startOrg({ seed: { leads: 20, contacts: 5, seed: 9 }, hiddenObjects: ['CampaignMember'] });
+    try {
+      const ctx = await contextFor(store, 'salesforce:restricted');
+      const pages = await drain(connectorFor(restricted).poll(ctx, null, { full: false }), (c) => store.saveCursor(ctx.connection.id, 'records', c));
+      const records = pages.flat();
+      expect(records.filter((r) => r.objectType === 'Lead')).toHaveLength(20);
+      const withTasks = records.filter((r) => (r.raw as { Tasks: unknown[] }).Tasks.length > 0);
+      expect(withTasks.length).toBeGreaterThan(0);
+      expect(records.every((r) => (r.raw as { CampaignMembers: unknown[] }).CampaignMembers.length === 0)).toBe(true);
+    } finally {
+      await restricted.close();
+    }
+  });
 });

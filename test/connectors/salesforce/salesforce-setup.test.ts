@@ -28,6 +28,17 @@ describe.each(storeBackends())('Salesforce setup and API budget on %s', (_backen
     }
   });
 
+  it('when the token response names no org, then setup asks the Organization object and records its id', async () => {
+    const org = await startOrg({ omitIdentityUrl: true });
+    try {
+      const ctx = await contextFor(store, 'salesforce:setup-no-identity');
+      await connectorFor(org).ensureSetup(ctx);
+      expect((await store.getConnection(ctx.connection.id))?.accountId).toBe(org.sim.orgId);
+    } finally {
+      await org.close();
+    }
+  });
+
   it('when custom fields are missing, then setup names exactly those, on which object, with the type, length and label an admin needs', async () => {
     const org = await startOrg({ missingFields: ['Lead.Qualify_Score__c', 'Contact.Qualify_Reasons__c', 'Contact.Qualify_Grade__c'] });
     try {
