@@ -2,6 +2,7 @@ import type { EngagementEvent, Lead } from '../canonical/lead.schema.js';
 import type { Contribution, Grade, ScoreResult } from '../qualification/qualification.schema.js';
 import { isoToMillis } from './iso-time.js';
 import { formatReasons } from './format-reasons.js';
+import type { EngagementScratch } from './compile-engagement.js';
 import { DAY_MS, type CompiledEngagementRule, type ScoringModel } from './scoring-model.js';
 
 /**
@@ -61,7 +62,7 @@ export function scoreLead(lead: Lead, model: ScoringModel, at: Date): ScoreResul
     score,
     grade,
     band,
-    segment: `${grade}${band}`,
+    segment: SEGMENTS[grade][band - 1]!,
     disqualifiedBy,
     contributions,
     reasons: formatReasons(contributions, disqualifiedBy === null ? null : disqualifiedLabel),
@@ -75,6 +76,13 @@ function gradeOf(fit: number, cut: { A: number; B: number; C: number }, disquali
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
+
+const SEGMENTS: Record<Grade, readonly string[]> = {
+  A: ['A1', 'A2', 'A3', 'A4'],
+  B: ['B1', 'B2', 'B3', 'B4'],
+  C: ['C1', 'C2', 'C3', 'C4'],
+  D: ['D1', 'D2', 'D3', 'D4'],
+};
 
 /** A batch is scored at one `at`: format it once, not once per lead. */
 let lastAtMs = Number.NaN;
@@ -94,24 +102,11 @@ function agoLabel(rule: CompiledEngagementRule, ageMs: number): string {
   return (rule.agoLabels[days] ??= `${rule.label} (${days === 0 ? 'today' : `${days}d ago`})`);
 }
 
-/** Reused per call: scoring is synchronous, so one scratch set per model is safe and saves allocation. */
-interface Scratch {
-  points: Float64Array;
-  latest: Float64Array;
-  bucket: Float64Array;
-  bucketSum: Float64Array;
-  /** Parsed event times, grown on demand. */
-  times: Float64Array;
-}
-const scratchByModel = new WeakMap<ScoringModel, Scratch>();
+/** Scratch arrays reused per call (scoring is synchronous); kept on the compiled model, grown on demand. */
+type Scratch = EngagementScratch & { times: Float64Array };
 
 function scratchFor(model: ScoringModel, events: number): Scratch {
-  let s = scratchByModel.get(model);
-  if (s === undefined) {
-    const n = model.compiled.engagementRules.length;
-    s = { points: new Float64Array(n), latest: new Float64Array(n), bucket: new Float64Array(n), bucketSum: new Float64Array(n), times: new Float64Array(64) };
-    scratchByModel.set(model, s);
-  }
+  const s = model.compiled.scratch;
   if (s.times.length < events) s.times = new Float64Array(Math.max(events, s.times.length * 2));
   return s;
 }

@@ -3,7 +3,7 @@ import type { EventType } from '../canonical/lead.schema.js';
 import type { Lead } from '../canonical/lead.schema.js';
 import type { Contribution } from '../qualification/qualification.schema.js';
 import { ConditionCompiler, compileCondition, type LeadPredicate } from './compile-condition.js';
-import { compileEngagement, type AddEvent } from './compile-engagement.js';
+import { compileEngagement, type AddEvent, type EngagementScratch } from './compile-engagement.js';
 import type { Period, ScoringModelSpec } from './scoring-model.schema.js';
 
 /**
@@ -66,6 +66,8 @@ export interface CompiledModel {
   readonly rulesByEvent: ReadonlyMap<EventType, readonly CompiledEngagementRule[]>;
   /** Generated from rulesByEvent: counts one event into the per-rule totals (engagement steps 1–2). */
   readonly addEvent: AddEvent;
+  /** Per-rule running totals and parsed event times, reused by every call (scoring is synchronous). */
+  readonly scratch: EngagementScratch & { times: Float64Array };
   readonly groups: readonly { id: string; cap: number }[];
   readonly totalCap: number;
   readonly normaliseEngagement: (raw: number) => number;
@@ -164,6 +166,13 @@ export function compileScoringModel(spec: ScoringModelSpec, source: string): Sco
     engagementRules,
     rulesByEvent,
     addEvent: compileEngagement(rulesByEvent),
+    scratch: {
+      points: new Float64Array(engagementRules.length),
+      latest: new Float64Array(engagementRules.length),
+      bucket: new Float64Array(engagementRules.length),
+      bucketSum: new Float64Array(engagementRules.length),
+      times: new Float64Array(64),
+    },
     groups,
     totalCap: spec.engagement.cap ?? Number.POSITIVE_INFINITY,
     normaliseEngagement: normalise.type === 'clamp' ? clamp100 : (raw) => clamp100((raw / normalise.max) * 100),
