@@ -174,11 +174,13 @@ export class SalesforceSimulator {
     return contact;
   }
 
-  async listen(): Promise<{ url: string; close: () => Promise<void> }> {
-    const server = this.app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    const { port } = server.address() as AddressInfo;
-    this.baseUrl = `http://127.0.0.1:${port}`;
+  async listen(port = 0): Promise<{ url: string; close: () => Promise<void> }> {
+    const server = this.app.listen(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', () => resolve());
+      server.once('error', reject);
+    });
+    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return {
       url: this.baseUrl,
       close: () =>
