@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { WriteOutcome, WriteRequest } from '../../src/connectors/connector.types.js';
-import { PayloadError, TransientError } from '../../src/errors/connector-errors.js';
+import { TransientError } from '../../src/errors/connector-errors.js';
 import type { Mapping } from '../../src/mapping/mapping.schema.js';
 import type { SalesforceSession } from './salesforce-auth.js';
 import { objectOfId, type DescribeCache, type DescribeField, type ObjectInfo, type WriteObject } from './salesforce-describe.js';
@@ -93,7 +93,7 @@ async function describeFor(wc: WriteContext, batch: WriteRequest[], extra: Write
   return info;
 }
 
-function plan(wc: WriteContext, batch: WriteRequest[], info: Described, outcomes: Array<WriteOutcome | undefined>, redirect: Map<number, string>): Target[] {
+function plan(wc: WriteContext, batch: WriteRequest[], info: Described, outcomes: Array<WriteOutcome | undefined>): Target[] {
   const targets = new Map<string, Target>();
   const stage = stageProperty(wc);
   batch.forEach((req, i) => {
@@ -102,7 +102,7 @@ function plan(wc: WriteContext, batch: WriteRequest[], info: Described, outcomes
       outcomes[i] = { recordId: req.recordId, ok: false, permanent: true, status: null, message: `${req.recordId} is not a Lead or Contact id` };
       return;
     }
-    const contact = own === 'Lead' ? (redirect.get(i) ?? wc.conversions.get(req.recordId)) : undefined;
+    const contact = own === 'Lead' ? wc.conversions.get(req.recordId) : undefined;
     const object: WriteObject = contact ? 'Contact' : own;
     const id = contact ?? req.recordId;
     const fields: Target['fields'] = {};
@@ -213,7 +213,7 @@ export async function writeRecords(wc: WriteContext, batch: WriteRequest[]): Pro
   if (batch.length === 0) return [];
   const info = await describeFor(wc, batch);
   const outcomes: Array<WriteOutcome | undefined> = new Array(batch.length);
-  const targets = plan(wc, batch, info, outcomes, new Map());
+  const targets = plan(wc, batch, info, outcomes);
   const useBulk = targets.length >= wc.bulkThreshold;
   const results = useBulk ? await bulkUpdate(wc, targets) : await collections(wc, targets);
 
@@ -229,12 +229,11 @@ export async function writeRecords(wc: WriteContext, batch: WriteRequest[]): Pro
     const rows: Array<Record<string, unknown>> = [];
     for (const ids of chunks(leadIds)) rows.push(...(await queryAll(wc.session, `SELECT Id, ConvertedContactId FROM Lead WHERE Id IN ${idList(ids)}`, 'converted Lead')));
     for (const row of rows) if (typeof row.ConvertedContactId === 'string') wc.conversions.set(String(row.Id), row.ConvertedContactId);
-    const redirect = new Map(converted.flatMap((i) => (wc.conversions.has(batch[i]!.recordId) ? [[i, wc.conversions.get(batch[i]!.recordId)!] as const] : [])));
+    // Planned again, the known conversions now route these requests to their Contacts.
     info.Contact ??= await wc.describe.get('Contact');
     const sub = converted.map((i) => batch[i]!);
     const subOutcomes: Array<WriteOutcome | undefined> = new Array(sub.length);
-    const subRedirect = new Map([...redirect].map(([i, c]) => [converted.indexOf(i), c]));
-    const subTargets = plan(wc, sub, info, subOutcomes, subRedirect).filter((t) => t.object === 'Contact');
+    const subTargets = plan(wc, sub, info, subOutcomes).filter((t) => t.object === 'Contact');
     const subResults = await collections(wc, subTargets);
     subTargets.forEach((t, k) => settle(sub, t, subResults[k]!, subOutcomes, wc));
     converted.forEach((i, k) => {
@@ -242,8 +241,4 @@ export async function writeRecords(wc: WriteContext, batch: WriteRequest[]): Pro
     });
   }
   return outcomes.map((o, i) => o ?? { recordId: batch[i]!.recordId, ok: false, permanent: false, status: null, message: 'no result from Salesforce for this record' });
-}
-
-export function assertBatchSize(batch: WriteRequest[], max: number): void {
-  if (batch.length > max) throw new PayloadError('salesforce', `write batch of ${batch.length} records exceeds the connector's maximum of ${max}`);
 }
