@@ -148,8 +148,8 @@ function engagementTotals(events: readonly EngagementEvent[], model: ScoringMode
     const r = rule.index;
     if (rule.capPeriod !== null && bucket[r] === bucket[r]) points[r]! += clampAbs(bucketSum[r]!, rule.capPoints);
   }
-  for (let g = 0; g < c.groups.length; g++) capGroup(c.engagementRules, points, g, c.groups[g]!.cap);
-  capGroup(c.engagementRules, points, -2, c.totalCap);
+  for (const group of c.groups) capGroup(group.members, points, group.cap);
+  if (c.totalCap !== Number.POSITIVE_INFINITY) capGroup(c.allRules, points, c.totalCap);
   return s;
 }
 
@@ -163,23 +163,21 @@ function resetTotals(s: Scratch): void {
 const clampAbs = (x: number, cap: number) => (x > cap ? cap : x < -cap ? -cap : x);
 
 /**
- * Scale the positive points of a group's rules (group -2: all rules) so that positives plus
- * negatives is at most `cap`. Negative points are never scaled: a penalty stays a penalty.
+ * Scale the positive points of the rules in `members` so that positives plus negatives is at
+ * most `cap`. Negative points are never scaled: a penalty stays a penalty.
  */
-function capGroup(rules: readonly CompiledEngagementRule[], points: Float64Array, group: number, cap: number): void {
-  if (cap === Number.POSITIVE_INFINITY) return;
+function capGroup(members: Int32Array, points: Float64Array, cap: number): void {
   let positive = 0;
   let negative = 0;
-  for (const rule of rules) {
-    if (group !== -2 && rule.group !== group) continue;
-    const p = points[rule.index]!;
+  for (let i = 0; i < members.length; i++) {
+    const p = points[members[i]!]!;
     if (p > 0) positive += p;
     else negative += p;
   }
   if (positive + negative <= cap || positive <= 0) return;
   const factor = Math.max(0, cap - negative) / positive;
-  for (const rule of rules) {
-    if (group !== -2 && rule.group !== group) continue;
-    if (points[rule.index]! > 0) points[rule.index]! *= factor;
+  for (let i = 0; i < members.length; i++) {
+    const r = members[i]!;
+    if (points[r]! > 0) points[r]! *= factor;
   }
 }

@@ -68,7 +68,10 @@ export interface CompiledModel {
   readonly addEvent: AddEvent;
   /** Per-rule running totals and parsed event times, reused by every call (scoring is synchronous). */
   readonly scratch: EngagementScratch & { times: Float64Array };
-  readonly groups: readonly { id: string; cap: number }[];
+  /** Each group with the indices of its rules. */
+  readonly groups: readonly { id: string; cap: number; members: Int32Array }[];
+  /** Indices of all engagement rules (for the total cap). */
+  readonly allRules: Int32Array;
   readonly totalCap: number;
   readonly normaliseEngagement: (raw: number) => number;
   readonly weightFit: number;
@@ -113,7 +116,8 @@ export function compileScoringModel(spec: ScoringModelSpec, source: string): Sco
         : (raw: number) => 100 / (1 + Math.exp(-(transform.intercept + raw / transform.pointsPerUnit)));
 
   const groupIds = Object.keys(spec.engagement.groups);
-  const groups = groupIds.map((id) => ({ id, cap: spec.engagement.groups[id]!.cap }));
+  const members = (id: string) => Int32Array.from(spec.engagement.rules.flatMap((r, i) => (r.group === id ? [i] : [])));
+  const groups = groupIds.map((id) => ({ id, cap: spec.engagement.groups[id]!.cap, members: members(id) }));
 
   const engagementRules: CompiledEngagementRule[] = spec.engagement.rules.map((r, index) => {
     const windowed = r.windowDays !== undefined;
@@ -174,6 +178,7 @@ export function compileScoringModel(spec: ScoringModelSpec, source: string): Sco
       times: new Float64Array(64),
     },
     groups,
+    allRules: Int32Array.from(engagementRules, (r) => r.index),
     totalCap: spec.engagement.cap ?? Number.POSITIVE_INFINITY,
     normaliseEngagement: normalise.type === 'clamp' ? clamp100 : (raw) => clamp100((raw / normalise.max) * 100),
     weightFit: spec.combined.fit / weightSum,
