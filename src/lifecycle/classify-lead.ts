@@ -53,7 +53,7 @@ export function classifyLead(
   if (person !== null && !(previous?.setByPerson && previous.stage === person.stage)) {
     const detail =
       person.reason === 'sales_rejected'
-        ? `${person.system} shows the lead as rejected by sales ("${person.raw}").`
+        ? `Sales rejected the lead in ${person.system}; the score does not override it.`
         : `${person.system} shows the lead as ${person.stage} ("${person.raw}"), set by a person.`;
     return change(from, { stage: person.stage, reason: person.reason, detail }, true, atIso, model);
   }

@@ -244,7 +244,7 @@ describe('stages set by people', () => {
   test('when the CRM shows a sales rejection, then the lead is disqualified (sales_rejected) however hot it is', () => {
     const q = classify(hot((l) => (l.stages.hubspot = { stage: 'disqualified', raw: 'UNQUALIFIED' })), state('sql', 3, 'sales_request_with_bant'));
     expect(q.lifecycle).toMatchObject({ stage: 'disqualified', reason: 'sales_rejected', setByPerson: true });
-    expect(q.transition!.detail).toBe('hubspot shows the lead as rejected by sales ("UNQUALIFIED").');
+    expect(q.transition!.detail).toBe('Sales rejected the lead in hubspot; the score does not override it.');
   });
 
   test('when a person-set stage is stored, then a later high score never overrides it', () => {
