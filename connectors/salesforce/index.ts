@@ -108,17 +108,25 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
       }
       const accountId = orgId ?? opts.config.orgId ?? null;
       if (accountId && accountId !== ctx.connection.accountId) await ctx.store.upsertConnection({ id: ctx.connection.id, system: 'salesforce', accountId });
-      // The session works again (e.g. a new refresh token after a revocation): lift needs_reauth.
-      if (ctx.connection.status === 'needs_reauth') {
-        await ctx.store.setConnectionStatus(ctx.connection.id, 'active', null);
-        ctx.logger.info({ connection: ctx.connection.id }, 'Salesforce session works again: connection re-activated');
-      }
-      if (problems.length > 0) {
-        const err = new SalesforceSetupError(mappingFile, problems);
-        ctx.logger.error({ connection: ctx.connection.id, problems }, err.message);
+      // Stage values the org doesn't have are refused here, before any write (the mapping must change).
+      const picklist = problems.filter((p) => p.problem === 'picklist_value');
+      if (picklist.length > 0) {
+        const err = new SalesforceSetupError(mappingFile, picklist);
+        ctx.logger.error({ connection: ctx.connection.id, problems: picklist }, err.message);
         throw err;
       }
-      ctx.logger.info({ connection: ctx.connection.id, org: accountId }, 'Salesforce setup checked: custom fields and Lead Status values present');
+      // Missing custom fields are reported (log and `qualify status`) with what an admin must create;
+      // reading and scoring go on, and writes to an object without a field fail per record, saying so.
+      const fields = problems.filter((p) => p.problem !== 'picklist_value');
+      const report = fields.length > 0 ? new SalesforceSetupError(mappingFile, fields).message : null;
+      if (report) ctx.logger.error({ connection: ctx.connection.id, problems: fields }, report);
+      const reactivate = ctx.connection.status === 'needs_reauth'; // the session works again (new refresh token)
+      const staleReport = ctx.connection.statusMessage?.startsWith('Salesforce setup is incomplete') ?? false;
+      if (reactivate || (ctx.connection.status === 'active' && (report !== null || staleReport) && report !== ctx.connection.statusMessage)) {
+        await ctx.store.setConnectionStatus(ctx.connection.id, 'active', report);
+        if (reactivate) ctx.logger.info({ connection: ctx.connection.id }, 'Salesforce session works again: connection re-activated');
+      }
+      if (!report) ctx.logger.info({ connection: ctx.connection.id, org: accountId }, 'Salesforce setup checked: custom fields and Lead Status values present');
     },
 
     async fetch(ctx, refs) {

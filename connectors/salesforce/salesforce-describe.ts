@@ -65,24 +65,30 @@ export class ObjectInfo {
   }
 }
 
-/** One describe per object per connector instance: field metadata changes rarely and costs an API call. */
+/**
+ * Describes are cached per connector instance: field metadata changes rarely and each describe is
+ * an API call. Entries expire after `ttlMs` (default 10 min), so a field an admin creates is seen
+ * without a restart.
+ */
 export class DescribeCache {
-  private readonly cache = new Map<string, Promise<ObjectInfo>>();
-  constructor(private readonly session: SalesforceSession) {}
+  private readonly cache = new Map<string, { at: number; info: Promise<ObjectInfo> }>();
+  constructor(
+    private readonly session: SalesforceSession,
+    private readonly ttlMs = 10 * 60_000,
+  ) {}
 
   get(type: string): Promise<ObjectInfo> {
-    let hit = this.cache.get(type);
-    if (!hit) {
-      hit = this.session.run(`describe ${type}`, async (conn) => {
-        const raw = await conn.request(`/sobjects/${encodeURIComponent(type)}/describe`);
-        const parsed = DescribeResultSchema.safeParse(raw);
-        if (!parsed.success) throw new PayloadError('salesforce', `Salesforce describe ${type} answered an unexpected shape: ${parsed.error.issues[0]?.message}`);
-        return new ObjectInfo(parsed.data);
-      });
-      hit.catch(() => this.cache.delete(type));
-      this.cache.set(type, hit);
-    }
-    return hit;
+    const hit = this.cache.get(type);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.info;
+    const info = this.session.run(`describe ${type}`, async (conn) => {
+      const raw = await conn.request(`/sobjects/${encodeURIComponent(type)}/describe`);
+      const parsed = DescribeResultSchema.safeParse(raw);
+      if (!parsed.success) throw new PayloadError('salesforce', `Salesforce describe ${type} answered an unexpected shape: ${parsed.error.issues[0]?.message}`);
+      return new ObjectInfo(parsed.data);
+    });
+    info.catch(() => this.cache.delete(type));
+    this.cache.set(type, { at: Date.now(), info });
+    return info;
   }
 
   clear(): void {

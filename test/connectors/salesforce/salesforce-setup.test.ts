@@ -39,22 +39,30 @@ describe.each(storeBackends())('Salesforce setup and API budget on %s', (_backen
     }
   });
 
-  it('when custom fields are missing, then setup names exactly those, on which object, with the type, length and label an admin needs', async () => {
-    const org = await startOrg({ missingFields: ['Lead.Qualify_Score__c', 'Contact.Qualify_Reasons__c', 'Contact.Qualify_Grade__c'] });
+  it('when custom fields are missing, then setup reports exactly those, on which object, with the type, length and label an admin needs, and writes to them fail per record', async () => {
+    const org = await startOrg({ seed: { leads: 2, contacts: 0 }, missingFields: ['Lead.Qualify_Score__c', 'Contact.Qualify_Reasons__c', 'Contact.Qualify_Grade__c'] });
     try {
       const ctx = await contextFor(store, 'salesforce:setup-missing');
-      const err = await connectorFor(org).ensureSetup(ctx).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(SalesforceSetupError);
-      const problems = (err as SalesforceSetupError).problems;
+      const connector = connectorFor(org);
+      await connector.ensureSetup(ctx);
+      const problems = await connector.setupReport(ctx);
       expect(problems.map((p) => `${p.object}.${p.field}:${p.problem}`).sort()).toEqual([
         'Contact.Qualify_Grade__c:missing',
         'Contact.Qualify_Reasons__c:missing',
         'Lead.Qualify_Score__c:missing',
       ]);
-      const message = (err as Error).message;
+      const row = await store.getConnection(ctx.connection.id);
+      expect(row?.status).toBe('active');
+      const message = row?.statusMessage ?? '';
       expect(message).toContain('Lead.Qualify_Score__c is missing: create it as "Qualify Score" (API name Qualify_Score__c), type Number, length 3, 0 decimal places');
       expect(message).toContain('Contact.Qualify_Reasons__c is missing: create it as "Qualify Reasons" (API name Qualify_Reasons__c), type Long Text Area, length 32768');
       expect(message).toContain('Contact.Qualify_Grade__c is missing: create it as "Qualify Grade" (API name Qualify_Grade__c), type Text, length 2');
+
+      const leadId = [...org.sim.db.Lead!.keys()][0]!;
+      const [outcome] = await connector.write(ctx, [{ objectType: 'Lead', recordId: leadId, properties: { Qualify_Score__c: '70', Qualify_Grade__c: 'B' } }]);
+      expect(outcome).toMatchObject({ recordId: leadId, ok: false, permanent: true });
+      expect(outcome!.ok === false && outcome!.message).toContain('Lead.Qualify_Score__c does not exist in this org');
+      expect(org.sim.callsTo('PATCH', '/composite/sobjects')).toHaveLength(0);
     } finally {
       await org.close();
     }
