@@ -33,7 +33,9 @@ export function acquireDataDirLock(dataDir: string): { release(): void } {
             'Run server and workers as one process (`qualify start`), or set DATABASE_URL to a PostgreSQL server to run several.',
         );
       }
-      unlinkSync(file); // stale: its process is gone
+      // Stale: its process is gone. Re-read just before removing, so a lock another starting
+      // process took over in the meantime is not removed too.
+      if (readFileSync(file, 'utf8').trim() === String(holder)) unlinkSync(file);
     }
   }
   throw new Error(`Could not lock the embedded database in ${dataDir}`);

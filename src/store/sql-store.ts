@@ -75,16 +75,33 @@ export async function createStore(opts: CreateStoreOptions = {}): Promise<Store>
       throw err;
     }
   }
+  const where = describeLocation(opts);
   const store = new SqlStore(driver, migrations, opts.schema, opts.logger);
   if (!opts.skipMigrations) {
     try {
       await store.migrate();
     } catch (err) {
       await driver.close().catch(() => undefined);
-      throw err;
+      throw new Error(`Opening the store (${where}) failed: ${(err as Error).message}`, { cause: err });
     }
   }
+  opts.logger?.info({ store: where }, 'store open');
   return store;
+}
+
+/** Where the store lives, for logs and errors: never the password of a database URL. */
+function describeLocation(opts: CreateStoreOptions): string {
+  const schema = opts.schema ? `, schema ${opts.schema}` : '';
+  if (opts.databaseUrl) {
+    try {
+      const u = new URL(opts.databaseUrl);
+      return `PostgreSQL ${u.hostname}:${u.port || 5432}${u.pathname}${schema}`;
+    } catch {
+      return `PostgreSQL (unparsable DATABASE_URL)${schema}`;
+    }
+  }
+  if (opts.pglite || opts.inMemory) return `embedded PGlite in memory${schema}`;
+  return `embedded PGlite in ${join(opts.dataDir ?? './.qualify', 'pgdata')}${schema}`;
 }
 
 const PropertiesSchema = z.record(z.string(), z.string());

@@ -40,6 +40,15 @@ function score(evaluatedAt: string, value: number, modelVersion = 'default@1-abc
 /** A second set of databases, never opened until the concurrent-migration test races to create it. */
 const freshDatabases = new Map(storeBackends());
 
+describe('opening the store', () => {
+  test('when PostgreSQL does not answer, then the error names where the store was expected, without the password', async () => {
+    const { createStore } = await import('../../src/store/sql-store.js');
+    const failure = createStore({ databaseUrl: 'postgres://qualify:s3cret-pass@127.0.0.1:1/qualify' });
+    await expect(failure).rejects.toThrow(/^Opening the store \(PostgreSQL 127\.0\.0\.1:1\/qualify\) failed: .*ECONNREFUSED/);
+    await expect(failure).rejects.not.toThrow(/s3cret-pass/);
+  });
+});
+
 describe.each(storeBackends())('store on %s', (backend, open) => {
   let store: Store;
   beforeAll(async () => {
