@@ -32,6 +32,13 @@ describe('embedded store in a data directory', () => {
     await first.close();
   });
 
+  test('when the lock names this process but it holds none (a container restarted as the same pid), then the store opens', async () => {
+    writeFileSync(join(dataDir, 'pglite.lock'), String(process.pid));
+    const store = await createStore({ dataDir });
+    await expect(store.ping()).resolves.toBeUndefined();
+    await store.close();
+  });
+
   test('when the lock was left by a process that died, then the store opens', async () => {
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
     writeFileSync(join(dataDir, 'pglite.lock'), dead);
