@@ -163,6 +163,6 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
   };
 }
 
-export { salesforceConfigFromEnv, salesforceConfigured, type SalesforceConfig } from './salesforce-config.schema.js';
+export { salesforceConfigFromApp, salesforceConfigFromEnv, salesforceConfigured, type SalesforceConfig } from './salesforce-config.schema.js';
 export { MemoryTokenVault, RedisTokenVault, type TokenVault } from './salesforce-token-vault.js';
 export { SalesforceSetupError, type SetupProblem } from './salesforce-describe.js';

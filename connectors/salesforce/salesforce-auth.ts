@@ -69,7 +69,7 @@ export class SalesforceSession {
     const { config } = opts;
     this.oauth2 = new OAuth2({ loginUrl: config.loginUrl, clientId: config.clientId, clientSecret: config.clientSecret });
     this.conn = new Connection({
-      instanceUrl: config.instanceUrl,
+      instanceUrl: config.instanceUrl ?? config.loginUrl,
       version: config.apiVersion,
       refreshFn: (conn, callback) => {
         this.sharedRefresh(conn.accessToken ?? null).then(
@@ -175,7 +175,7 @@ export class SalesforceSession {
       const res = parsed.data;
       return {
         accessToken: res.access_token,
-        instanceUrl: (res.instance_url ?? config.instanceUrl).replace(/\/$/, ''),
+        instanceUrl: (res.instance_url ?? config.instanceUrl ?? config.loginUrl).replace(/\/$/, ''),
         orgId: orgIdFromIdentityUrl(res.id),
         refreshToken: res.refresh_token ?? rotatedRefreshToken,
         refreshTokenOf: fingerprint(config.refreshToken),

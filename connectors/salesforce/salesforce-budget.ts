@@ -52,7 +52,7 @@ export class ApiBudget {
       throw new RateLimitedError(
         'salesforce',
         `Salesforce daily API budget reached: the org has used ${used} of ${limit} calls and qualify may use the org only up to ` +
-          `${Math.round(this.share * 100)} % (${ceiling}); parked until the next day (SALESFORCE_DAILY_BUDGET_SHARE raises the share)`,
+          `${Math.round(this.share * 100)} % (${ceiling}); parked until the next day (SALESFORCE_DAILY_SHARE raises the share)`,
         { retryAfterMs: msUntilNextUtcDay(), scope: 'daily', status: null, body: { used, limit, ceiling } },
       );
     }

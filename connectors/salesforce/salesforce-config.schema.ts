@@ -12,14 +12,15 @@ export const SalesforceEnvSchema = z.object({
   SALESFORCE_CLIENT_ID: z.string().min(1),
   SALESFORCE_CLIENT_SECRET: z.string().min(1).optional(),
   SALESFORCE_REFRESH_TOKEN: z.string().min(1),
-  SALESFORCE_INSTANCE_URL: z.url(),
+  /** Optional: the token response names the instance, and jsforce follows it. */
+  SALESFORCE_INSTANCE_URL: z.url().optional(),
   SALESFORCE_API_VERSION: z.string().regex(/^\d{2,3}\.0$/, 'like 62.0').default('62.0'),
   /** Writes of at least this many records go through Bulk API 2.0 instead of sObject Collections. */
   SALESFORCE_BULK_THRESHOLD: z.coerce.number().int().positive().default(2000),
   /** Share of the org's daily API limit qualify may take the org to (0.2 = 20 %). */
-  SALESFORCE_DAILY_BUDGET_SHARE: share.default(0.2),
+  SALESFORCE_DAILY_SHARE: share.default(0.2),
   /** Optional shared secret expected as `?secret=` on the Outbound Message endpoint URL. */
-  SALESFORCE_OUTBOUND_SECRET: z.string().min(8).optional(),
+  SALESFORCE_WEBHOOK_SECRET: z.string().min(1).optional(),
   /** Optional expected org id (15 or 18 chars); otherwise learned from the token response. */
   SALESFORCE_ORG_ID: z.string().regex(/^00D[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/, 'an org id starting with 00D').optional(),
 });
@@ -29,7 +30,8 @@ export interface SalesforceConfig {
   clientId: string;
   clientSecret?: string;
   refreshToken: string;
-  instanceUrl: string;
+  /** Until the first token response names it: the login URL. */
+  instanceUrl?: string;
   apiVersion: string;
   bulkThreshold: number;
   dailyBudgetShare: number;
@@ -52,11 +54,11 @@ export function salesforceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): S
     clientId: e.SALESFORCE_CLIENT_ID,
     clientSecret: e.SALESFORCE_CLIENT_SECRET,
     refreshToken: e.SALESFORCE_REFRESH_TOKEN,
-    instanceUrl: e.SALESFORCE_INSTANCE_URL.replace(/\/$/, ''),
+    instanceUrl: e.SALESFORCE_INSTANCE_URL?.replace(/\/$/, ''),
     apiVersion: e.SALESFORCE_API_VERSION,
     bulkThreshold: e.SALESFORCE_BULK_THRESHOLD,
-    dailyBudgetShare: e.SALESFORCE_DAILY_BUDGET_SHARE,
-    outboundSecret: e.SALESFORCE_OUTBOUND_SECRET,
+    dailyBudgetShare: e.SALESFORCE_DAILY_SHARE,
+    outboundSecret: e.SALESFORCE_WEBHOOK_SECRET,
     orgId: e.SALESFORCE_ORG_ID,
     bulkPollIntervalMs: 1000,
     bulkPollTimeoutMs: 10 * 60_000,
@@ -65,5 +67,37 @@ export function salesforceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): S
 
 /** Whether the environment configures Salesforce at all (the CLI skips the connector otherwise). */
 export function salesforceConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
-  return !!(env.SALESFORCE_CLIENT_ID && env.SALESFORCE_REFRESH_TOKEN && env.SALESFORCE_INSTANCE_URL);
+  return !!(env.SALESFORCE_CLIENT_ID && env.SALESFORCE_REFRESH_TOKEN);
+}
+
+/** The `salesforce` section of the application's validated config (src/config/load-config.ts). */
+export interface AppSalesforceSettings {
+  loginUrl: string;
+  clientId: string | null;
+  clientSecret: string | null;
+  refreshToken: string | null;
+  instanceUrl: string | null;
+  apiVersion: string;
+  orgId: string | null;
+  webhookSecret: string | null;
+  dailyShare: number;
+  bulkThreshold: number;
+}
+
+export function salesforceConfigFromApp(c: AppSalesforceSettings): SalesforceConfig {
+  if (!c.clientId || !c.refreshToken) throw new Error('Salesforce is not configured: SALESFORCE_CLIENT_ID and SALESFORCE_REFRESH_TOKEN are required');
+  return {
+    loginUrl: c.loginUrl,
+    clientId: c.clientId,
+    clientSecret: c.clientSecret ?? undefined,
+    refreshToken: c.refreshToken,
+    instanceUrl: c.instanceUrl?.replace(/\/$/, '') ?? undefined,
+    apiVersion: c.apiVersion,
+    bulkThreshold: c.bulkThreshold,
+    dailyBudgetShare: c.dailyShare,
+    outboundSecret: c.webhookSecret ?? undefined,
+    orgId: c.orgId ?? undefined,
+    bulkPollIntervalMs: 1000,
+    bulkPollTimeoutMs: 10 * 60_000,
+  };
 }
