@@ -47,7 +47,7 @@ const text: Pick<EnvVarSpec<string>, 'expected' | 'parse'> = { expected: 'a non-
 const HTTP = ['http:', 'https:'];
 
 export const ENV_VARS = {
-  PORT: { doc: 'HTTP port of the server (webhooks, API, health checks).', default: '3000', ...int(1, 65535) },
+  PORT: { doc: 'HTTP port of the server (webhooks, API, health checks); 0 picks a free one.', default: '3000', ...int(0, 65535) },
   LOG_LEVEL: {
     doc: 'Log level: fatal, error, warn, info, debug, trace or silent.',
     default: 'info',

@@ -74,7 +74,7 @@ describe('loadConfig', () => {
       ['HUBSPOT_RATE_LIMIT_MAX', 'LOG_LEVEL', 'PORT', 'REDIS_URL', 'SALESFORCE_API_VERSION', 'SALESFORCE_DAILY_SHARE'].sort(),
     );
     expect(error.message).toMatch(/^Invalid configuration \(6 problems\):/);
-    expect(error.message).toContain('PORT="eighty": expected a whole number from 1 to 65535');
+    expect(error.message).toContain('PORT="eighty": expected a whole number from 0 to 65535');
     expect(error.message).toContain('LOG_LEVEL="loud": expected one of fatal, error, warn, info, debug, trace, silent');
     expect(error.message).toContain('REDIS_URL="http://127.0.0.1:6379": expected a URL starting with redis:// or rediss://');
     expect(error.message).toContain('HUBSPOT_RATE_LIMIT_MAX="0": expected a whole number of at least 1');
