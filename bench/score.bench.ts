@@ -10,7 +10,8 @@
  * engagement rules translated from mappings/scoring.yaml, with operators that have our
  * semantics (missing values satisfy no comparison) and regexes compiled once. Engagement is a
  * dynamic fact per rule doing the same arithmetic (points × count × 0.5^(age / half-life), windows,
- * per-period caps), then the same group and total caps, normalisation and grade. The bench checks
+ * per-period caps, the same timestamp parser), then the same group and total caps, normalisation
+ * and grade. The bench checks
  * that both produce the same fit and engagement on a sample before it prints any figure.
  * Our side also builds contributions and the reasons text, which the comparison does not.
  */
@@ -20,6 +21,7 @@ import { Engine, type TopLevelCondition, type NestedCondition } from 'json-rules
 import { emptyLead, type EngagementEvent, type EventType, type Lead } from '../src/canonical/lead.schema.js';
 import { loadScoringModel, type ScoringModel } from '../src/qualification/qualify-lead.js';
 import { isMissing } from '../src/scoring/compile-condition.js';
+import { isoToMillis } from '../src/scoring/iso-time.js';
 import { leadAccessor, type LeadValue } from '../src/scoring/lead-paths.js';
 import { scoreLead } from '../src/scoring/score-lead.js';
 import type { ConditionSpec } from '../src/scoring/scoring-model.schema.js';
@@ -171,7 +173,7 @@ function buildRuleEngine(model: ScoringModel) {
     for (const e of events) {
       if (!types.has(e.type)) continue;
       if (rule.name !== null && (e.name === undefined || !rule.name.test(e.name))) continue;
-      const ms = Date.parse(e.at);
+      const ms = isoToMillis(e.at); // the same parser, so only the rule machinery differs
       if (!(ms <= atMs)) continue;
       const age = atMs - ms;
       let value: number;

@@ -39,21 +39,24 @@ export function formatReasons(contributions: readonly Contribution[], disqualifi
       }
     }
   }
-  const items: string[] = [];
-  if (disqualifiedLabel !== null) items.push(`✗ disqualified: ${disqualifiedLabel}`);
-  if (p1 !== null) items.push(`+ ${p1.label}`);
-  if (p2 !== null) items.push(`+ ${p2.label}`);
-  if (p3 !== null) items.push(`+ ${p3.label}`);
-  if (n1 !== null) items.push(`− ${n1.label}`);
-  if (n2 !== null) items.push(`− ${n2.label}`);
-  if (items.length === 0) return 'no scoring signals yet';
+  let text = disqualifiedLabel === null ? '' : `✗ disqualified: ${disqualifiedLabel}`;
+  if (p1 !== null) text = append(text, '+ ', p1.label);
+  if (p2 !== null) text = append(text, '+ ', p2.label);
+  if (p3 !== null) text = append(text, '+ ', p3.label);
+  if (n1 !== null) text = append(text, '− ', n1.label);
+  if (n2 !== null) text = append(text, '− ', n2.label);
+  if (text === '') return 'no scoring signals yet';
+  return text.length <= REASONS_MAX_LENGTH ? text : shorten(text);
+}
 
-  let text = items.join('; ');
-  while (items.length > 1 && text.length > REASONS_MAX_LENGTH) {
-    items.pop();
-    text = items.join('; ');
-  }
-  return text.length <= REASONS_MAX_LENGTH ? text : `${text.slice(0, REASONS_MAX_LENGTH - 1)}…`;
+const append = (text: string, sign: string, label: string) => (text === '' ? sign + label : `${text}; ${sign}${label}`);
+
+/** Drop items from the end until the text fits; a single item too long is cut with "…". */
+function shorten(text: string): string {
+  const items = text.split('; ');
+  while (items.length > 1 && items.join('; ').length > REASONS_MAX_LENGTH) items.pop();
+  const kept = items.join('; ');
+  return kept.length <= REASONS_MAX_LENGTH ? kept : `${kept.slice(0, REASONS_MAX_LENGTH - 1)}…`;
 }
 
 /** Larger points first; equal points by rule id. */
