@@ -27,6 +27,7 @@ import { createPgDriver } from './pg-driver.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { createPgliteDriver } from './pglite-driver.js';
 import { parseRow, toIso, toIsoOrNull } from './row-parse.js';
+import { saveQualifications, type QualificationWrite } from './save-qualifications.js';
 import type { SqlDriver, SqlExecutor, SqlRow } from './sql-driver.js';
 import type {
   ConnectionRow,
@@ -369,7 +370,8 @@ export class SqlStore implements Store {
          from jsonb_array_elements($1::jsonb) as e
          on conflict (source, source_id) do update set type = excluded.type, at = excluded.at, event = excluded.event
            where lead_events.lead_id = excluded.lead_id`,
-        [JSON.stringify([...eventWrites.values()])],
+        // Sorted, so two writers inserting the same events always meet them in the same order.
+        [JSON.stringify([...eventWrites].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, w]) => w))],
       );
     }
 
@@ -611,6 +613,11 @@ export class SqlStore implements Store {
         );
       }
     });
+  }
+
+  async saveQualifications(items: QualificationWrite[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.driver.transaction((tx) => saveQualifications(tx, items, this.logger ?? undefined));
   }
 
   /** Oldest first: the audit trail in the order it happened. */
