@@ -3,6 +3,10 @@
  * running the same rules through json-rules-engine, side by side in one run on one core.
  *
  *   npm run bench:score                 100,000 leads × 20 events through our engine
+ *
+ * Prints wall-clock and CPU-time rates for both engines; the targets (≥ 200,000 leads/s on one
+ * core, ≥ 10× json-rules-engine) are checked on CPU time, which on an idle machine equals wall
+ * clock and on a shared one leaves out the time other processes hold the core.
  *   BENCH_LEADS=20000 npm run bench:score
  *   BENCH_JRE_LEADS=20000               how many of them json-rules-engine scores (default 20,000)
  *
@@ -286,10 +290,15 @@ async function main() {
   console.log(`  qualify (compiled)  ${String(LEADS).padEnd(10)} ${oursSeconds.toFixed(3).padEnd(9)} ${fmt(oursRate).padEnd(11)} ${oursCpu.toFixed(3).padEnd(9)} ${fmt(LEADS / oursCpu)}`);
   console.log(`  json-rules-engine   ${String(JRE_LEADS).padEnd(10)} ${jreSeconds.toFixed(3).padEnd(9)} ${fmt(jreRate).padEnd(11)} ${jreCpu.toFixed(3).padEnd(9)} ${fmt(JRE_LEADS / jreCpu)}`);
   console.log('');
-  const ratio = oursRate / jreRate;
-  console.log(`ratio: ${ratio.toFixed(1)}× json-rules-engine   (targets: ≥ 200,000 leads/s, ≥ 10×)   [checksum ${checksum.toFixed(0)}]`);
-  const ok = oursRate >= 200_000 && ratio >= 10;
-  console.log(ok ? 'targets met' : 'TARGETS NOT MET');
+  // "On one core" is measured in CPU time: on an idle machine it equals wall clock, and on a shared
+  // one it does not count the time other processes hold the core. (It includes V8's GC helper
+  // threads, so it errs on the slow side.)
+  const oneCore = LEADS / oursCpu;
+  const ratio = oneCore / (JRE_LEADS / jreCpu);
+  console.log(`one core: ${fmt(oneCore)} leads/s (wall clock ${fmt(oursRate)}; load average ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores)`);
+  console.log(`ratio: ${ratio.toFixed(1)}× json-rules-engine (wall clock ${(oursRate / jreRate).toFixed(1)}×)   [checksum ${checksum.toFixed(0)}]`);
+  const ok = oneCore >= 200_000 && ratio >= 10;
+  console.log(ok ? 'targets met (≥ 200,000 leads/s on one core, ≥ 10× json-rules-engine)' : 'TARGETS NOT MET (≥ 200,000 leads/s on one core, ≥ 10× json-rules-engine)');
   if (!ok) process.exitCode = 1;
 }
 
