@@ -227,6 +227,22 @@ describe.each(storeBackends())('store on %s', (backend, open) => {
       expect(again.lead.person.jobTitle).toBe('VP');
     });
 
+    test('when two workers write overlapping batches of the same people in opposite orders, then each person is one lead with both records', async () => {
+      const emails = Array.from({ length: 60 }, () => newEmail('overlap'));
+      const workers = await Promise.all([open(), open()]);
+      const batchOf = (system: SourceSystem, list: string[]) =>
+        list.map((email) => ({ system, recordId: `${system}-${email}`, lead: lead(system, `${system}-${email}`, { email, events: [event(system, `${system}-${email}:visit`, '2026-05-05T00:00:00Z')] }), sourceUpdatedAt: null }));
+      const [a, b] = await Promise.all([
+        (workers[0] as SqlStore).upsertSourceRecords(batchOf('hubspot', emails)),
+        (workers[1] as SqlStore).upsertSourceRecords(batchOf('salesforce', [...emails].reverse())),
+      ]);
+      expect(new Set(a.map((r) => r.leadId))).toEqual(new Set(b.map((r) => r.leadId)));
+      const leads = await (store as SqlStore).getLeads(a.map((r) => r.leadId));
+      expect(leads.map((l) => l.records.length)).toEqual(emails.map(() => 2));
+      expect(leads.map((l) => l.lead.events.length)).toEqual(emails.map(() => 2));
+      await Promise.all(workers.map((w) => w.close()));
+    });
+
     test('when a batch is larger than one chunk, then every record is stored once and results keep the input order', async () => {
       const emails = Array.from({ length: 230 }, () => newEmail('chunk'));
       // Record i and record i+230 share a person: for i < 200 the two land in different chunks.
