@@ -74,13 +74,20 @@ export async function requalifyLeads(deps: PipelineDeps, leadIds: string[]): Pro
   const model = deps.model();
   const at = deps.now();
   const qualified: Array<{ lead: StoredLead; q: Qualification }> = [];
+  const saves: Parameters<NonNullable<typeof deps.store.saveQualifications>>[0] = [];
   for (const lead of stored) {
     const q = qualifyLead({ lead: lead.lead, model, previous: lead.lifecycle, at });
     qualified.push({ lead, q });
-    if (!sameScore(lead.score, q.score)) await deps.store.recordScore(lead.id, q.score);
-    if (q.transition || !lead.lifecycle || lead.lifecycle.stage !== q.lifecycle.stage) {
-      await deps.store.saveLifecycle(lead.id, q.lifecycle, q.transition);
-      if (q.transition) deps.logger.info({ leadId: lead.id, from: q.transition.from, to: q.transition.to, reason: q.transition.reason }, 'stage changed');
+    const score = sameScore(lead.score, q.score) ? null : q.score;
+    const moved = q.transition || !lead.lifecycle || lead.lifecycle.stage !== q.lifecycle.stage;
+    if (score || moved) saves.push({ leadId: lead.id, score, lifecycle: moved ? { state: q.lifecycle, transition: q.transition } : null });
+    if (q.transition) deps.logger.info({ leadId: lead.id, from: q.transition.from, to: q.transition.to, reason: q.transition.reason }, 'stage changed');
+  }
+  if (deps.store.saveQualifications) await deps.store.saveQualifications(saves);
+  else {
+    for (const s of saves) {
+      if (s.score) await deps.store.recordScore(s.leadId, s.score);
+      if (s.lifecycle) await deps.store.saveLifecycle(s.leadId, s.lifecycle.state, s.lifecycle.transition);
     }
   }
   return queueWrites(deps, qualified);

@@ -98,6 +98,11 @@ export interface Store {
   scoreHistory(leadId: string): Promise<ScoreResult[]>;
   saveLifecycle(leadId: string, state: LifecycleState, transition: Transition | null): Promise<void>;
   transitions(leadId: string): Promise<Transition[]>;
+  /**
+   * Many leads' new scores and lifecycles in one transaction (same rules as recordScore and
+   * saveLifecycle one at a time). Use it for pages of a sync, webhook batches and rescoring.
+   */
+  saveQualifications?(items: Array<{ leadId: string; score: ScoreResult | null; lifecycle: { state: LifecycleState; transition: Transition | null } | null }>): Promise<void>;
   funnel(): Promise<Record<Stage, number>>;
 
   // write ledger: what qualify last wrote to each system record (change and echo detection)

@@ -17,8 +17,9 @@ export function register(program: Command): void {
     .command('sync')
     .argument('<system>', 'hubspot or salesforce')
     .option('--full', 'read everything from the start instead of from the saved cursor', false)
+    .option('--no-wait-writes', 'exit when the read is done; queued write-backs stay in Redis for the running workers')
     .description('read contacts from a connected system now (incremental from the saved cursor, or --full)')
-    .action(async (system: string, flags: { full: boolean }) => {
+    .action(async (system: string, flags: { full: boolean; waitWrites: boolean }) => {
       const args = SyncArgs.safeParse({ system, full: flags.full });
       if (!args.success) {
         console.error(`qualify sync: ${args.error.issues.map((i) => `${i.path.join('.') || 'argument'}: ${i.message}`).join('; ')}`);
@@ -46,9 +47,11 @@ export function register(program: Command): void {
         },
       });
       if (started) bar.stop();
-      const pending = await waitForWrites(conn, 10 * 60_000);
+      const readSeconds = (Date.now() - t0) / 1000;
+      const pending = flags.waitWrites ? await waitForWrites(conn, 10 * 60_000) : await conn.writes.size();
+      const peakRssMb = process.resourceUsage().maxRSS / 1024;
       console.log(
-        JSON.stringify({ system: args.data.system, full: args.data.full, ...out, pendingWrites: pending, seconds: (Date.now() - t0) / 1000 }, null, 2),
+        JSON.stringify({ system: args.data.system, full: args.data.full, ...out, pendingWrites: pending, readSeconds, seconds: (Date.now() - t0) / 1000, peakRssMb }, null, 2),
       );
       await workers.close();
       await booted.close();

@@ -1,0 +1,82 @@
+/**
+ * bench:backfill — `qualify sync hubspot --full` over 100,000 contacts in the HubSpot sandbox,
+ * each in its own process (the sandbox's memory is not qualify's). Prints elapsed time and
+ * qualify's peak RSS against the read bound: the search API's 5 requests/s × 200 contacts a page
+ * = 100 s for 100,000 contacts. Targets: within 20 % of the bound, peak RSS under 300 MB (the
+ * backfill streams page by page; it never holds the whole account). Write-backs run alongside on
+ * the account's own budget (100 calls / 10 s) and continue after the read is done.
+ *
+ * BENCH_CONTACTS overrides the count; DATABASE_URL runs it on PostgreSQL instead of PGlite.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ensureRedis } from '../src/infra/redis-bootstrap.js';
+
+const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 100_000);
+const TOKEN = 'bench-backfill-token';
+
+async function startSandbox(): Promise<{ url: string; stop: () => Promise<string> }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'connectors/hubspot/simulator/run-simulator.ts', '--contacts', String(CONTACTS), '--token', TOKEN, '--seed', 'backfill'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  const it = lines[Symbol.asyncIterator]();
+  const first = await it.next();
+  return {
+    url: String(first.value).trim(),
+    stop: async () => {
+      child.kill('SIGTERM');
+      for (;;) {
+        const line = await it.next();
+        if (line.done) return '';
+        if (String(line.value).startsWith('{')) return String(line.value);
+      }
+    },
+  };
+}
+
+async function main() {
+  const redis = await ensureRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const sandbox = await startSandbox();
+  const dataDir = mkdtempSync(join(tmpdir(), 'qualify-backfill-'));
+  const env = {
+    ...process.env,
+    REDIS_URL: redis.url,
+    QUALIFY_QUEUE_PREFIX: `qualify-bench-${randomUUID().slice(0, 8)}`,
+    QUALIFY_DATA_DIR: dataDir,
+    HUBSPOT_ACCESS_TOKEN: TOKEN,
+    HUBSPOT_BASE_URL: sandbox.url,
+    LOG_LEVEL: 'warn',
+    QUALIFY_DEMO: 'false',
+  };
+  console.log(`bench:backfill — qualify sync hubspot --full over ${CONTACTS} sandbox contacts (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`);
+  const started = Date.now();
+  const sync = spawn(process.execPath, ['bin/qualify.js', 'sync', 'hubspot', '--full', '--no-wait-writes'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  sync.stdout!.on('data', (d) => (out += d));
+  const code = await new Promise<number>((r) => sync.on('exit', (c) => r(c ?? 1)));
+  const elapsed = (Date.now() - started) / 1000;
+  const simStats = await sandbox.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+  if (code !== 0) {
+    console.error(`qualify sync exited with ${code}\n${out}`);
+    process.exit(1);
+  }
+  const report = JSON.parse(out.slice(out.indexOf('{'))) as { records: number; peakRssMb: number; seconds: number; pendingWrites: number };
+  const bound = CONTACTS / 200 / 5;
+  console.log('');
+  console.log(`                   measured   bound     target`);
+  console.log(`elapsed (s)        ${elapsed.toFixed(1).padEnd(10)} ${bound.toFixed(0).padEnd(9)} ≤ ${(bound * 1.2).toFixed(0)}      ${elapsed <= bound * 1.2 ? 'met' : 'NOT met'}`);
+  console.log(`peak RSS (MB)      ${report.peakRssMb.toFixed(0).padEnd(10)} —         < 300      ${report.peakRssMb < 300 ? 'met' : 'NOT met'}`);
+  console.log(`contacts read      ${report.records}; write-backs still queued when the read finished: ${report.pendingWrites}`);
+  if (simStats) console.log(`sandbox: ${simStats}`);
+  await redis.stop?.();
+}
+
+await main();
