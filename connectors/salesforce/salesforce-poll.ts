@@ -60,9 +60,13 @@ const ALWAYS: Record<WriteObject, string[]> = { Lead: ['Id', 'SystemModstamp', '
 /** Keys under which engagement is attached (not fields of the person). */
 export const ENGAGEMENT_KEYS = ['Tasks', 'Events', 'CampaignMembers'];
 
-const TASK_FIELDS = 'Id, WhoId, Subject, TaskSubtype, Type, Status, ActivityDate, CompletedDateTime, CreatedDate, SystemModstamp';
-const EVENT_FIELDS = 'Id, WhoId, Subject, Type, StartDateTime, EndDateTime, CreatedDate, SystemModstamp';
-const MEMBER_FIELDS = 'Id, LeadId, ContactId, Status, HasResponded, FirstRespondedDate, CreatedDate, SystemModstamp, Campaign.Name, Campaign.Type';
+/** Engagement fields wanted; each is selected only if describe shows it (orgs and API versions differ). */
+const ACTIVITY_FIELDS: Record<'Task' | 'Event' | 'CampaignMember', string[]> = {
+  Task: ['Id', 'WhoId', 'Subject', 'TaskSubtype', 'Type', 'Status', 'ActivityDate', 'CompletedDateTime', 'CreatedDate', 'SystemModstamp'],
+  Event: ['Id', 'WhoId', 'Subject', 'Type', 'StartDateTime', 'EndDateTime', 'CreatedDate', 'SystemModstamp'],
+  CampaignMember: ['Id', 'LeadId', 'ContactId', 'Status', 'HasResponded', 'FirstRespondedDate', 'CreatedDate', 'SystemModstamp', 'Campaign.Name', 'Campaign.Type'],
+};
+const ACTIVITY_REQUIRED: Record<'Task' | 'Event' | 'CampaignMember', string[]> = { Task: ['Id', 'WhoId'], Event: ['Id', 'WhoId'], CampaignMember: ['Id', 'LeadId', 'ContactId'] };
 
 export interface ReadContext {
   session: SalesforceSession;
@@ -90,12 +94,37 @@ async function activityQuery(rc: ReadContext, object: ActivityObject, soql: stri
     return await queryAll(rc.session, soql, object);
   } catch (err) {
     if (err instanceof PayloadError) {
-      rc.unavailable.add(object);
-      rc.logger?.warn({ object, err: err.message }, `Salesforce ${object} cannot be read; people are read without this engagement`);
+      markUnavailable(rc, object, err.message);
       return [];
     }
     throw err;
   }
+}
+
+function markUnavailable(rc: ReadContext, object: ActivityObject, why: string): void {
+  rc.unavailable.add(object);
+  rc.logger?.warn({ object, err: why }, `Salesforce ${object} cannot be read; people are read without this engagement`);
+}
+
+/** The engagement fields this org has (describe), or null when the object can't be read. */
+async function activityFields(rc: ReadContext, object: ActivityObject): Promise<string[] | null> {
+  if (rc.unavailable.has(object)) return null;
+  let info;
+  try {
+    info = await rc.describe.get(object);
+  } catch (err) {
+    if (err instanceof PayloadError) {
+      markUnavailable(rc, object, err.message);
+      return null;
+    }
+    throw err;
+  }
+  const missing = ACTIVITY_REQUIRED[object].filter((f) => !info.selectable(f));
+  if (missing.length > 0) {
+    markUnavailable(rc, object, `no ${missing.join(', ')} field`);
+    return null;
+  }
+  return ACTIVITY_FIELDS[object].filter((f) => info.selectable(f));
 }
 
 /** The fields to select for an object: base + what the mapping reads + what qualify writes, that exist in this org. */
@@ -138,11 +167,14 @@ async function attachEngagement(rc: ReadContext, object: WriteObject, people: Ar
   const byId = new Map(people.map((p) => [String(p.Id), p]));
   for (const p of people) for (const k of ENGAGEMENT_KEYS) p[k] = [];
   const memberKey = object === 'Lead' ? 'LeadId' : 'ContactId';
+  const [taskFields, eventFields, memberFields] = [await activityFields(rc, 'Task'), await activityFields(rc, 'Event'), await activityFields(rc, 'CampaignMember')];
+  // Only people who responded to a campaign engaged with it (members who were merely sent it did not).
+  const responded = memberFields?.includes('HasResponded') ? 'HasResponded = true AND ' : '';
   for (const ids of chunks([...byId.keys()])) {
     const list = idList(ids);
-    const tasks = await activityQuery(rc, 'Task', `SELECT ${TASK_FIELDS} FROM Task WHERE WhoId IN ${list} ORDER BY CreatedDate, Id`);
-    const events = await activityQuery(rc, 'Event', `SELECT ${EVENT_FIELDS} FROM Event WHERE WhoId IN ${list} ORDER BY StartDateTime, Id`);
-    const members = await activityQuery(rc, 'CampaignMember', `SELECT ${MEMBER_FIELDS} FROM CampaignMember WHERE HasResponded = true AND ${memberKey} IN ${list} ORDER BY CreatedDate, Id`);
+    const tasks = taskFields ? await activityQuery(rc, 'Task', `SELECT ${taskFields.join(', ')} FROM Task WHERE WhoId IN ${list} ORDER BY Id`) : [];
+    const events = eventFields ? await activityQuery(rc, 'Event', `SELECT ${eventFields.join(', ')} FROM Event WHERE WhoId IN ${list} ORDER BY Id`) : [];
+    const members = memberFields ? await activityQuery(rc, 'CampaignMember', `SELECT ${memberFields.join(', ')} FROM CampaignMember WHERE ${responded}${memberKey} IN ${list} ORDER BY Id`) : [];
     for (const t of tasks) (byId.get(String(t.WhoId))?.Tasks as unknown[] | undefined)?.push(t);
     for (const e of events) (byId.get(String(e.WhoId))?.Events as unknown[] | undefined)?.push(e);
     for (const m of members) (byId.get(String(m[memberKey]))?.CampaignMembers as unknown[] | undefined)?.push(m);
@@ -191,6 +223,7 @@ export async function fetchRecords(rc: ReadContext, refs: Array<{ objectType: st
 }
 
 async function latestPosition(rc: ReadContext, stream: ActivityObject): Promise<Position | null> {
+  if (!(await activityFields(rc, stream))?.includes('SystemModstamp')) return null;
   const rows = await activityQuery(rc, stream, `SELECT Id, SystemModstamp FROM ${stream} ORDER BY SystemModstamp DESC, Id DESC LIMIT 1`);
   if (rc.unavailable.has(stream)) return null;
   return rows[0] ? positionOf(rows[0]) : { systemModstamp: '1970-01-01T00:00:00Z', id: '000000000000000' };
@@ -229,7 +262,7 @@ export async function* pollRecords(rc: ReadContext, ctx: ConnectorContext, curso
   }
 
   for (const stream of activityStreams) {
-    if (rc.unavailable.has(stream)) continue;
+    if (!(await activityFields(rc, stream))?.includes('SystemModstamp')) continue; // not readable here: people were read without it
     const who = stream === 'CampaignMember' ? 'LeadId, ContactId' : 'WhoId';
     const soql = `SELECT Id, ${who}, SystemModstamp FROM ${stream}${cursorCondition(positions[stream] ?? null)} ORDER BY SystemModstamp ASC, Id ASC`;
     for await (const page of queryPages(rc.session, soql, stream)) {

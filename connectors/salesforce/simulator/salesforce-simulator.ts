@@ -358,7 +358,7 @@ export class SalesforceSimulator {
 
   private describe(req: Request, res: Response) {
     const type = String(req.params.type);
-    if (!this.db[type]) return sfError(res, 404, 'NOT_FOUND', `The requested resource does not exist`);
+    if (!this.db[type] || this.hiddenObjects.has(type)) return sfError(res, 404, 'NOT_FOUND', `The requested resource does not exist`);
     return res.json({
       name: type,
       label: type,
