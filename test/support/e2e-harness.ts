@@ -48,6 +48,8 @@ export interface E2EOptions {
   latencyMs?: number;
   /** Start the runtime's workers in this process (default true); false leaves jobs for other processes. */
   workers?: boolean;
+  /** The connection's id (default hubspot-e2e); a `qualify worker` child process drives 'hubspot-default'. */
+  connectionId?: string;
 }
 
 export function freePort(): Promise<number> {
@@ -91,6 +93,7 @@ export async function startE2E(o: E2EOptions): Promise<E2E> {
     historyMode: o.historyMode,
     retry: { retries: 2, minTimeoutMs: 50, maxTimeoutMs: 200 },
   });
+  const connectionId = o.connectionId ?? 'hubspot-e2e';
   const runtime = await createRuntime({
     redisUrl: process.env.REDIS_URL!,
     queuePrefix: prefix,
@@ -99,12 +102,12 @@ export async function startE2E(o: E2EOptions): Promise<E2E> {
     modelFile: 'mappings/scoring.yaml',
     coalesceMs: o.coalesceMs ?? 50,
     publicUrl,
-    connections: [{ id: 'hubspot-e2e', system: 'hubspot', connector, mappingFile: 'mappings/hubspot.yaml', pollIntervalMs: 3_600_000 }],
+    connections: [{ id: connectionId, system: 'hubspot', connector, mappingFile: 'mappings/hubspot.yaml', pollIntervalMs: 3_600_000 }],
   });
   await runtime.setupConnections();
   const workers: Workers = o.workers === false ? { workers: [], close: async () => {} } : runtime.startWorkers();
   await runtime.listen(port);
-  const conn = runtime.connections.get('hubspot-e2e')!;
+  const conn = runtime.connections.get(connectionId)!;
 
   const settle = async (timeoutMs = 60_000) => {
     const until = Date.now() + timeoutMs;
