@@ -29,7 +29,7 @@ export function isoToMillis(text: string): number {
   const hour = h0 * 10 + h1;
   const minute = mi0 * 10 + mi1;
   const second = s0 * 10 + s1;
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return Date.parse(text);
+  if (month < 1 || month > 12 || day < 1 || (day > 28 && day > daysInMonth(year, month)) || hour > 23 || minute > 59 || second > 59) return Date.parse(text);
 
   // The shape every API and toISOString() produce: "2026-11-20T09:30:00.123Z".
   if (n === 24 && text.charCodeAt(19) === 46 && text.charCodeAt(23) === 90) {
