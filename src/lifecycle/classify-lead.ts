@@ -50,7 +50,13 @@ export function classifyLead(
   const from = previous?.stage ?? null;
 
   const person = personStageOf(lead);
-  if (person !== null && !(previous?.setByPerson && previous.stage === person.stage)) {
+  if (person !== null && previous !== null && previous.stage === person.stage) {
+    // Same stage, now confirmed by a person (e.g. the model had disqualified, then sales rejected):
+    // no move, but from now on the person owns it.
+    if (previous.setByPerson) return { lifecycle: previous, transition: null };
+    return { lifecycle: { ...previous, reason: person.reason, setByPerson: true }, transition: null };
+  }
+  if (person !== null) {
     const detail =
       person.reason === 'sales_rejected'
         ? `Sales rejected the lead in ${person.system}; the score does not override it.`

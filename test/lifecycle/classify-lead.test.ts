@@ -253,6 +253,13 @@ describe('stages set by people', () => {
     expect(classify(hot((l) => (l.stages.hubspot = { stage: 'disqualified', raw: 'UNQUALIFIED' })), previous).lifecycle).toBe(previous);
   });
 
+  test('when sales rejects a lead the model had already disqualified, then the stage stays without a transition but is now owned by a person', () => {
+    const previous = state('disqualified', 5, 'disqualifier_matched');
+    const q = classify(businessLead((l) => (l.stages.hubspot = { stage: 'disqualified', raw: 'lead' })), previous);
+    expect(q.transition).toBeNull();
+    expect(q.lifecycle).toEqual({ ...previous, reason: 'sales_rejected', setByPerson: true });
+  });
+
   test('when the CRM shows a stage qualify writes itself (mql), then it is not taken as a person decision', () => {
     const q = classify(businessLead((l) => (l.stages.hubspot = { stage: 'mql', raw: 'marketingqualifiedlead' })), state('lead', 3, 'known_contact'));
     expect(q.transition).toBeNull();
