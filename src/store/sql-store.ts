@@ -128,6 +128,12 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   return groups;
 }
 
+/** Time, then source and id by code unit (as mergeLeads orders them; SQL text order depends on the collation). */
+function compareEvents(a: EngagementEvent, b: EngagementEvent): number {
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return Date.parse(a.at) - Date.parse(b.at) || cmp(a.source, b.source) || cmp(a.sourceId, b.sourceId);
+}
+
 /** Trimmed, lower-cased; the merge key across systems. */
 function normaliseEmail(email: string | null | undefined): string | null {
   const e = email?.trim().toLowerCase();
@@ -339,16 +345,20 @@ export class SqlStore implements Store {
     }
 
     const affected = [...new Set([...recordWrites.values()].map((w) => w.leadId))].sort();
+    // A lead created in this chunk has nothing stored yet: its merged document is known from the
+    // chunk alone, so it is inserted once, complete, instead of inserted, read back and updated.
+    const fresh = await this.mergeNewLeads(tx, newLeads, recordWrites, eventWrites);
     if (newLeads.size) {
       await tx.query(
         `insert into leads (id, email, lead)
          select e->>'id', e->>'email', e->'lead' from jsonb_array_elements($1::jsonb) as e`,
-        [JSON.stringify([...newLeads.values()])],
+        [JSON.stringify([...newLeads.values()].map((l) => ({ ...l, lead: fresh.get(l.id) ?? l.lead })))],
       );
     }
+    const toMerge = affected.filter((id) => !fresh.has(id));
     // Row locks on the leads: records of one person reached through different keys merge one writer at a time.
-    const locked = affected.length
-      ? await tx.query<{ id: string; email: string | null }>(`select id, email from leads where id = any($1::text[]) order by id for update`, [affected])
+    const locked = toMerge.length
+      ? await tx.query<{ id: string; email: string | null }>(`select id, email from leads where id = any($1::text[]) order by id for update`, [toMerge])
       : [];
     if (recordWrites.size) {
       await tx.query(
@@ -375,8 +385,9 @@ export class SqlStore implements Store {
       );
     }
 
-    const merged = await this.mergeStored(tx, affected);
+    const merged = await this.mergeStored(tx, toMerge);
     await this.updateMergedLeads(tx, locked, merged);
+    for (const [id, lead] of fresh) merged.set(id, lead);
 
     // Leads only touched by stale deliveries: answer with what is stored.
     const untouched = [...new Set(decisions.filter((d) => !merged.has(d.leadId)).map((d) => d.leadId))];
@@ -385,6 +396,39 @@ export class SqlStore implements Store {
       for (const row of rows) merged.set(row.id, parseRow(LeadSchema, row.lead, 'leads', row.id));
     }
     return decisions.map((d) => ({ leadId: d.leadId, applied: d.applied, lead: structuredClone(merged.get(d.leadId)!) }));
+  }
+
+  /**
+   * Merged documents of the leads created in this chunk, from the chunk's own records and events.
+   * An event another lead already owns stays with that lead, as the insert will leave it there.
+   * A lead whose merge key would change within the chunk is left out: the general path handles it.
+   */
+  private async mergeNewLeads(
+    tx: SqlExecutor,
+    newLeads: Map<string, { id: string; email: string | null; lead: Lead }>,
+    recordWrites: Map<string, ParsedRecordInput & { leadId: string }>,
+    eventWrites: Map<string, { leadId: string; event: EngagementEvent }>,
+  ): Promise<Map<string, Lead>> {
+    const fresh = new Map<string, Lead>();
+    if (newLeads.size === 0) return fresh;
+    const events = [...eventWrites.values()].filter((w) => newLeads.has(w.leadId));
+    const owned = new Set<string>();
+    if (events.length) {
+      const rows = await tx.query<{ source: string; source_id: string }>(
+        `select source, source_id from lead_events where (source, source_id) in (select * from unnest($1::text[], $2::text[]))`,
+        [events.map((w) => w.event.source), events.map((w) => w.event.sourceId)],
+      );
+      for (const r of rows) owned.add(recordKey(r.source, r.source_id));
+    }
+    const recordsByLead = groupBy([...recordWrites.values()].filter((w) => newLeads.has(w.leadId)), (w) => w.leadId);
+    const eventsByLead = groupBy(events.filter((w) => !owned.has(recordKey(w.event.source, w.event.sourceId))), (w) => w.leadId);
+    for (const created of newLeads.values()) {
+      const lead = mergeLeads((recordsByLead.get(created.id) ?? []).map((r) => ({ system: r.system, lead: r.lead, sourceUpdatedAt: r.sourceUpdatedAt })));
+      lead.events = (eventsByLead.get(created.id) ?? []).map((w) => w.event).sort(compareEvents);
+      const parsed = parseRow(LeadSchema, lead, 'mergeLeads result for lead', created.id);
+      if (normaliseEmail(parsed.email) === created.email) fresh.set(created.id, parsed);
+    }
+    return fresh;
   }
 
   /** The canonical lead of each given lead, from all its source records and every event ever seen for it. */
@@ -409,7 +453,9 @@ export class SqlStore implements Store {
           return { system: row.system, lead: row.lead, sourceUpdatedAt: row.sourceUpdatedAt };
         }),
       );
-      lead.events = (eventsByLead.get(leadId) ?? []).map((e) => parseRow(EngagementEventSchema, e.event, 'lead_events', String(e.id)));
+      lead.events = (eventsByLead.get(leadId) ?? [])
+        .map((e) => parseRow(EngagementEventSchema, e.event, 'lead_events', String(e.id)))
+        .sort(compareEvents);
       merged.set(leadId, parseRow(LeadSchema, lead, 'mergeLeads result for lead', leadId));
     }
     return merged;

@@ -163,6 +163,22 @@ describe.each(storeBackends())('store on %s', (backend, open) => {
       expect(Number(n)).toBe(2);
     });
 
+    test('when a new person arrives with an event another lead already owns, then the event stays with its owner and re-merging changes nothing', async () => {
+      const owner = newEmail('owner');
+      const shared = event('hubspot', `shared-${randomUUID()}`, '2026-02-10T09:00:00Z', { type: 'form_submission' });
+      const own = event('hubspot', `own-${randomUUID()}`, '2026-02-09T09:00:00Z');
+      const first = await upsert('hubspot', `hs-${owner}`, lead('hubspot', `hs-${owner}`, { email: owner, events: [shared] }));
+      const email = newEmail('newcomer');
+      const created = await upsert('hubspot', `hs-${email}`, lead('hubspot', `hs-${email}`, { email, events: [shared, own] }));
+      expect(created.leadId).not.toBe(first.leadId);
+      expect(created.lead.events).toEqual([own]);
+      expect((await store.getLead(created.leadId))?.lead).toEqual(created.lead);
+      // The same record again goes through the general merge (stored records and events): same document.
+      const again = await upsert('hubspot', `hs-${email}`, lead('hubspot', `hs-${email}`, { email, events: [shared, own] }));
+      expect(again.lead).toEqual(created.lead);
+      expect((await store.getLead(first.leadId))?.lead.events).toEqual([shared]);
+    });
+
     test('when several workers upsert records of the same new email at once, then exactly one lead exists', async () => {
       const email = newEmail('race');
       const workers = await Promise.all([open(), open()]);
