@@ -112,7 +112,11 @@ async function queueWrites(deps: PipelineDeps, qualified: Array<{ lead: StoredLe
   let queued = 0;
   for (const [conn, items] of byConnection) {
     const ids = items.map((i) => i.recordId);
-    const [ledger, pending] = await Promise.all([deps.store.getLastWrittenMany(conn.id, ids), conn.writes.getMany(ids)]);
+    // Pending first, then the ledger: a flush saves the ledger before it removes the pending item,
+    // so in this order a write landing in between is seen in one or the other. Read together, a
+    // record could miss both (old ledger, item already gone) and be written again for nothing.
+    const pending = await conn.writes.getMany(ids);
+    const ledger = await deps.store.getLastWrittenMany(conn.id, ids);
     const puts: Array<{ id: string; payload: PendingWrite }> = [];
     for (const item of items) {
       const inFlight = pending.get(item.recordId)?.properties ?? {};
