@@ -19,6 +19,16 @@ function executor(db: PGliteLike): SqlExecutor {
 }
 
 /**
+ * PGlite's defaults size it like a server (128 MB shared buffers and a large WASM heap). One
+ * process serving one team's leads needs far less, and its memory never shrinks once grown, so the
+ * embedded store starts small: measured on reopening a data folder, RSS drops from ~480 MB to ~250 MB.
+ */
+const EMBEDDED_MEMORY = {
+  initialMemory: 128 * 1024 * 1024,
+  postgresqlconf: ['shared_buffers=16MB', 'work_mem=4MB', 'maintenance_work_mem=16MB', 'wal_buffers=1MB'],
+};
+
+/**
  * Embedded PostgreSQL (PGlite, WASM): the zero-setup default. One connection, so transactions
  * are serialised by PGlite itself. Pass `instance` to share one database between several stores
  * (tests, to pay the WASM start once); the driver then leaves closing it to its owner.
@@ -32,7 +42,7 @@ export async function createPgliteDriver(opts: { dataDir?: string; inMemory?: bo
     db = await PGlite.create();
   } else {
     mkdirSync(opts.dataDir, { recursive: true });
-    db = await PGlite.create(opts.dataDir);
+    db = await PGlite.create({ dataDir: opts.dataDir, ...EMBEDDED_MEMORY });
   }
   if (opts.schema) {
     // One session: the search_path set here holds for every later statement on this instance.

@@ -24,7 +24,9 @@ export interface QualificationWrite {
  * leads would spend seconds waiting on the database). Same rules as one at a time: the lead points
  * at its newest score; a stage move another worker already recorded is recorded once.
  */
-export async function saveQualifications(tx: SqlExecutor, items: QualificationWrite[], logger?: Logger): Promise<void> {
+export async function saveQualifications(tx: SqlExecutor, batch: QualificationWrite[], logger?: Logger): Promise<void> {
+  // One entry per lead: a later entry for the same lead in the batch is the newer result.
+  const items = [...new Map(batch.map((i) => [i.leadId, i])).values()];
   const scores = items
     .filter((i) => i.score)
     .map((i) => ({ lead_id: i.leadId, ...toScoreRow(parseRow(ScoreResultSchema, i.score, 'saveQualifications input', i.leadId)) }));

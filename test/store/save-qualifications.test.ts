@@ -80,3 +80,22 @@ describe.each(storeBackends())('saveQualifications on %s', (_backend, open) => {
     expect(await store.transitions(a)).toHaveLength(1);
   });
 });
+
+describe.each(storeBackends())('saveQualifications with repeats on %s', (_backend, open) => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await open();
+  });
+  afterAll(() => store.close());
+
+  test('when one batch holds the same lead twice, then the later entry wins and the batch still lands', async () => {
+    const a = await newLead(store);
+    await store.saveQualifications!([
+      { leadId: a, score: score('2026-06-01T10:00:00Z', 50), lifecycle: { state: state('mql', '2026-06-01T10:00:00Z'), transition: move(null, 'mql', '2026-06-01T10:00:00Z') } },
+      { leadId: a, score: score('2026-06-02T10:00:00Z', 90), lifecycle: { state: state('sql', '2026-06-02T10:00:00Z'), transition: move(null, 'sql', '2026-06-02T10:00:00Z') } },
+    ]);
+    const lead = (await store.getLead(a))!;
+    expect(lead.score!.score).toBe(90);
+    expect(lead.lifecycle!.stage).toBe('sql');
+  });
+});
