@@ -137,11 +137,28 @@ export async function* pollContacts(
   }
 }
 
+/**
+ * Whether a contact's history holds something its current properties don't. A contact with no
+ * value in a history property has no history; and HubSpot keeps the first and the most recent
+ * form conversion as properties of their own (first_conversion_*, recent_conversion_*), so a
+ * contact with at most two conversions (num_conversion_events) is complete without a second read.
+ * This keeps a backfill's extra reads (50 contacts a call, on the account's burst budget) to the
+ * contacts that need them.
+ */
+export function needsHistory(c: HubSpotContact, historyProperties: string[]): boolean {
+  if (!historyProperties.some((p) => (c.properties[p] ?? '') !== '')) return false;
+  const onlyConversions = historyProperties.every((p) => p === 'recent_conversion_event_name');
+  const count = c.properties.num_conversion_events;
+  // Unknown count (not read, or blank): the history is the only way to be sure.
+  if (!onlyConversions || count === undefined || count === null || count === '' || !Number.isFinite(Number(count))) return true;
+  return Number(count) > 2;
+}
+
 /** Replaces search results with a batch read that carries property history, where wanted. */
 async function withHistory(client: HubSpotClient, ctx: ConnectorContext, contacts: HubSpotContact[], opts: ReadOptions): Promise<HubSpotContact[]> {
   const mode = opts.historyMode ?? 'when-set';
   if (mode === 'none' || opts.historyProperties.length === 0 || contacts.length === 0) return contacts;
-  const wanted = mode === 'all' ? contacts : contacts.filter((c) => opts.historyProperties.some((p) => (c.properties[p] ?? '') !== ''));
+  const wanted = mode === 'all' ? contacts : contacts.filter((c) => needsHistory(c, opts.historyProperties));
   if (wanted.length === 0) return contacts;
   const read = await batchRead(client, ctx, wanted.map((c) => c.id), opts, true);
   const byId = new Map(read.map((c) => [c.id, c]));

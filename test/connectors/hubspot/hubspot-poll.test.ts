@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/gl
 import nock from 'nock';
 import type { PollPage } from '../../../src/connectors/connector.types.js';
 import { PayloadError } from '../../../src/errors/connector-errors.js';
-import type { HubSpotCursor } from '../../../connectors/hubspot/hubspot-poll.js';
+import { needsHistory, type HubSpotCursor } from '../../../connectors/hubspot/hubspot-poll.js';
 import { fakeSearch } from './fake-search.js';
 import { contact, context, hubspotKit, nockAccount, setupNock, type Kit } from './hubspot-test-kit.js';
 
@@ -196,5 +196,23 @@ describe('HubSpot polling (search API)', () => {
     const records = await connector.fetch(context(), refs);
     expect(fake.reads.map((r) => r.inputs.length)).toEqual([50, 50, 21]);
     expect(records.map((r) => r.recordId)).toEqual(Array.from({ length: 120 }, (_, i) => String(i + 1)));
+  });
+});
+
+describe('needsHistory', () => {
+  const withProps = (props: Record<string, string | null>) => ({ id: '1', properties: props, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', archived: false }) as never;
+  const H = ['recent_conversion_event_name'];
+
+  test('when a contact never converted, then no history read is needed', () => {
+    expect(needsHistory(withProps({ recent_conversion_event_name: null, num_conversion_events: '0' }), H)).toBe(false);
+  });
+  test('when a contact converted at most twice, then its first and recent conversion properties hold everything', () => {
+    expect(needsHistory(withProps({ recent_conversion_event_name: 'Demo', num_conversion_events: '2' }), H)).toBe(false);
+  });
+  test('when a contact converted three times or more, then only the history holds the middle ones', () => {
+    expect(needsHistory(withProps({ recent_conversion_event_name: 'Demo', num_conversion_events: '3' }), H)).toBe(true);
+  });
+  test('when the conversion count is unknown, then the history is read to be sure', () => {
+    expect(needsHistory(withProps({ recent_conversion_event_name: 'Demo' }), H)).toBe(true);
   });
 });
