@@ -86,7 +86,9 @@ export class WebhookDispatcher {
   readonly stats: WebhookStats = { eventsQueued: 0, requests: 0, requestsFailed: 0, retries: 0, eventsDelivered: 0, eventsDropped: 0, duplicatesSent: 0 };
   /** The last 1,000 delivery attempts, for tests and debugging. */
   readonly log: DeliveryRecord[] = [];
-  private readonly queue: WebhookEvent[] = [];
+  /** Pending events from `head` on; taking a batch moves `head` (a splice would copy the whole queue). */
+  private queue: WebhookEvent[] = [];
+  private head = 0;
   private readonly duplicateIds = new Set<number>();
   private timer: NodeJS.Timeout | null = null;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
@@ -133,7 +135,7 @@ export class WebhookDispatcher {
       this.enqueued++;
       if (this.opts.duplicateEvery > 0 && this.enqueued % this.opts.duplicateEvery === 0) this.duplicateIds.add(e.eventId);
     }
-    if (!this.timer && this.queue.length > 0) {
+    if (!this.timer && this.pending() > 0) {
       this.timer = setTimeout(() => {
         this.timer = null;
         this.pump();
@@ -142,8 +144,13 @@ export class WebhookDispatcher {
   }
 
   private pump(): void {
-    while (!this.closed && this.active < this.opts.concurrency && this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.opts.batchSize);
+    while (!this.closed && this.active < this.opts.concurrency && this.pending() > 0) {
+      const batch = this.queue.slice(this.head, this.head + this.opts.batchSize);
+      this.head += batch.length;
+      if (this.head > 10_000 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
       if (this.opts.reorder === 'reverse') batch.reverse();
       if (this.opts.reorder === 'shuffle') {
         for (let i = batch.length - 1; i > 0; i--) {
@@ -217,6 +224,11 @@ export class WebhookDispatcher {
     this.retryTimers.add(t);
   }
 
+  /** Events waiting for a delivery slot. */
+  pending(): number {
+    return this.queue.length - this.head;
+  }
+
   private enqueueTimer(): void {
     if (!this.timer) {
       this.timer = setTimeout(() => {
@@ -227,7 +239,7 @@ export class WebhookDispatcher {
   }
 
   private checkIdle(): void {
-    if (this.queue.length === 0 && this.active === 0 && !this.timer) {
+    if (this.pending() === 0 && this.active === 0 && !this.timer) {
       const w = this.waiters;
       this.waiters = [];
       for (const resolve of w) resolve();
@@ -236,7 +248,7 @@ export class WebhookDispatcher {
 
   /** Resolves once every queued event was delivered or dropped (retries included). */
   idle(): Promise<void> {
-    if (this.queue.length === 0 && this.active === 0 && !this.timer) return Promise.resolve();
+    if (this.pending() === 0 && this.active === 0 && !this.timer) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -247,8 +259,9 @@ export class WebhookDispatcher {
     this.timer = null;
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
-    this.stats.eventsDropped += this.queue.length;
-    this.queue.length = 0;
+    this.stats.eventsDropped += this.pending();
+    this.queue = [];
+    this.head = 0;
     this.active = 0;
     this.checkIdle();
   }
