@@ -1,8 +1,5 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { bootstrap } from '../../app/bootstrap.js';
-import { waitForWrites } from '../../app/drain.js';
-import { requalifyLeads } from '../../pipeline/process-records.js';
 
 /**
  * `qualify rescore`: re-score every stored lead with the current model (after a model change).
@@ -14,6 +11,11 @@ export function register(program: Command): void {
     .command('rescore')
     .description('re-score and re-classify every stored lead with the current model, writing back what changed')
     .action(async () => {
+      const [{ bootstrap }, { waitForWrites }, { requalifyLeads }] = await Promise.all([
+        import('../../app/bootstrap.js'),
+        import('../../app/drain.js'),
+        import('../../pipeline/process-records.js'),
+      ]);
       const booted = await bootstrap({ role: 'sync' });
       const { runtime, store } = booted;
       const workers = runtime.startWorkers({ concurrency: { ingest: 1, io: 2, sync: 1 } });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { bootstrap, type Booted } from '../../app/bootstrap.js';
+import type { Booted } from '../../app/bootstrap.js';
 
 /**
  * `qualify start` (server + workers in one process; what `npm start` runs), `qualify server`
@@ -7,6 +7,8 @@ import { bootstrap, type Booted } from '../../app/bootstrap.js';
  * through per-connection deduplicated jobs and the shared rate limiter).
  */
 async function run(role: 'all' | 'server' | 'worker'): Promise<void> {
+  // Loaded when the command runs (SDKs, queues, the database), so `qualify --help` stays fast.
+  const { bootstrap } = await import('../../app/bootstrap.js');
   const booted = await bootstrap({ role });
   const { runtime, config, logger } = booted;
   installShutdown(booted);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { bootstrap } from '../../app/bootstrap.js';
 
 /**
  * `qualify status`: what an operator checks first — each connection's state (active, parked until
@@ -12,6 +11,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON instead of text', false)
     .description('show connections, cursors, queues, refused writes and the funnel')
     .action(async (flags: { json: boolean }) => {
+      const { bootstrap } = await import('../../app/bootstrap.js');
       const booted = await bootstrap({ role: 'status' });
       const { runtime, store } = booted;
       const connections = [];

@@ -1,9 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { bootstrap } from '../../app/bootstrap.js';
-import { runSync } from '../../pipeline/run-sync.js';
-import { waitForWrites } from '../../app/drain.js';
 
 const SyncArgs = z.object({ system: z.enum(['hubspot', 'salesforce']), full: z.boolean() });
 
@@ -25,6 +22,11 @@ export function register(program: Command): void {
         console.error(`qualify sync: ${args.error.issues.map((i) => `${i.path.join('.') || 'argument'}: ${i.message}`).join('; ')}`);
         process.exit(2);
       }
+      const [{ bootstrap }, { runSync }, { waitForWrites }] = await Promise.all([
+        import('../../app/bootstrap.js'),
+        import('../../pipeline/run-sync.js'),
+        import('../../app/drain.js'),
+      ]);
       const booted = await bootstrap({ role: 'sync' });
       const conn = booted.runtime.deps.connectionForSystem(args.data.system);
       if (!conn) {
