@@ -127,6 +127,7 @@ export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): 
     modelFile: config.modelFile,
     coalesceMs: config.writebackCoalesceMs,
     publicUrl: demo?.publicUrl ?? config.publicUrl,
+    adminToken: config.adminToken ?? undefined,
     connections,
   });
   if (demo) demo.attach(runtime);

@@ -11,6 +11,8 @@ export interface Config {
   dataDir: string;
   publicUrl: string;
   modelFile: string;
+  /** Bearer token for /api; null: open. */
+  adminToken: string | null;
   writebackCoalesceMs: number;
   /** Run against the built-in HubSpot sandbox. */
   demo: boolean;
@@ -91,6 +93,7 @@ function toConfig(e: ParsedEnv): Config {
     dataDir: e.QUALIFY_DATA_DIR,
     publicUrl: e.QUALIFY_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     modelFile: e.QUALIFY_MODEL_FILE,
+    adminToken: e.QUALIFY_ADMIN_TOKEN,
     writebackCoalesceMs: e.WRITEBACK_COALESCE_MS,
     demo: e.QUALIFY_DEMO === 'auto' ? e.HUBSPOT_ACCESS_TOKEN === null : e.QUALIFY_DEMO,
     hubspot: {
@@ -124,6 +127,7 @@ function toConfig(e: ParsedEnv): Config {
 /** The secret values in a config (tokens, client secrets), so the logger can mask them wherever they appear. */
 export function secretValues(config: Config): string[] {
   return [
+    config.adminToken,
     config.hubspot.accessToken,
     config.hubspot.clientSecret,
     config.salesforce.clientSecret,
