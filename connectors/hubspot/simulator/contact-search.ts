@@ -50,7 +50,7 @@ export class ContactSearch {
     if (name === 'createdate') return (i) => store.createdAt(i);
     if (name === 'lastmodifieddate') return (i) => store.modifiedAt(i);
     return (i) => {
-      const v = store.value(i, name);
+      const v = store.scanValue(i, name);
       return v === null || v === '' ? null : toComparable(kind, v);
     };
   }
@@ -120,7 +120,7 @@ export class ContactSearch {
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
     const fields = ['email', 'firstname', 'lastname', 'phone', 'company', 'website'];
     return (i) => {
-      const text = fields.map((f) => this.store.value(i, f) ?? '').join(' ').toLowerCase();
+      const text = fields.map((f) => this.store.scanValue(i, f) ?? '').join(' ').toLowerCase();
       const tokens = text.split(/[\s@.]+/);
       return words.every((w) => tokens.some((t) => t.startsWith(w)) || text.includes(w));
     };

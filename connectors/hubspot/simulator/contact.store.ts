@@ -34,6 +34,8 @@ export class ContactStore {
   /** index → property → history (newest first). Covers every write after seeding. */
   private readonly overlay = new Map<number, Map<string, HistoryEntry[]>>();
   private readonly baseCache = new Map<number, SeedContact>();
+  /** Seeded values of one property for every contact, built on the first search that filters or sorts on it. */
+  private readonly baseColumns = new Map<string, Array<string | undefined>>();
   private emailIndex: Map<string, number> | null = null;
   /** Indexes changed after seeding, one entry per change (search patches its cached order from it). */
   private readonly changeLog: number[] = [];
@@ -117,6 +119,25 @@ export class ContactStore {
     const changed = this.overlay.get(index)?.get(name);
     if (changed) return changed[0]!.value;
     return this.base(index)?.values[name] ?? null;
+  }
+
+  /**
+   * Same as value(), for full scans (search on a property without a typed array): seeded
+   * values come from a per-property column generated once, not from the contact cache,
+   * which a 100,000-contact scan would only churn.
+   */
+  scanValue(index: number, name: string): string | null {
+    if (name === 'hs_object_id' || name === 'createdate' || name === 'lastmodifieddate') return this.value(index, name);
+    const changed = this.overlay.get(index)?.get(name);
+    if (changed) return changed[0]!.value;
+    if (index >= this.seeded) return null;
+    let column = this.baseColumns.get(name);
+    if (!column) {
+      column = new Array<string | undefined>(this.seeded);
+      for (let i = 0; i < this.seeded; i++) column[i] = (this.baseCache.get(i) ?? generateSeedContact(this.seed, i, this.anchorMs)).values[name];
+      this.baseColumns.set(name, column);
+    }
+    return column[index] ?? null;
   }
 
   /** Property history, newest first, as HubSpot's propertiesWithHistory reports it. */

@@ -67,7 +67,11 @@ export function contactsRoutes(state: SimulatorState): Router {
     const results = [];
     if (req.query.archived !== 'true') {
       const after = req.query.after === undefined ? state.store.firstId : Number(req.query.after);
-      const start = Math.max(0, Number.isFinite(after) ? after - state.store.firstId : 0);
+      if (!Number.isInteger(after)) {
+        res.status(400).json(validationError(`Invalid paging cursor after=${String(req.query.after)}`));
+        return;
+      }
+      const start = Math.max(0, after - state.store.firstId);
       const end = Math.min(state.store.size, start + limit);
       const props = listParam(req.query.properties);
       for (let i = start; i < end; i++) results.push(state.toObject(i, props, history));
