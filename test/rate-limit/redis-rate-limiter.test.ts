@@ -112,6 +112,25 @@ describe('RedisRateLimiter (real Redis)', () => {
     expect((await a.consumeDaily(k, 1000, resetAt)).ok).toBe(false);
   });
 
+  test('when a held call is slow, then its slot counts from when it finished, not from when it started', async () => {
+    const k = key();
+    const limit = { max: 1, windowMs: 300 };
+    const slot = await a.acquireHeld(k, limit);
+    await new Promise((r) => setTimeout(r, 200));
+    await slot.release();
+    // Counted from the release: about a full window to wait, not the ~100 ms left since the grant.
+    expect(await b.tryAcquire(k, limit)).toBeGreaterThan(250);
+  });
+
+  test('when a held slot is never released (the process died), then it keeps counting for the hold, then frees itself', async () => {
+    const k = key();
+    const limit = { max: 1, windowMs: 100 };
+    await a.acquireHeld(k, limit, { holdMs: 300 });
+    expect(await b.tryAcquire(k, limit)).toBeGreaterThan(300);
+    await new Promise((r) => setTimeout(r, 450));
+    expect(await b.tryAcquire(k, limit)).toBe(0);
+  });
+
   test('when a limit is nonsense, then the error names the option', async () => {
     await expect(a.tryAcquire(key(), { max: 0, windowMs: 1000 })).rejects.toThrow('`max`');
     await expect(a.tryAcquire(key(), { max: 1, windowMs: 0 })).rejects.toThrow('`windowMs`');
