@@ -25,8 +25,8 @@ export interface HubSpotLimits {
   /** Calls per day for this account, or null to not count (default 250,000). */
   daily: number | null;
   /**
-   * Added to every window: HubSpot counts arrivals, we count departures, and network jitter
-   * can squeeze two departures a window apart into less than one. Default 200 ms.
+   * Added to every window, for clock and network jitter between us and HubSpot (slots are
+   * already stamped with the response time, see RedisRateLimiter.acquireHeld). Default 100 ms.
    */
   marginMs: number;
 }
@@ -35,7 +35,7 @@ export const DEFAULT_HUBSPOT_LIMITS: HubSpotLimits = {
   burst: { max: 100, windowMs: 10_000 },
   search: { max: 5, windowMs: 1_000 },
   daily: 250_000,
-  marginMs: 200,
+  marginMs: 100,
 };
 
 export interface HubSpotClientOptions {
@@ -80,12 +80,40 @@ export class HubSpotClient {
       maxTimeout: opts.retry?.maxTimeoutMs ?? 10_000,
     };
     this.now = opts.now ?? Date.now;
+    // The SDK builds its API objects lazily on first access (tens of ms, far more under jest).
+    // Build them now: a first call delayed between taking its slot and leaving would land
+    // closer to later calls than the limiter allowed.
+    void this.sdk.crm.contacts.batchApi;
+    void this.sdk.crm.properties.coreApi;
     // Until the portal id is known, calls are counted under a digest of the token (never the token).
     this.tokenKey = `hubspot:token-${createHash('sha256').update(opts.accessToken).digest('hex').slice(0, 12)}`;
   }
 
-  /** The portal behind the token (GET /account-info/v3/details), fetched once per client. */
-  async getAccount(signal?: AbortSignal): Promise<HubSpotAccount> {
+  /**
+   * Takes the portal recorded on the connection by an earlier setup, so the limiter keys are the
+   * portal's from the first call and no account-details call is needed.
+   */
+  adoptAccount(connection: { accountId: string | null; config: Record<string, unknown> }): void {
+    if (this.account || !connection.accountId) return;
+    const tz = connection.config.timeZone;
+    this.account = { portalId: connection.accountId, timeZone: typeof tz === 'string' ? tz : null };
+  }
+
+  /**
+   * The portal behind the token (GET /account-info/v3/details), fetched once per client
+   * (`refresh` asks HubSpot again, e.g. at setup). Until the portal is known, calls are counted
+   * under a digest of the token.
+   */
+  async getAccount(signal?: AbortSignal, opts: { refresh?: boolean } = {}): Promise<HubSpotAccount> {
+    if (opts.refresh) {
+      this.accountPromise = null;
+      const known = this.account;
+      const fresh = await this.fetchAccount(signal);
+      if (known && known.portalId !== fresh.portalId) {
+        this.logger.warn({ recorded: known.portalId, token: fresh.portalId }, 'hubspot: the access token belongs to another portal than the one recorded on the connection; using the token\'s');
+      }
+      return fresh;
+    }
     if (this.account) return this.account;
     this.accountPromise ??= this.fetchAccount(signal).catch((err) => {
       this.accountPromise = null;
@@ -138,18 +166,23 @@ export class HubSpotClient {
       signal,
     );
     this.account = { portalId: String(details.portalId), timeZone: details.timeZone ?? null };
+    // That call was counted under the token's key (the portal was unknown); count it again under
+    // the portal's, stamped now (later than it really was, so the window errs on the safe side).
+    await (await this.take('standard', signal)).release();
     return this.account;
   }
 
   private async run<T>(operation: string, kind: CallKind, fn: (sdk: Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
     return pRetry(
       async () => {
-        await this.take(kind, signal);
+        const slot = await this.take(kind, signal);
         try {
           return await fn(this.sdk);
         } catch (err) {
           if (err instanceof ConnectorError) throw err;
           throw await this.toConnectorError(err, operation, kind);
+        } finally {
+          await slot.release();
         }
       },
       {
@@ -169,20 +202,26 @@ export class HubSpotClient {
     );
   }
 
-  /** Waits for a slot in the account's window (or search bucket), then counts the daily budget. */
-  private async take(kind: CallKind, signal?: AbortSignal): Promise<void> {
+  /**
+   * Waits for a slot in the account's window (or search bucket), then counts the daily budget.
+   * The slot is held until `release()` (after the response), so it counts from the response
+   * time: HubSpot counts arrivals, which happen somewhere between our grant and the response.
+   */
+  private async take(kind: CallKind, signal?: AbortSignal): Promise<{ release: () => Promise<void> }> {
     const limit = kind === 'search' ? this.limits.search : this.limits.burst;
-    await this.limiter.acquire(this.limiterKey(kind), { max: limit.max, windowMs: limit.windowMs + this.limits.marginMs }, { signal });
-    if (this.limits.daily === null) return;
+    const slot = await this.limiter.acquireHeld(this.limiterKey(kind), { max: limit.max, windowMs: limit.windowMs + this.limits.marginMs }, { signal });
+    if (this.limits.daily === null) return slot;
     const reset = this.dailyReset();
     const daily = await this.limiter.consumeDaily(this.limiterKey('daily'), this.limits.daily, reset.resetAt);
     if (!daily.ok) {
+      await slot.release();
       throw new RateLimitedError(
         'hubspot',
         `The daily budget of ${this.limits.daily} HubSpot calls for this account is spent; parked until ${reset.resetAt.toISOString()} (midnight ${reset.timeZone}).`,
         { retryAfterMs: Math.max(0, reset.resetAt.getTime() - this.now()), scope: 'daily' },
       );
     }
+    return slot;
   }
 
   private async toConnectorError(err: unknown, operation: string, kind: CallKind): Promise<ConnectorError> {

@@ -47,7 +47,7 @@ export const QUALIFY_PROPERTIES: readonly QualifyPropertyDef[] = [
 const isConflict = (err: unknown) => err instanceof PayloadError && err.status === 409;
 
 export async function ensureHubSpotSetup(client: HubSpotClient, ctx: ConnectorContext): Promise<{ created: string[] }> {
-  const account = await client.getAccount(ctx.signal);
+  const account = await client.getAccount(ctx.signal, { refresh: true });
   await ctx.store.upsertConnection({
     id: ctx.connection.id,
     system: 'hubspot',

@@ -75,12 +75,19 @@ export function createHubSpotConnector(opts: HubSpotConnectorOptions): HubSpotCo
       await ensureHubSpotSetup(client, ctx);
     },
     fetch: async (ctx, refs) => {
+      client.adoptAccount(ctx.connection);
       const ids = [...new Set(refs.filter((r) => r.objectType === 'contact').map((r) => r.recordId))];
       const history = read.historyMode !== 'none' && read.historyProperties.length > 0;
       return (await batchRead(client, ctx, ids, read, history)).map(toRawRecord);
     },
-    poll: (ctx, cursor, { full }) => pollContacts(client, ctx, cursor, { ...read, full }),
-    write: (ctx, batch) => writeContacts(client, ctx, batch),
+    poll: (ctx, cursor, { full }) => {
+      client.adoptAccount(ctx.connection);
+      return pollContacts(client, ctx, cursor, { ...read, full });
+    },
+    write: (ctx, batch) => {
+      client.adoptAccount(ctx.connection);
+      return writeContacts(client, ctx, batch);
+    },
   };
 }
 
