@@ -35,6 +35,31 @@ const CONVERSIONS = [
   'E-book: Lead scoring playbook',
 ];
 
+const SALES_REQUEST = /demo|contact sales|quote/i;
+/** What a qualification form or a first sales call records: mapped to BANT by mappings/hubspot.yaml. */
+const BANT_ANSWERS = { budget: 'Approved for this year', authority: 'Decision maker', timeline: 'This quarter', need: 'Replace manual lead routing' };
+
+/**
+ * Real portals keep BANT answers in custom contact properties. The sandbox starts without them,
+ * so the demo creates them through the API, as an admin would, and fills them in for the
+ * contacts who already asked sales for a demo or a quote.
+ */
+async function addBantAnswers(simulator: HubSpotSimulator, baseUrl: string, accessToken: string): Promise<void> {
+  for (const name of Object.keys(BANT_ANSWERS)) {
+    const res = await fetch(`${baseUrl}/crm/v3/properties/contacts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name, label: name[0]!.toUpperCase() + name.slice(1), type: 'string', fieldType: 'text', groupName: 'contactinformation' }),
+    });
+    if (!res.ok && res.status !== 409) throw new Error(`demo: could not create the ${name} property in the sandbox: ${res.status} ${await res.text()}`);
+  }
+  for (const id of simulator.contactIds()) {
+    const contact = simulator.getContact(id);
+    const asked = [contact?.recent_conversion_event_name, contact?.first_conversion_event_name].some((v) => v && SALES_REQUEST.test(v));
+    if (asked) simulator.touchContact(id, BANT_ANSWERS);
+  }
+}
+
 export async function startDemo(d: { config: Config; logger: Logger; store: Store }): Promise<Demo> {
   const accessToken = `demo-${randomBytes(8).toString('hex')}`;
   const clientSecret = randomBytes(16).toString('hex');
@@ -46,6 +71,7 @@ export async function startDemo(d: { config: Config; logger: Logger; store: Stor
     webhook: { targetUrl: `${publicUrl}/webhooks/hubspot`, clientSecret, delayMs: 500 },
   });
   const baseUrl = await simulator.listen(0);
+  await addBantAnswers(simulator, baseUrl, accessToken);
   d.logger.info({ baseUrl }, 'demo mode: no HUBSPOT_ACCESS_TOKEN set, running against the built-in HubSpot sandbox');
 
   let runtime: Runtime | undefined;
@@ -66,14 +92,13 @@ export async function startDemo(d: { config: Config; logger: Logger; store: Stor
       const conn = runtime.deps.connectionForSystem('hubspot')!;
       const started = Date.now();
       console.log(`\nqualify demo: syncing the HubSpot sandbox (${simulator.contactIds().length} contacts) at ${baseUrl} …`);
-      await runtime.queues.sync.add('demo-backfill', { connectionId: conn.id, full: true });
+      const job = await runtime.queues.sync.add('demo-backfill', { connectionId: conn.id, full: true });
       // Wait for the backfill to be read, scored and written back (bounded: the demo must not hang).
       const deadline = Date.now() + 90_000;
       while (Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 1000));
-        const counts = await runtime.queues.sync.getJobCounts('waiting', 'active', 'delayed');
-        const busy = counts.waiting + counts.active + counts.delayed > 0;
-        if (!busy && (await d.store.countLeads()) > 0 && (await conn.writes.size()) === 0) break;
+        await new Promise((r) => setTimeout(r, 500));
+        const state = await runtime.queues.sync.getJobState(job.id!);
+        if ((state === 'completed' || state === 'failed') && (await conn.writes.size()) === 0) break;
       }
       await printSummary(d.store, baseUrl, publicUrl, (Date.now() - started) / 1000);
       // A visitor converts every few seconds: a webhook arrives, the lead is re-read, re-scored, written back.
@@ -84,6 +109,8 @@ export async function startDemo(d: { config: Config; logger: Logger; store: Stor
         const event = CONVERSIONS[tick % CONVERSIONS.length]!;
         try {
           simulator.recordConversion(id, event);
+          // Someone asking sales for a demo or a quote tells sales about budget, authority and timing.
+          if (SALES_REQUEST.test(event)) simulator.touchContact(id, BANT_ANSWERS);
           console.log(`demo: contact ${id} converted on "${event}"`);
         } catch (err) {
           d.logger.warn({ err: (err as Error).message }, 'demo activity failed');

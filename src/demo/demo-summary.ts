@@ -14,7 +14,7 @@ export async function printSummary(store: Store, sandboxUrl: string, publicUrl: 
   for (const l of top) {
     const name = [l.lead.person.firstName, l.lead.person.lastName].filter(Boolean).join(' ') || l.email || l.id;
     lines.push(
-      `  ${String(l.score?.score ?? '-').padStart(3)} ${(l.score?.segment ?? '--').padEnd(3)} ${(l.lifecycle?.stage ?? '?').toUpperCase().padEnd(12)} ${name} (${l.lead.person.jobTitle ?? 'no title'}, ${l.lead.company.name ?? 'no company'})`,
+      `  ${String(l.score ? Math.round(l.score.score) : '-').padStart(3)} ${(l.score?.segment ?? '--').padEnd(3)} ${(l.lifecycle?.stage ?? '?').toUpperCase().padEnd(12)} ${name} (${l.lead.person.jobTitle ?? 'no title'}, ${l.lead.company.name ?? 'no company'})`,
     );
     if (l.score?.reasons) lines.push(`        ${l.score.reasons}`);
   }
