@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { createHubSpotConnector } from '../../connectors/hubspot/index.js';
 import { createSalesforceConnector } from '../../connectors/salesforce/index.js';
+import { salesforceConfigFromApp } from '../../connectors/salesforce/salesforce-config.schema.js';
 import { RedisTokenVault } from '../../connectors/salesforce/salesforce-token-vault.js';
 import { ConfigError, loadConfig, type Config } from '../config/load-config.js';
 import { startDemo, type Demo } from '../demo/demo-mode.js';
@@ -93,26 +94,13 @@ export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): 
   }
 
   const sf = config.salesforce;
-  if (sf.configured && sf.clientId && sf.refreshToken) {
+  if (sf.configured) {
     connections.push({
       id: 'salesforce-default',
       system: 'salesforce',
       pollIntervalMs: sf.pollIntervalMs,
       connector: createSalesforceConnector({
-        config: {
-          loginUrl: sf.loginUrl,
-          clientId: sf.clientId,
-          clientSecret: sf.clientSecret ?? undefined,
-          refreshToken: sf.refreshToken,
-          instanceUrl: sf.instanceUrl ?? sf.loginUrl,
-          apiVersion: sf.apiVersion,
-          bulkThreshold: sf.bulkThreshold,
-          dailyBudgetShare: sf.dailyShare,
-          outboundSecret: sf.webhookSecret ?? undefined,
-          orgId: sf.orgId ?? undefined,
-          bulkPollIntervalMs: 1000,
-          bulkPollTimeoutMs: 10 * 60_000,
-        },
+        config: salesforceConfigFromApp(sf),
         // One session per org for every worker process: a refresh happens once, the new token is shared.
         vault: new RedisTokenVault(limiterRedis, config.queuePrefix),
       }),
