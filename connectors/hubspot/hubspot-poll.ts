@@ -66,7 +66,9 @@ export interface ReadOptions {
 const CURSOR_PROPERTIES = ['lastmodifieddate', 'hs_object_id', 'createdate'];
 
 export function readPropertyList(opts: ReadOptions): string[] {
-  return [...new Set([...CURSOR_PROPERTIES, ...opts.properties])];
+  // needsHistory decides on num_conversion_events: read it whenever conversion history may be wanted.
+  const counters = opts.historyProperties.includes('recent_conversion_event_name') ? ['num_conversion_events'] : [];
+  return [...new Set([...CURSOR_PROPERTIES, ...opts.properties, ...counters])];
 }
 
 export function parseCursor(cursor: unknown): HubSpotCursor {

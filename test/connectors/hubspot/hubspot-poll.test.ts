@@ -43,7 +43,7 @@ describe('HubSpot polling (search API)', () => {
         { propertyName: 'lastmodifieddate', operator: 'LTE', value: String(NOW) },
       ] }],
       sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
-      properties: ['lastmodifieddate', 'hs_object_id', 'createdate', 'email', 'lifecyclestage', 'recent_conversion_event_name'],
+      properties: ['lastmodifieddate', 'hs_object_id', 'createdate', 'email', 'lifecyclestage', 'recent_conversion_event_name', 'num_conversion_events'],
       limit: 200,
     });
     expect(fake.searches[1]!.filterGroups![0]!.filters[2]).toEqual({ propertyName: 'hs_object_id', operator: 'GT', value: '200' });
@@ -151,7 +151,7 @@ describe('HubSpot polling (search API)', () => {
     expect(fake.reads.map((r) => r.inputs.length)).toEqual([50, 50, 20]);
     expect(fake.reads[0]).toEqual({
       inputs: Array.from({ length: 50 }, (_, i) => ({ id: String(i + 1) })),
-      properties: ['lastmodifieddate', 'hs_object_id', 'createdate', 'email', 'lifecyclestage', 'recent_conversion_event_name'],
+      properties: ['lastmodifieddate', 'hs_object_id', 'createdate', 'email', 'lifecyclestage', 'recent_conversion_event_name', 'num_conversion_events'],
       propertiesWithHistory: ['recent_conversion_event_name'],
     });
     const records = pages[0]!.records;
