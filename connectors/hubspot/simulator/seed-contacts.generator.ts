@@ -1,4 +1,4 @@
-import { rngFor, type Rng } from './prng.js';
+import { hash32, rngFor, type Rng } from './prng.js';
 
 /**
  * Realistic B2B contacts, generated on demand from (seed, index). Nothing is stored per
@@ -101,6 +101,9 @@ const COMPANIES: Company[] = [
   name, domain, industry, employees, revenue, country, city, competitor: competitor === true,
 }) as Company);
 
+const COMPETITORS = COMPANIES.filter((c) => c.competitor);
+const CUSTOMERS = COMPANIES.filter((c) => !c.competitor);
+
 const FREE_MAIL = ['gmail.com', 'yahoo.com', 'outlook.com', 'hotmail.com', 'icloud.com', 'proton.me'];
 const UNIVERSITIES = ['student.stateu.edu', 'mail.techinstitute.edu', 'uni-hamburg-example.de', 'student.citycollege.ac.uk'];
 
@@ -129,9 +132,10 @@ const CONVERSIONS: Array<readonly [string, number]> = [
 const HIGH_INTENT = new Set(['Request a demo', 'Contact sales', 'Pricing page form', 'Free trial signup']);
 
 /** Unique (first, last) pairs for the first FIRST×LAST contacts: emails never collide. */
-function namePair(index: number): { first: string; last: string; suffix: string } {
+function namePair(seed: number | string, index: number): { first: string; last: string; suffix: string } {
   const combos = FIRST.length * LAST.length;
-  const k = (index * 2_654_435_761) % combos; // odd multiplier coprime with combos → a permutation
+  // index × a prime coprime with combos, shifted by the seed: a permutation of all pairs per seed.
+  const k = (index * 2_654_435_761 + hash32(String(seed))) % combos;
   const first = FIRST[k % FIRST.length]!;
   const last = LAST[Math.floor(k / FIRST.length)]!;
   return { first, last, suffix: index < combos ? '' : String(Math.floor(index / combos)) };
@@ -162,11 +166,12 @@ function between(rng: Rng, from: number, to: number): number {
 export function generateSeedContact(seed: number | string, index: number, anchorMs: number): SeedContact {
   const rng = rngFor(seed, index, 'contact');
   const { createdAt, modifiedAt } = seedDates(seed, index, anchorMs);
-  const { first, last, suffix } = namePair(index);
+  const { first, last, suffix } = namePair(seed, index);
   const seniority = rng.weighted<Seniority>([
     ['c_level', 6], ['vp', 8], ['director', 12], ['manager', 22], ['ic', 34], ['student', 9], ['other', 9],
   ]);
-  const company = rng.pick(COMPANIES);
+  // Competitors are rare: a few of their people read our content.
+  const company = rng.chance(0.02) ? rng.pick(COMPETITORS) : rng.pick(CUSTOMERS);
   const student = seniority === 'student';
   const mailKind = student ? rng.weighted([['edu', 6], ['free', 4]] as const) : rng.weighted([['business', 78], ['free', 22]] as const);
   const domain = mailKind === 'business' ? company.domain : mailKind === 'edu' ? rng.pick(UNIVERSITIES) : rng.pick(FREE_MAIL);
@@ -272,4 +277,4 @@ export function generateSeedContact(seed: number | string, index: number, anchor
 }
 
 /** Companies marked as competitors, for tests and demo narration. */
-export const COMPETITOR_DOMAINS = COMPANIES.filter((c) => c.competitor).map((c) => c.domain);
+export const COMPETITOR_DOMAINS = COMPETITORS.map((c) => c.domain);
