@@ -1,6 +1,8 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { AuthError, RateLimitedError } from '../../errors/connector-errors.js';
+import type { Store } from '../../store/store.types.js';
 
 const SyncArgs = z.object({ system: z.enum(['hubspot', 'salesforce']), full: z.boolean() });
 
@@ -34,7 +36,20 @@ export function register(program: Command): void {
         await booted.close();
         process.exit(2);
       }
-      await booted.runtime.setupConnections();
+      // A parked connection waits for its reset: reading now would spend calls the org doesn't have.
+      const row = await booted.store.getConnection(conn.id);
+      if (row?.status === 'parked' && row.parkedUntil && Date.parse(row.parkedUntil) > Date.now()) {
+        console.error(`qualify sync: ${conn.id} is parked: ${row.statusMessage ?? `until ${row.parkedUntil}`}`);
+        await booted.close();
+        process.exit(1);
+      }
+      const stopped = async (err: unknown): Promise<never> => {
+        const said = await recordConnectorFailure(booted.store, conn.id, err);
+        console.error(`qualify sync: ${said ?? (err as Error).message}`);
+        await booted.close();
+        process.exit(1);
+      };
+      await booted.runtime.setupConnections().catch(stopped);
       const workers = booted.runtime.startWorkers({ concurrency: { ingest: 1, io: 2, sync: 1 } });
       const bar = new SingleBar({ format: `${args.data.system} {bar} {value}/{total} contacts | {duration_formatted} | eta {eta_formatted}`, stream: process.stderr }, Presets.shades_classic);
       let started = false;
@@ -47,6 +62,10 @@ export function register(program: Command): void {
           if (p.total && p.total !== bar.getTotal()) bar.setTotal(p.total);
           bar.update(p.done);
         },
+      }).catch(async (err: unknown) => {
+        if (started) bar.stop();
+        await workers.close();
+        return stopped(err);
       });
       if (started) bar.stop();
       const readSeconds = (Date.now() - t0) / 1000;
@@ -59,4 +78,23 @@ export function register(program: Command): void {
       await booted.close();
       process.exit(0);
     });
+}
+
+/**
+ * What a failed sync means for the connection, recorded as the workers record it (so `qualify
+ * status` tells the operator): the daily budget parks it until the reset; a refused authorisation
+ * marks it as needing re-authorisation. Returns the sentence to print, or null for other errors.
+ */
+async function recordConnectorFailure(store: Store, connectionId: string, err: unknown): Promise<string | null> {
+  if (err instanceof RateLimitedError && err.scope === 'daily') {
+    const until = new Date(Date.now() + err.retryAfterMs);
+    await store.setConnectionStatus(connectionId, 'parked', `daily API budget reached; parked until ${until.toISOString()}`, until);
+    return err.message;
+  }
+  if (err instanceof AuthError) {
+    const message = `authorisation failed: ${err.message}. Re-authorise the connection.`;
+    await store.setConnectionStatus(connectionId, 'needs_reauth', message, null);
+    return message;
+  }
+  return null;
 }
