@@ -190,3 +190,45 @@ describe('HubSpot sandbox: the 10,000-result search cap', () => {
     expect(page.total).toBeGreaterThanOrEqual(5250 - 5); // equal timestamps may tie at the cut
   });
 });
+
+describe('HubSpot sandbox: search index lag', () => {
+  let h: Harness;
+  let t = Date.parse('2026-11-27T10:00:00Z');
+  beforeAll(async () => {
+    h = await startSandbox({ contacts: 50, seed: 4, searchPerSecond: false, searchLagMs: 3000, now: () => t });
+  });
+  afterAll(async () => {
+    await h.sim.close();
+  });
+
+  const since = (ms: number) =>
+    search(h, {
+      filterGroups: [{ filters: [{ propertyName: 'lastmodifieddate', operator: 'GTE', value: String(ms) }] }],
+      sorts: [{ propertyName: 'lastmodifieddate', direction: 'ASCENDING' }],
+      properties: ['jobtitle'],
+    });
+
+  test('when a contact changes, then search shows the old state until the index catches up, while reads see it at once', async () => {
+    const id = h.sim.contactIds()[7]!;
+    const oldTitle = h.sim.getContact(id)!.jobtitle;
+    const changedAt = t;
+    h.sim.touchContact(id, { jobtitle: 'Chief Data Officer' });
+    t += 1000;
+    expect((await since(changedAt)).total).toBe(0);
+    const byTitle = await search(h, { filterGroups: [{ filters: [{ propertyName: 'hs_object_id', operator: 'EQ', value: id }] }], properties: ['jobtitle'] });
+    expect(byTitle.results[0]!.properties.jobtitle).toBe(oldTitle);
+    const read = await h.client.crm.contacts.batchApi.read({ inputs: [{ id }], properties: ['jobtitle'], propertiesWithHistory: [] });
+    expect(read.results[0]!.properties.jobtitle).toBe('Chief Data Officer');
+    t += 2500;
+    const caughtUp = await since(changedAt);
+    expect(caughtUp.results.map((r) => [r.id, r.properties.jobtitle])).toEqual([[id, 'Chief Data Officer']]);
+  });
+
+  test('when a contact is created, then search finds it only after the lag', async () => {
+    const id = h.sim.createContact({ email: 'late.indexed@northwind-analytics.com' });
+    const find = () => search(h, { filterGroups: [{ filters: [{ propertyName: 'email', operator: 'EQ', value: 'late.indexed@northwind-analytics.com' }] }] });
+    expect((await find()).total).toBe(0);
+    t += 3001;
+    expect((await find()).results.map((r) => r.id)).toEqual([id]);
+  });
+});

@@ -10,7 +10,7 @@ import { SEARCH_LIMITS, type Filter, type SearchRequest } from './search.schema.
  */
 
 export type SearchOutcome =
-  | { ok: true; total: number; indexes: number[]; nextAfter: string | null }
+  | { ok: true; total: number; indexes: number[]; nextAfter: string | null; asOf?: number }
   | { ok: false; message: string };
 
 type Predicate = (index: number) => boolean;
@@ -43,23 +43,26 @@ export class ContactSearch {
     private readonly property: (name: string) => PropertyDefinition | undefined,
   ) {}
 
-  /** The value of a property as a comparable (number for numbers and times); null when empty. */
-  private reader(name: string, kind: Kind): (index: number) => number | string | null {
+  /**
+   * The value of a property as a comparable (number for numbers and times); null when empty.
+   * With `asOf`, values are read as the (lagging) search index saw them at that time.
+   */
+  private reader(name: string, kind: Kind, asOf?: number): (index: number) => number | string | null {
     const store = this.store;
     if (name === 'hs_object_id') return (i) => store.firstId + i;
     if (name === 'createdate') return (i) => store.createdAt(i);
-    if (name === 'lastmodifieddate') return (i) => store.modifiedAt(i);
+    if (name === 'lastmodifieddate') return asOf === undefined ? (i) => store.modifiedAt(i) : (i) => store.modifiedAsOf(i, asOf);
     return (i) => {
-      const v = store.scanValue(i, name);
+      const v = asOf === undefined ? store.scanValue(i, name) : store.valueAsOf(i, name, asOf);
       return v === null || v === '' ? null : toComparable(kind, v);
     };
   }
 
-  private predicate(filter: Filter): Predicate | string {
+  private predicate(filter: Filter, asOf?: number): Predicate | string {
     const def = this.property(filter.propertyName);
     if (!def) return `Property "${filter.propertyName}" does not exist on object type contacts`;
     const kind = kindOf(def);
-    const read = this.reader(filter.propertyName, kind);
+    const read = this.reader(filter.propertyName, kind, asOf);
     const conv = (raw: string | undefined, what: string): { v: number | string } | { error: string } => {
       if (raw === undefined) return { error: `${filter.operator} filter on ${filter.propertyName} requires ${what}` };
       const v = toComparable(kind, raw);
@@ -116,23 +119,23 @@ export class ContactSearch {
   }
 
   /** Free-text `query`: a prefix of any word in the default searchable properties. */
-  private queryPredicate(query: string): Predicate {
+  private queryPredicate(query: string, asOf?: number): Predicate {
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
     const fields = ['email', 'firstname', 'lastname', 'phone', 'company', 'website'];
     return (i) => {
-      const text = fields.map((f) => this.store.scanValue(i, f) ?? '').join(' ').toLowerCase();
+      const text = fields.map((f) => (asOf === undefined ? this.store.scanValue(i, f) : this.store.valueAsOf(i, f, asOf)) ?? '').join(' ').toLowerCase();
       const tokens = text.split(/[\s@.]+/);
       return words.every((w) => tokens.some((t) => t.startsWith(w)) || text.includes(w));
     };
   }
 
   /** Indexes of every contact, in the requested order (ties broken by id), cached until a write. */
-  private order(sort: { propertyName: string; direction: 'ASCENDING' | 'DESCENDING' } | undefined): Uint32Array | string {
+  private order(sort: { propertyName: string; direction: 'ASCENDING' | 'DESCENDING' } | undefined, asOf?: number): Uint32Array | string {
     const name = sort?.propertyName ?? 'hs_object_id';
     const desc = sort?.direction === 'DESCENDING';
     const key = `${name}:${desc ? 'd' : 'a'}`;
     const cached = this.sorted;
-    if (cached && cached.key === key) {
+    if (cached && cached.key === key && asOf === undefined) {
       if (cached.version === this.store.version && cached.order.length === this.store.size) return cached.order;
       const patched = this.patchByModified(cached);
       if (patched) return patched;
@@ -143,7 +146,7 @@ export class ContactSearch {
     const order = new Uint32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
     if (name !== 'hs_object_id') {
-      const read = this.reader(name, kindOf(def));
+      const read = this.reader(name, kindOf(def), asOf);
       const keys: Array<number | string | null> = new Array(n);
       for (let i = 0; i < n; i++) keys[i] = read(i);
       // Empty values sort last in either direction, as in HubSpot's UI.
@@ -156,7 +159,8 @@ export class ContactSearch {
     } else if (desc) {
       order.reverse();
     }
-    this.sorted = { key, version: this.store.version, order };
+    // An order read through a lagging index is only good for this one search.
+    if (asOf === undefined) this.sorted = { key, version: this.store.version, order };
     return order;
   }
 
@@ -188,7 +192,12 @@ export class ContactSearch {
     return order;
   }
 
-  run(req: SearchRequest): SearchOutcome {
+  /**
+   * `asOf`: HubSpot's search index trails writes by a few moments; when given, contacts are
+   * matched, sorted (and should be rendered) as they were at that time.
+   */
+  run(req: SearchRequest, asOf?: number): SearchOutcome {
+    const lagging = asOf !== undefined && this.store.latestChange > asOf ? asOf : undefined;
     const L = SEARCH_LIMITS;
     if (req.limit > L.maxPageSize) return { ok: false, message: `limit must be at most ${L.maxPageSize}, got ${req.limit}` };
     if (!Number.isInteger(req.after) || req.after < 0) return { ok: false, message: `Invalid paging cursor after=${req.after}` };
@@ -206,17 +215,18 @@ export class ContactSearch {
     for (const g of req.filterGroups) {
       const preds: Predicate[] = [];
       for (const f of g.filters) {
-        const p = this.predicate(f);
+        const p = this.predicate(f, lagging);
         if (typeof p === 'string') return { ok: false, message: p };
         preds.push(p);
       }
       groups.push(preds);
     }
-    const query = req.query ? this.queryPredicate(req.query) : null;
+    const query = req.query ? this.queryPredicate(req.query, lagging) : null;
+    const visible = lagging === undefined ? () => true : (i: number) => this.store.createdAt(i) <= lagging;
     const matches = (i: number): boolean =>
-      (groups.length === 0 || groups.some((preds) => preds.every((p) => p(i)))) && (query === null || query(i));
+      visible(i) && (groups.length === 0 || groups.some((preds) => preds.every((p) => p(i)))) && (query === null || query(i));
 
-    const order = this.order(req.sorts[0]);
+    const order = this.order(req.sorts[0], lagging);
     if (typeof order === 'string') return { ok: false, message: order };
     let count = 0;
     const indexes: number[] = [];
@@ -227,6 +237,6 @@ export class ContactSearch {
       if (count >= req.after && count < end) indexes.push(i);
       count++;
     }
-    return { ok: true, total: count, indexes, nextAfter: count > end ? String(end) : null };
+    return { ok: true, total: count, indexes, nextAfter: count > end ? String(end) : null, asOf: lagging };
   }
 }

@@ -37,6 +37,11 @@ export class ContactStore {
   /** Seeded values of one property for every contact, built on the first search that filters or sorts on it. */
   private readonly baseColumns = new Map<string, Array<string | undefined>>();
   private emailIndex: Map<string, number> | null = null;
+  /** Earlier lastmodifieddate values of changed contacts (newest first): search lag reads them. */
+  private readonly previousModified = new Map<number, number[]>();
+  /** Latest change time of any contact (0 before the first change). */
+  latestChange = 0;
+
   /** Indexes changed after seeding, one entry per change (search patches its cached order from it). */
   private readonly changeLog: number[] = [];
 
@@ -130,6 +135,10 @@ export class ContactStore {
     if (name === 'hs_object_id' || name === 'createdate' || name === 'lastmodifieddate') return this.value(index, name);
     const changed = this.overlay.get(index)?.get(name);
     if (changed) return changed[0]!.value;
+    return this.seededValue(index, name);
+  }
+
+  private seededValue(index: number, name: string): string | null {
     if (index >= this.seeded) return null;
     let column = this.baseColumns.get(name);
     if (!column) {
@@ -138,6 +147,32 @@ export class ContactStore {
       this.baseColumns.set(name, column);
     }
     return column[index] ?? null;
+  }
+
+  /**
+   * lastmodifieddate as HubSpot's search index saw it at time `at` (search lags writes);
+   * null when the contact did not exist yet.
+   */
+  modifiedAsOf(index: number, at: number): number | null {
+    if (this.created[index]! > at) return null;
+    const current = this.modified[index]!;
+    if (current <= at) return current;
+    for (const t of this.previousModified.get(index) ?? []) if (t <= at) return t;
+    return this.created[index]!;
+  }
+
+  /** A value as it was at time `at` (for a lagging search index); null when unset then. */
+  valueAsOf(index: number, name: string, at: number): string | null {
+    if (name === 'lastmodifieddate') {
+      const t = this.modifiedAsOf(index, at);
+      return t === null ? null : new Date(t).toISOString();
+    }
+    const changed = this.overlay.get(index)?.get(name);
+    if (changed) {
+      for (const entry of changed) if (entry.timestamp <= at) return entry.value;
+      return this.seededValue(index, name);
+    }
+    return this.scanValue(index, name);
   }
 
   /** Property history, newest first, as HubSpot's propertiesWithHistory reports it. */
@@ -198,7 +233,12 @@ export class ContactStore {
       }
     }
     if (changes.length > 0) {
-      this.modified[index] = Math.max(now, this.modified[index]!);
+      const before = this.modified[index]!;
+      const list = this.previousModified.get(index);
+      if (list) list.unshift(before);
+      else this.previousModified.set(index, [before]);
+      this.modified[index] = Math.max(now, before);
+      this.latestChange = Math.max(this.latestChange, this.modified[index]!);
       this.changeLog.push(index);
     }
     return changes;
@@ -227,6 +267,7 @@ export class ContactStore {
     }
     this.overlay.set(index, map);
     if (this.emailIndex && withDefaults.email) this.emailIndex.set(withDefaults.email.toLowerCase(), index);
+    this.latestChange = Math.max(this.latestChange, now);
     this.changeLog.push(index);
     return index;
   }

@@ -110,13 +110,13 @@ export function contactsRoutes(state: SimulatorState): Router {
   r.post(`${base}/search`, (req, res) => {
     const body = parseOr400(SearchRequestSchema, req.body, res);
     if (!body) return;
-    const out = state.search.run(body);
+    const out = state.search.run(body, state.searchLagMs > 0 ? state.now() - state.searchLagMs : undefined);
     if (!out.ok) {
       state.stats.validationErrors++;
       res.status(400).json(validationError(out.message));
       return;
     }
-    const results = out.indexes.map((i) => state.toObject(i, body.properties));
+    const results = out.indexes.map((i) => state.toObject(i, body.properties, undefined, out.asOf));
     res.json(out.nextAfter === null ? { total: out.total, results } : { total: out.total, results, paging: { next: { after: out.nextAfter } } });
   });
 

@@ -29,6 +29,7 @@ const FLAGS = {
   'webhook-batch-size': 'events per webhook request (≤ 100)',
   'webhook-delay-ms': 'how long events gather before a delivery',
   'activity-ms': 'simulate prospect/CRM activity every N ms (0 = none)',
+  'search-lag-ms': 'how far search results trail writes (0 = none)',
 } as const;
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -50,6 +51,7 @@ const ConfigSchema = z.object({
   'webhook-batch-size': int(1).max(100).default(100),
   'webhook-delay-ms': int(0).default(200),
   'activity-ms': int(0).default(0),
+  'search-lag-ms': int(0).default(0),
 });
 
 function usage(): string {
@@ -96,6 +98,7 @@ const sim = createHubSpotSimulator({
   dailyLimit: cfg['daily-limit'],
   searchPerSecond: cfg['search-per-second'] === 0 ? false : cfg['search-per-second'],
   latencyMs: cfg['latency-ms'],
+  searchLagMs: cfg['search-lag-ms'],
   webhook: cfg['webhook-url']
     ? { targetUrl: cfg['webhook-url'], clientSecret: cfg['webhook-secret']!, batchSize: cfg['webhook-batch-size'], delayMs: cfg['webhook-delay-ms'] }
     : undefined,

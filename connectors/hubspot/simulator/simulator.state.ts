@@ -38,6 +38,11 @@ export interface HubSpotSimulatorOptions {
   timeZone?: string;
   /** Extra latency added to every API answer, to mimic the network (default 0). */
   latencyMs?: number;
+  /**
+   * How far the search index trails writes (HubSpot: "a few moments"; default 0). Search then
+   * matches, sorts and returns contacts as they were that long ago.
+   */
+  searchLagMs?: number;
 }
 
 export interface SimulatorStats {
@@ -80,6 +85,7 @@ export class SimulatorState {
   readonly timeZone: string;
   readonly now: () => number;
   readonly latencyMs: number;
+  readonly searchLagMs: number;
   readonly seedValue: number | string;
   store: ContactStore;
   search: ContactSearch;
@@ -101,6 +107,7 @@ export class SimulatorState {
     this.timeZone = opts.timeZone ?? 'US/Eastern';
     this.now = opts.now ?? Date.now;
     this.latencyMs = opts.latencyMs ?? 0;
+    this.searchLagMs = opts.searchLagMs ?? 0;
     this.seedValue = opts.seed ?? 42;
     for (const p of standardContactProperties()) this.properties.set(p.name, p);
     for (const g of standardContactGroups()) this.groups.set(g.name, g);
@@ -223,18 +230,19 @@ export class SimulatorState {
   }
 
   /** A SimplePublicObject: requested (or default) properties plus the three always returned. */
-  toObject(index: number, properties?: string[], withHistory?: string[]): ContactObject {
+  toObject(index: number, properties?: string[], withHistory?: string[], asOf?: number): ContactObject {
     const names = properties && properties.length > 0 ? [...new Set([...properties, ...ALWAYS_RETURNED])] : DEFAULT_CONTACT_PROPERTIES;
     const props: Record<string, string | null> = {};
     for (const name of names) {
       if (!this.property(name)) continue; // HubSpot silently skips properties that don't exist
-      props[name] = this.store.value(index, name);
+      props[name] = asOf === undefined ? this.store.value(index, name) : this.store.valueAsOf(index, name, asOf);
     }
+    const updatedAt = asOf === undefined ? this.store.modifiedAt(index) : (this.store.modifiedAsOf(index, asOf) ?? this.store.createdAt(index));
     const obj: ContactObject = {
       id: this.store.idOf(index),
       properties: props,
       createdAt: new Date(this.store.createdAt(index)).toISOString(),
-      updatedAt: new Date(this.store.modifiedAt(index)).toISOString(),
+      updatedAt: new Date(updatedAt).toISOString(),
       archived: false,
     };
     if (withHistory && withHistory.length > 0) {
