@@ -3,7 +3,7 @@ import { createHubSpotConnector } from '../../connectors/hubspot/index.js';
 import { createSalesforceConnector } from '../../connectors/salesforce/index.js';
 import { salesforceConfigFromApp } from '../../connectors/salesforce/salesforce-config.schema.js';
 import { RedisTokenVault } from '../../connectors/salesforce/salesforce-token-vault.js';
-import { ConfigError, loadConfig, type Config } from '../config/load-config.js';
+import { ConfigError, loadConfig, secretValues, type Config } from '../config/load-config.js';
 import { startDemo, type Demo } from '../demo/demo-mode.js';
 import { createLogger } from '../infra/logger.js';
 import { resolveFromRoot } from '../infra/paths.js';
@@ -45,7 +45,10 @@ export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): 
     }
     throw err;
   }
-  const logger = createLogger(config);
+  const env = opts.env ?? process.env;
+  // In demo mode the terminal is the product's window: keep per-lead info logs out of the summary
+  // unless LOG_LEVEL asks for them.
+  const logger = config.demo && !env.LOG_LEVEL && opts.role !== 'status' ? createLogger('warn', { secrets: secretValues(config) }) : createLogger(config);
   let redisHandle: RedisHandle;
   try {
     redisHandle = await ensureRedis(config.redisUrl);
