@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { RateLimitAbortedError, RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
@@ -51,6 +53,19 @@ describe('RedisRateLimiter (real Redis)', () => {
     expect(maxInAnyWindow(grants, limit.windowMs)).toBeLessThanOrEqual(limit.max);
     // 20 grants at 5 per 500 ms: the last cannot come before 3 full windows have passed.
     expect(Math.max(...grants) - Math.min(...grants)).toBeGreaterThanOrEqual(3 * limit.windowMs);
+  });
+
+  test('when two worker processes share a key, then together they never exceed the limit in any window', async () => {
+    const k = key();
+    const limit = { max: 4, windowMs: 400 };
+    const run = () =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/rate-limit/limiter-process.fixture.ts', a.prefix, k, '8', String(limit.max), String(limit.windowMs)], {
+        env: process.env,
+      }).then(({ stdout }) => JSON.parse(stdout) as number[]);
+    const [one, two] = await Promise.all([run(), run()]);
+    const all = [...one, ...two];
+    expect(all).toHaveLength(16);
+    expect(maxInAnyWindow(all, limit.windowMs)).toBeLessThanOrEqual(limit.max);
   });
 
   test('when the window is full, then tryAcquire refuses and says how long until the oldest grant expires', async () => {
