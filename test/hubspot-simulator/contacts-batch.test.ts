@@ -166,6 +166,32 @@ describe('HubSpot sandbox: batch read and batch update', () => {
     expect(err.code).toBe(404);
   });
 
+  test('when batch-upserting by email, then known emails are updated and unknown ones created, each flagged new or not', async () => {
+    const known = h.sim.getContact(ids[20]!)!.email!;
+    const res = await h.client.crm.contacts.batchApi.upsert({
+      inputs: [
+        { id: known, idProperty: 'email', properties: { city: 'Leuven' } },
+        { id: 'brand.new@kestrelrobotics.com', idProperty: 'email', properties: { firstname: 'Brand', jobtitle: 'CTO' } },
+      ],
+    });
+    const byEmail = Object.fromEntries(res.results.map((r) => [r.id, r._new]));
+    expect(byEmail[ids[20]!]).toBe(false);
+    const created = res.results.find((r) => r._new)!; // the SDK maps the wire field "new" to _new
+    expect(h.sim.getContact(created.id)).toMatchObject({ email: 'brand.new@kestrelrobotics.com', jobtitle: 'CTO', lifecyclestage: 'lead' });
+    expect(h.sim.getContact(ids[20]!)!.city).toBe('Leuven');
+    const nonUnique = await sdkError(h.client.crm.contacts.batchApi.upsert({ inputs: [{ id: 'x', idProperty: 'firstname', properties: {} }] }));
+    expect(nonUnique.code).toBe(400);
+  });
+
+  test('when batch-creating a contact whose email exists, then HubSpot answers 409 CONFLICT naming the existing id', async () => {
+    const email = h.sim.getContact(ids[21]!)!.email!;
+    const err = await sdkError(h.client.crm.contacts.batchApi.create({ inputs: [{ properties: { email }, associations: [] }] }));
+    expect(err.code).toBe(409);
+    expect(err.body).toMatchObject({ category: 'CONFLICT', message: `Contact already exists. Existing ID: ${ids[21]}` });
+    const ok = await h.client.crm.contacts.batchApi.create({ inputs: [{ properties: { email: 'fresh@fjordanalytics.no' }, associations: [] }] });
+    expect(ok.results[0]!.properties.email).toBe('fresh@fjordanalytics.no');
+  });
+
   test('when the token is missing or wrong, then every endpoint answers 401 INVALID_AUTHENTICATION', async () => {
     const { Client } = await import('@hubspot/api-client');
     const bad = new Client({ accessToken: 'wrong', basePath: h.baseUrl, numberOfApiCallRetries: 0 });

@@ -6,7 +6,7 @@ import { listParam, parseOr400 } from './simulator.http.js';
 import { apiSource, type SimulatorState } from './simulator.state.js';
 
 /**
- * CRM v3 contacts: list, get, create, update, search, batch read and batch update, with
+ * CRM v3 contacts: list, get, create, update, search, batch read/update/create/upsert, with
  * HubSpot's limits (100 inputs per batch, 50 with history, 200 per search page, 10,000
  * search results) and its partial-failure rule (unknown ids → 207 with errors[]).
  */
@@ -37,6 +37,21 @@ const BatchUpdateSchema = z.object({
 });
 
 const SingleWriteSchema = z.object({ properties: z.record(z.string(), valueSchema) });
+
+const BatchCreateSchema = z.object({
+  inputs: z.array(z.object({ properties: z.record(z.string(), valueSchema), objectWriteTraceId: z.string().optional() })),
+});
+
+const BatchUpsertSchema = z.object({
+  inputs: z.array(
+    z.object({
+      id: idSchema,
+      idProperty: z.string().default('email'),
+      properties: z.record(z.string(), valueSchema),
+      objectWriteTraceId: z.string().optional(),
+    }),
+  ),
+});
 
 function notFoundError(verb: 'get' | 'update', ids: string[]) {
   return {
@@ -197,6 +212,84 @@ export function contactsRoutes(state: SimulatorState): Router {
       return;
     }
     res.json({ status: 'COMPLETE', results, startedAt, completedAt });
+  });
+
+  r.post(`${base}/batch/create`, (req, res) => {
+    const body = parseOr400(BatchCreateSchema, req.body, res);
+    if (!body) return;
+    if (body.inputs.length > BATCH_MAX) {
+      res.status(400).json(validationError(`Too many inputs: ${body.inputs.length}. Batch create accepts at most ${BATCH_MAX} inputs.`));
+      return;
+    }
+    const checked = body.inputs.map((input) => ({ input, check: state.validate(input.properties) }));
+    const invalid = checked.flatMap((c) => (c.check.ok ? [] : c.check.results));
+    if (invalid.length > 0) {
+      state.stats.validationErrors++;
+      res.status(400).json(propertyValidationError(invalid));
+      return;
+    }
+    const emails = checked.map((c) => (c.check.ok ? (c.check.values.email ?? '').toLowerCase() : '')).filter(Boolean);
+    for (const email of emails) {
+      const existing = state.store.indexOfEmail(email);
+      if (existing >= 0) {
+        res.status(409).json(errorBody('CONFLICT', `Contact already exists. Existing ID: ${state.store.idOf(existing)}`));
+        return;
+      }
+    }
+    if (new Set(emails).size !== emails.length) {
+      res.status(400).json(validationError('Duplicate emails found in batch input; each contact needs a unique email'));
+      return;
+    }
+    const startedAt = new Date(state.now()).toISOString();
+    state.stats.writeCalls++;
+    const results = checked.map(({ input, check }) => {
+      const values = check.ok ? check.values : {};
+      const index = state.create(values, apiSource(state.appId));
+      state.stats.recordsWritten++;
+      const obj = state.toObject(index, Object.keys(values));
+      return input.objectWriteTraceId ? { ...obj, objectWriteTraceId: input.objectWriteTraceId } : obj;
+    });
+    res.status(201).json({ status: 'COMPLETE', results, startedAt, completedAt: new Date(state.now()).toISOString() });
+  });
+
+  r.post(`${base}/batch/upsert`, (req, res) => {
+    const body = parseOr400(BatchUpsertSchema, req.body, res);
+    if (!body) return;
+    if (body.inputs.length > BATCH_MAX) {
+      res.status(400).json(validationError(`Too many inputs: ${body.inputs.length}. Batch upsert accepts at most ${BATCH_MAX} inputs.`));
+      return;
+    }
+    const nonUnique = body.inputs.find((i) => i.idProperty !== 'email');
+    if (nonUnique) {
+      res.status(400).json(validationError(`Unable to perform update/upsert by non-unique 0-1 property ${nonUnique.idProperty}`));
+      return;
+    }
+    const keys = body.inputs.map((i) => i.id.toLowerCase());
+    const dups = [...new Set(keys.filter((k, n) => keys.indexOf(k) !== n))];
+    if (dups.length > 0) {
+      res.status(400).json(validationError(`Duplicate IDs found in batch input: [${dups.join(', ')}]. IDs must be unique`));
+      return;
+    }
+    const checked = body.inputs.map((input) => ({ input, check: state.validate(input.properties) }));
+    const invalid = checked.flatMap((c) => (c.check.ok ? [] : c.check.results));
+    if (invalid.length > 0) {
+      state.stats.validationErrors++;
+      res.status(400).json(propertyValidationError(invalid));
+      return;
+    }
+    const startedAt = new Date(state.now()).toISOString();
+    state.stats.writeCalls++;
+    const results = checked.map(({ input, check }) => {
+      const values = check.ok ? check.values : {};
+      let index = state.store.indexOfEmail(input.id);
+      const created = index < 0;
+      if (created) index = state.create({ ...values, email: input.id }, apiSource(state.appId));
+      else state.write(index, values, apiSource(state.appId));
+      state.stats.recordsWritten++;
+      const obj = state.toObject(index, Object.keys(values));
+      return { ...obj, new: created, ...(input.objectWriteTraceId ? { objectWriteTraceId: input.objectWriteTraceId } : {}) };
+    });
+    res.json({ status: 'COMPLETE', results, startedAt, completedAt: new Date(state.now()).toISOString() });
   });
 
   r.get(`${base}/:contactId`, (req, res) => {
