@@ -124,6 +124,10 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
       const staleReport = ctx.connection.statusMessage?.startsWith('Salesforce setup is incomplete') ?? false;
       if (reactivate || (ctx.connection.status === 'active' && (report !== null || staleReport) && report !== ctx.connection.statusMessage)) {
         await ctx.store.setConnectionStatus(ctx.connection.id, 'active', report);
+        // The context's row is the one this process's jobs consult (the runtime caches it for a
+        // second): keep it in step, or the jobs queued while the connection needed
+        // re-authorisation would be refused as still paused right after the restart that fixed it.
+        Object.assign(ctx.connection, { status: 'active', statusMessage: report, parkedUntil: null });
         if (reactivate) ctx.logger.info({ connection: ctx.connection.id }, 'Salesforce session works again: connection re-activated');
       }
       if (!report) ctx.logger.info({ connection: ctx.connection.id, org: accountId }, 'Salesforce setup checked: custom fields and Lead Status values present');
