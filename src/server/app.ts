@@ -1,11 +1,15 @@
 import express, { type ErrorRequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/metrics.js';
+import { meterWebhooks } from '../metrics/webhook-metrics.js';
 import type { PipelineDeps } from '../pipeline/pipeline.types.js';
 import type { Queues } from '../queues/queues.js';
 import type { Store } from '../store/store.types.js';
+import { adminQueuesRoutes } from './admin-queues.routes.js';
 import { healthRoutes } from './health.routes.js';
 import { leadsRoutes } from './leads.routes.js';
+import { metricsRoutes } from './metrics.routes.js';
 import { webhookRoutes } from './webhooks.routes.js';
 
 export interface AppDeps {
@@ -17,14 +21,21 @@ export interface AppDeps {
   /** Read per request, so a URL known only after listen (tests, benches) still signs right. */
   publicUrl: () => string;
   adminToken?: string;
+  /** Prometheus metrics: served at /metrics and counted on the webhook routes. */
+  metrics?: Metrics;
 }
 
 export function createApp(d: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(healthRoutes(d.redis, d.store));
-  app.use(webhookRoutes(d.pipeline, d.queues, d.publicUrl, d.logger));
+  const metered = d.metrics && meterWebhooks(d.metrics, d.pipeline);
+  if (metered) app.use(metered.count);
+  app.use(webhookRoutes(metered?.pipeline ?? d.pipeline, d.queues, d.publicUrl, d.logger));
+  if (metered) app.use(metered.countTooLarge);
   app.use(leadsRoutes(d.store, d.adminToken));
+  if (d.metrics) app.use(metricsRoutes(d.metrics, d.adminToken));
+  app.use(adminQueuesRoutes(d.queues, d.adminToken));
   // One place turns errors into answers: body too large → 413, anything else → 500 (logged).
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
     const status = typeof err?.status === 'number' ? err.status : typeof err?.statusCode === 'number' ? err.statusCode : 500;
