@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { SourceSystem } from '../canonical/lead.schema.js';
 import type { Connector } from '../connectors/connector.types.js';
 import { loadMapping } from '../mapping/load-mapping.js';
+import { Metrics } from '../metrics/metrics.js';
 import { PendingSet } from '../pipeline/pending-set.js';
 import type { ConnectionRuntime, PendingRead, PendingWrite, PipelineDeps } from '../pipeline/pipeline.types.js';
 import { loadScoringModel } from '../qualification/qualify-lead.js';
@@ -34,6 +35,8 @@ export interface RuntimeOptions {
   publicUrl: string;
   adminToken?: string;
   connections: ConnectionSpec[];
+  /** This runtime's Prometheus registry (bootstrap passes the one its connectors report to); default a new one. */
+  metrics?: Metrics;
 }
 
 export interface Runtime {
@@ -41,6 +44,7 @@ export interface Runtime {
   queues: Queues;
   redis: Redis;
   connections: Map<string, ConnectionRuntime>;
+  metrics: Metrics;
   /** Runs every connection's idempotent first-connect setup (custom properties, account id). */
   setupConnections(): Promise<void>;
   startWorkers(opts?: { concurrency?: { ingest?: number; io?: number; sync?: number } }): Workers;
@@ -55,6 +59,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { store, logger } = opts;
   const redis = createRedis(opts.redisUrl);
   const queues = createQueues(redis, opts.queuePrefix);
+  const metrics = opts.metrics ?? new Metrics();
+  metrics.watchQueues(queues);
   let model: ScoringModel = loadScoringModel(resolveFromRoot(opts.modelFile));
   logger.info({ model: model.versionId }, 'scoring model loaded');
 
@@ -95,6 +101,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     scheduleWriteFlush: (id) => scheduleIo(queues, id, 'write', opts.coalesceMs),
     scheduleReadFlush: (id) => scheduleIo(queues, id, 'read', opts.coalesceMs),
     now: () => new Date(),
+    metrics,
   };
 
   let workers: Workers | undefined;
@@ -105,6 +112,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     queues,
     redis,
     connections,
+    metrics,
     async setupConnections() {
       for (const rt of connections.values()) await rt.connector.ensureSetup(await rt.context());
     },
@@ -125,7 +133,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       }
     },
     listen(port) {
-      const app = createApp({ redis, store, queues, pipeline: deps, logger, publicUrl: () => opts.publicUrl, adminToken: opts.adminToken });
+      const app = createApp({ redis, store, queues, pipeline: deps, logger, publicUrl: () => opts.publicUrl, adminToken: opts.adminToken, metrics });
       return new Promise((resolve) => {
         server = app.listen(port, () => resolve(server!));
       });
