@@ -30,6 +30,7 @@ export async function flushWrites(deps: PipelineDeps, conn: ConnectionRuntime, o
       properties: it.payload.properties,
       current: it.payload.current,
     }));
+    const started = performance.now();
     const results = await conn.connector.write(ctx, requests);
     outcome.calls++;
     const settledIds = new Set<string>();
@@ -63,6 +64,7 @@ export async function flushWrites(deps: PipelineDeps, conn: ConnectionRuntime, o
       );
     }
     await conn.writes.complete(items.filter((it) => settledIds.has(it.id)));
+    deps.metrics?.writeBatch(conn.id, (performance.now() - started) / 1000, { written: ledger.length, refused: results.filter((r) => !r.ok && r.permanent).length });
     if (settledIds.size === 0) break; // nothing settled: avoid spinning on the same batch
   }
   return outcome;

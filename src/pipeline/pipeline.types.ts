@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { SourceSystem } from '../canonical/lead.schema.js';
 import type { Connector, ConnectorContext } from '../connectors/connector.types.js';
 import type { Mapping } from '../mapping/mapping.schema.js';
+import type { PipelineMetrics } from '../metrics/metric-hooks.js';
 import type { ScoringModel } from '../scoring/scoring-model.js';
 import type { ConnectionRow, Store } from '../store/store.types.js';
 import type { PendingSet } from './pending-set.js';
@@ -40,4 +41,6 @@ export interface PipelineDeps {
   scheduleWriteFlush(connectionId: string): Promise<void>;
   scheduleReadFlush(connectionId: string): Promise<void>;
   now(): Date;
+  /** Write-back, score and stage-transition counts (Prometheus); absent: nothing is counted. */
+  metrics?: PipelineMetrics;
 }

@@ -90,6 +90,7 @@ export async function requalifyLeads(deps: PipelineDeps, leadIds: string[]): Pro
       if (s.lifecycle) await deps.store.saveLifecycle(s.leadId, s.lifecycle.state, s.lifecycle.transition);
     }
   }
+  deps.metrics?.qualificationsSaved(saves);
   return queueWrites(deps, qualified);
 }
 
