@@ -4,6 +4,7 @@ import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { ConnectorError, PayloadError, RateLimitedError, TransientError } from '../../src/errors/connector-errors.js';
+import type { ApiCallMetrics } from '../../src/metrics/metric-hooks.js';
 import type { RedisRateLimiter, WindowLimit } from '../../src/rate-limit/redis-rate-limiter.js';
 import { nextDailyReset, type DailyReset } from './daily-reset.js';
 import { classifyHubSpotFailure, failureFromSdkError, parseErrorBody } from './hubspot-errors.js';
@@ -49,6 +50,8 @@ export interface HubSpotClientOptions {
   retry?: { retries?: number; minTimeoutMs?: number; maxTimeoutMs?: number };
   /** Clock, for tests. */
   now?: () => number;
+  /** Counts every request sent and every rate-limit refusal (Prometheus), bound to the connection. */
+  metrics?: ApiCallMetrics;
 }
 
 export type CallKind = 'standard' | 'search';
@@ -65,6 +68,7 @@ export class HubSpotClient {
   private readonly logger: Logger;
   private readonly retry: { retries: number; minTimeout: number; maxTimeout: number };
   private readonly now: () => number;
+  private readonly metrics: ApiCallMetrics | undefined;
   private readonly tokenKey: string;
   private accountPromise: Promise<HubSpotAccount> | null = null;
   private account: HubSpotAccount | null = null;
@@ -80,6 +84,7 @@ export class HubSpotClient {
       maxTimeout: opts.retry?.maxTimeoutMs ?? 10_000,
     };
     this.now = opts.now ?? Date.now;
+    this.metrics = opts.metrics;
     // The SDK builds its API objects lazily on first access (tens of ms, far more under jest).
     // Build them now: a first call delayed between taking its slot and leaving would land
     // closer to later calls than the limiter allowed.
@@ -176,6 +181,7 @@ export class HubSpotClient {
     return pRetry(
       async () => {
         const slot = await this.take(kind, signal);
+        this.metrics?.called(kind);
         try {
           return await fn(this.sdk);
         } catch (err) {
@@ -215,6 +221,7 @@ export class HubSpotClient {
     const daily = await this.limiter.consumeDaily(this.limiterKey('daily'), this.limits.daily, reset.resetAt);
     if (!daily.ok) {
       await slot.release();
+      this.metrics?.rateLimited('qualify_daily_budget');
       throw new RateLimitedError(
         'hubspot',
         `The daily budget of ${this.limits.daily} HubSpot calls for this account is spent; parked until ${reset.resetAt.toISOString()} (midnight ${reset.timeZone}).`,
@@ -228,6 +235,7 @@ export class HubSpotClient {
     const failure = failureFromSdkError(err, operation, this.now());
     const error = classifyHubSpotFailure(failure, { now: this.now(), dailyReset: () => this.dailyReset() });
     if (error instanceof RateLimitedError) {
+      this.metrics?.rateLimited(failure.body?.policyName ?? `http_${failure.status}`);
       // Tell every process, not just this one: the limit is the account's.
       if (error.scope === 'daily') {
         await this.limiter.exhaustDaily(this.limiterKey('daily'), this.limits.daily ?? 1, this.dailyReset().resetAt);

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Connector } from '../../src/connectors/connector.types.js';
+import type { ApiCallMetrics } from '../../src/metrics/metric-hooks.js';
 import type { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
 import { HubSpotClient, type HubSpotLimits } from './hubspot-client.js';
 import { batchRead, pollContacts, toRawRecord, type ReadOptions } from './hubspot-poll.js';
@@ -30,6 +31,8 @@ export interface HubSpotConnectorOptions {
   indexLagMs?: number;
   retry?: { retries?: number; minTimeoutMs?: number; maxTimeoutMs?: number };
   now?: () => number;
+  /** Counts the client's API calls and rate-limit refusals for this connection. */
+  metrics?: ApiCallMetrics;
 }
 
 /** Read when no mapping says otherwise: identity, firmographics, stage, engagement. */
@@ -56,6 +59,7 @@ export function createHubSpotConnector(opts: HubSpotConnectorOptions): HubSpotCo
     logger: opts.logger,
     retry: opts.retry,
     now: opts.now,
+    metrics: opts.metrics,
   });
   const read: ReadOptions = {
     properties: opts.properties ?? DEFAULT_CONTACT_PROPERTIES,
