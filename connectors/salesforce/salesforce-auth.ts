@@ -3,6 +3,7 @@ import { Connection, OAuth2 } from 'jsforce';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AuthError, ConnectorError, TransientError } from '../../src/errors/connector-errors.js';
+import type { ApiCallMetrics } from '../../src/metrics/metric-hooks.js';
 import type { Store } from '../../src/store/store.types.js';
 import { ApiBudget, meterConnection } from './salesforce-budget.js';
 import type { SalesforceConfig } from './salesforce-config.schema.js';
@@ -41,6 +42,8 @@ export interface SalesforceSessionOptions {
   /** Where `needs_reauth` is recorded; the latest context's store (see attach). */
   store: Store;
   logger: Logger;
+  /** Counts this connection's API calls and rate-limit refusals (Prometheus). */
+  metrics?: ApiCallMetrics;
 }
 
 /** Identifies the configured refresh token without storing it. */
@@ -81,7 +84,7 @@ export class SalesforceSession {
         );
       },
     });
-    this.budget = new ApiBudget(config.dailyBudgetShare);
+    this.budget = new ApiBudget(config.dailyBudgetShare, opts.metrics);
     meterConnection(this.conn, this.budget);
   }
 

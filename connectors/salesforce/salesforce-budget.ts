@@ -1,5 +1,6 @@
 import type { Connection } from 'jsforce';
 import { RateLimitedError } from '../../src/errors/connector-errors.js';
+import type { ApiCallMetrics } from '../../src/metrics/metric-hooks.js';
 import { msUntilNextUtcDay } from './salesforce-errors.js';
 
 /**
@@ -26,7 +27,11 @@ export class ApiBudget {
   /** HTTP calls this process sent to the org (for benchmarks and the sync summary). */
   calls = 0;
 
-  constructor(private readonly share: number) {
+  constructor(
+    private readonly share: number,
+    /** Counts calls sent (rest / bulk) and rate-limit refusals for this connection (Prometheus). */
+    readonly metrics?: ApiCallMetrics,
+  ) {
     if (!(share > 0 && share <= 1)) throw new Error(`Salesforce daily budget share must be in (0, 1], got ${share}`);
   }
 
@@ -49,6 +54,7 @@ export class ApiBudget {
     const { used, limit } = this.latest;
     const ceiling = this.ceiling(limit);
     if (used + calls > ceiling) {
+      this.metrics?.rateLimited('qualify_daily_budget');
       throw new RateLimitedError(
         'salesforce',
         `Salesforce daily API budget reached: the org has used ${used} of ${limit} calls and qualify may use the org only up to ` +
@@ -60,7 +66,7 @@ export class ApiBudget {
 }
 
 interface TransportLike {
-  httpRequest: (req: { method: string; url: string }, options?: unknown) => Promise<{ statusCode: number; headers: Record<string, string | string[] | undefined> }>;
+  httpRequest: (req: { method: string; url: string }, options?: unknown) => Promise<{ statusCode: number; headers: Record<string, string | string[] | undefined>; body?: unknown }>;
 }
 
 /**
@@ -76,9 +82,13 @@ export function meterConnection(conn: Connection, budget: ApiBudget): void {
   transport.httpRequest = (req, options) => {
     budget.assertCanSpend();
     budget.calls++;
+    budget.metrics?.called(/\/jobs\/(ingest|query)/.test(req.url) ? 'bulk' : 'rest');
     const pending = send(req, options);
     pending.then(
-      (res) => budget.observe(parseLimitInfo(res?.headers?.['sforce-limit-info'])),
+      (res) => {
+        budget.observe(parseLimitInfo(res?.headers?.['sforce-limit-info']));
+        if (res?.statusCode === 403 && String(res.body).includes('REQUEST_LIMIT_EXCEEDED')) budget.metrics?.rateLimited('REQUEST_LIMIT_EXCEEDED');
+      },
       () => undefined,
     );
     return pending;
