@@ -18,6 +18,8 @@ import { storeBackends, testDatabaseUrl } from '../support/store-backends.js';
  * are configured the way an operator would: environment variables only. They reach the test's
  * schema through the standard libpq `options` parameter of DATABASE_URL (pg honours it), and its
  * queues through QUALIFY_QUEUE_PREFIX; the connection id is bootstrap's 'hubspot-default'.
+ * The test's connector reads like the children's (default history mode), so a contact re-read by
+ * a child scores the same as when the test read it.
  */
 
 export interface WorkerScenario {
@@ -64,7 +66,6 @@ export async function startWorkerScenario(o: { contacts: number; latencyMs?: num
     connectionId: 'hubspot-default',
     rateLimit: LIMIT,
     limits: { burst: { max: LIMIT.max, windowMs: LIMIT.intervalMs } },
-    historyMode: 'none',
     latencyMs: o.latencyMs,
     ...o.e2e,
   });
