@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { createHubSpotSimulator } from '../../connectors/hubspot/simulator/hubspot-simulator.js';
-import { COMPETITOR_DOMAINS } from '../../connectors/hubspot/simulator/seed-contacts.generator.js';
+import { standardContactProperties } from '../../connectors/hubspot/simulator/contact-properties.catalog.js';
+import { COMPETITOR_DOMAINS, generateSeedContact, SEEDED_PROPERTIES } from '../../connectors/hubspot/simulator/seed-contacts.generator.js';
 
 const FREE_MAIL = /@(gmail|yahoo|outlook|hotmail|icloud)\.com$|@proton\.me$/;
 
@@ -39,5 +40,13 @@ describe('HubSpot sandbox: seeded contacts', () => {
     const emails = new Set<string>();
     for (let i = 0; i < 100_000; i += 7) emails.add(sim.state.store.value(i, 'email')!);
     expect(emails.size).toBe(Math.ceil(100_000 / 7));
+  });
+
+  test('when contacts are generated, then every property they carry is declared as seeded and defined in the catalog', () => {
+    const defined = new Set(standardContactProperties().map((p) => p.name));
+    const carried = new Set<string>();
+    for (let i = 0; i < 3000; i++) for (const name of Object.keys(generateSeedContact(9, i, Date.now()).values)) carried.add(name);
+    expect([...carried].filter((n) => !SEEDED_PROPERTIES.has(n))).toEqual([]);
+    expect([...SEEDED_PROPERTIES].filter((n) => !defined.has(n))).toEqual([]);
   });
 });

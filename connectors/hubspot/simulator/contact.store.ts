@@ -1,5 +1,5 @@
 import { LIFECYCLE_STAGES } from './contact-properties.catalog.js';
-import { generateSeedContact, seedDates, type HistoryEntry, type SeedContact } from './seed-contacts.generator.js';
+import { generateSeedContact, SEEDED_PROPERTIES, seedDates, type HistoryEntry, type SeedContact } from './seed-contacts.generator.js';
 
 /**
  * Contacts, stored compactly. A seeded contact costs two float64 timestamps; its values are
@@ -123,6 +123,7 @@ export class ContactStore {
     if (name === 'lastmodifieddate') return new Date(this.modified[index]!).toISOString();
     const changed = this.overlay.get(index)?.get(name);
     if (changed) return changed[0]!.value;
+    if (!SEEDED_PROPERTIES.has(name)) return null; // e.g. qualify_*: no need to generate the contact
     return this.base(index)?.values[name] ?? null;
   }
 
@@ -139,7 +140,7 @@ export class ContactStore {
   }
 
   private seededValue(index: number, name: string): string | null {
-    if (index >= this.seeded) return null;
+    if (index >= this.seeded || !SEEDED_PROPERTIES.has(name)) return null;
     let column = this.baseColumns.get(name);
     if (!column) {
       column = new Array<string | undefined>(this.seeded);
@@ -183,7 +184,7 @@ export class ContactStore {
       seeded = [{ value: this.value(index, name)!, timestamp: this.created[index]!, sourceType: 'CALCULATED' }];
     } else if (name === 'lastmodifieddate') {
       return [{ value: this.value(index, name)!, timestamp: this.modified[index]!, sourceType: 'CALCULATED' }];
-    } else {
+    } else if (SEEDED_PROPERTIES.has(name)) {
       const base = this.base(index);
       if (base) {
         const multi = base.history[name];

@@ -23,31 +23,49 @@ export interface Rng {
   chance(probability: number): boolean;
 }
 
-/** mulberry32: tiny, fast and good enough for test data (not for anything secret). */
-export function createRng(state: number): Rng {
-  let a = state >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+/** mulberry32: tiny, fast and good enough for test data (not for anything secret). A class, so
+ *  the one generator made per seeded contact allocates no closures. */
+class Mulberry32 implements Rng {
+  private a: number;
+
+  constructor(state: number) {
+    this.a = state >>> 0;
+  }
+
+  next(): number {
+    this.a = (this.a + 0x6d2b79f5) >>> 0;
+    let t = this.a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (min, max) => min + Math.floor(next() * (max - min + 1)),
-    pick: (items) => items[Math.floor(next() * items.length)]!,
-    weighted: (items) => {
-      const total = items.reduce((sum, [, w]) => sum + w, 0);
-      let r = next() * total;
-      for (const [value, w] of items) {
-        r -= w;
-        if (r < 0) return value;
-      }
-      return items[items.length - 1]![0];
-    },
-    chance: (p) => next() < p,
-  };
+  }
+
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)]!;
+  }
+
+  weighted<T>(items: ReadonlyArray<readonly [T, number]>): T {
+    let total = 0;
+    for (const [, w] of items) total += w;
+    let r = this.next() * total;
+    for (const [value, w] of items) {
+      r -= w;
+      if (r < 0) return value;
+    }
+    return items[items.length - 1]![0];
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+}
+
+export function createRng(state: number): Rng {
+  return new Mulberry32(state);
 }
 
 /** An independent stream for one purpose of one record. */

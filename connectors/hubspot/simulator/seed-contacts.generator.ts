@@ -276,5 +276,15 @@ export function generateSeedContact(seed: number | string, index: number, anchor
   return { values, history, sourceOf };
 }
 
+/** Every property a seeded contact can carry: reads of any other property skip generation. */
+export const SEEDED_PROPERTIES: ReadonlySet<string> = new Set([
+  'email', 'firstname', 'lastname', 'jobtitle', 'hs_email_domain', 'company', 'website', 'industry', 'numemployees',
+  'annualrevenue', 'country', 'city', 'phone', 'recent_conversion_event_name', 'recent_conversion_date',
+  'first_conversion_event_name', 'first_conversion_date', 'num_conversion_events', 'hs_analytics_num_visits',
+  'hs_analytics_num_page_views', 'hs_analytics_last_visit_timestamp', 'hs_analytics_source', 'hs_email_delivered',
+  'hs_email_open', 'hs_email_click', 'hs_email_last_open_date', 'hs_email_last_click_date', 'hs_email_bounce',
+  'hs_email_optout', 'lifecyclestage', 'hs_lead_status',
+]);
+
 /** Companies marked as competitors, for tests and demo narration. */
 export const COMPETITOR_DOMAINS = COMPETITORS.map((c) => c.domain);
