@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Connector, ConnectorContext } from '../../src/connectors/connector.types.js';
 import { AuthError } from '../../src/errors/connector-errors.js';
 import { loadMapping } from '../../src/mapping/load-mapping.js';
+import type { ApiCallMetrics } from '../../src/metrics/metric-hooks.js';
 import type { Mapping } from '../../src/mapping/mapping.schema.js';
 import { readPaths } from '../../src/mapping/read-properties.js';
 import { SalesforceSession } from './salesforce-auth.js';
@@ -31,6 +32,8 @@ export interface SalesforceConnectorOptions {
   /** The loaded mapping; default mappings/salesforce.yaml. */
   mapping?: Mapping;
   mappingFile?: string;
+  /** The metrics hook of a connection (API calls, REQUEST_LIMIT_EXCEEDED, budget refusals). */
+  metrics?: (connectionId: string) => ApiCallMetrics;
 }
 
 /** Records in one Bulk API 2.0 write (one CSV upload stays far below the 100 MB per-job limit). */
@@ -61,7 +64,7 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
   const runtime = (ctx: ConnectorContext): Runtime => {
     let rt = runtimes.get(ctx.connection.id);
     if (!rt) {
-      const session = new SalesforceSession({ connectionId: ctx.connection.id, config: opts.config, vault, store: ctx.store, logger: ctx.logger });
+      const session = new SalesforceSession({ connectionId: ctx.connection.id, config: opts.config, vault, store: ctx.store, logger: ctx.logger, metrics: opts.metrics?.(ctx.connection.id) });
       rt = { session, describe: new DescribeCache(session), mapping: getMapping(), conversions: new Map(), selected: new Map(), unavailable: new Set() };
       runtimes.set(ctx.connection.id, rt);
     }
