@@ -10,6 +10,7 @@ import { resolveFromRoot } from '../infra/paths.js';
 import { ensureRedis, type RedisHandle } from '../infra/redis-bootstrap.js';
 import { historyProperties, readProperties } from '../mapping/apply-mapping.js';
 import { loadMapping } from '../mapping/load-mapping.js';
+import { Metrics } from '../metrics/metrics.js';
 import { RedisRateLimiter } from '../rate-limit/redis-rate-limiter.js';
 import { createRedis } from '../queues/redis-connection.js';
 import { createStore } from '../store/sql-store.js';
@@ -71,6 +72,8 @@ export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): 
     hubspot.clientSecret = demo.clientSecret;
   }
 
+  // One registry for the process: the connectors report their API calls to it, the runtime serves it at /metrics.
+  const metrics = new Metrics();
   const connections: ConnectionSpec[] = [];
   if (hubspot.accessToken) {
     const mapping = loadMapping(resolveFromRoot(HUBSPOT_MAPPING));
@@ -92,6 +95,7 @@ export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): 
         },
         properties: readProperties(mapping),
         historyProperties: historyProperties(mapping),
+        metrics: metrics.api('hubspot-default'),
       }),
     });
   }
@@ -106,6 +110,7 @@ export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): 
         config: salesforceConfigFromApp(sf),
         // One session per org for every worker process: a refresh happens once, the new token is shared.
         vault: new RedisTokenVault(limiterRedis, config.queuePrefix),
+        metrics: (id) => metrics.api(id),
       }),
     });
   }
@@ -120,6 +125,7 @@ export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): 
     publicUrl: demo?.publicUrl ?? config.publicUrl,
     adminToken: config.adminToken ?? undefined,
     connections,
+    metrics,
   });
   if (demo) demo.attach(runtime);
 
