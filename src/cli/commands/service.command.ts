@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Booted } from '../../app/bootstrap.js';
+import { setupEachConnection } from './connection-failure.js';
 
 /**
  * `qualify start` (server + workers in one process; what `npm start` runs), `qualify server`
@@ -12,7 +13,7 @@ async function run(role: 'all' | 'server' | 'worker'): Promise<void> {
   const booted = await bootstrap({ role });
   const { runtime, config, logger } = booted;
   installShutdown(booted);
-  await runtime.setupConnections();
+  await setupEachConnection(booted);
   if (role !== 'server') {
     runtime.startWorkers();
     await runtime.schedulePolls();

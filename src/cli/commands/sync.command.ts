@@ -1,8 +1,7 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { AuthError, RateLimitedError } from '../../errors/connector-errors.js';
-import type { Store } from '../../store/store.types.js';
+import { recordConnectorFailure } from './connection-failure.js';
 
 const SyncArgs = z.object({ system: z.enum(['hubspot', 'salesforce']), full: z.boolean() });
 
@@ -78,23 +77,4 @@ export function register(program: Command): void {
       await booted.close();
       process.exit(0);
     });
-}
-
-/**
- * What a failed sync means for the connection, recorded as the workers record it (so `qualify
- * status` tells the operator): the daily budget parks it until the reset; a refused authorisation
- * marks it as needing re-authorisation. Returns the sentence to print, or null for other errors.
- */
-async function recordConnectorFailure(store: Store, connectionId: string, err: unknown): Promise<string | null> {
-  if (err instanceof RateLimitedError && err.scope === 'daily') {
-    const until = new Date(Date.now() + err.retryAfterMs);
-    await store.setConnectionStatus(connectionId, 'parked', `daily API budget reached; parked until ${until.toISOString()}`, until);
-    return err.message;
-  }
-  if (err instanceof AuthError) {
-    const message = `authorisation failed: ${err.message}. Re-authorise the connection.`;
-    await store.setConnectionStatus(connectionId, 'needs_reauth', message, null);
-    return message;
-  }
-  return null;
 }

@@ -1,0 +1,41 @@
+import type { Booted } from '../../app/bootstrap.js';
+import { AuthError, RateLimitedError } from '../../errors/connector-errors.js';
+import type { Store } from '../../store/store.types.js';
+
+/**
+ * What a connector failure outside a job (set-up at start, a `qualify sync`) means for the
+ * connection, recorded as the workers record it so `qualify status` tells the operator: the daily
+ * budget parks it until the reset; a refused authorisation marks it as needing re-authorisation.
+ * Returns the sentence to show, or null for any other error (the caller decides).
+ */
+export async function recordConnectorFailure(store: Store, connectionId: string, err: unknown): Promise<string | null> {
+  if (err instanceof RateLimitedError && err.scope === 'daily') {
+    const until = new Date(Date.now() + err.retryAfterMs);
+    await store.setConnectionStatus(connectionId, 'parked', `daily API budget reached; parked until ${until.toISOString()}`, until);
+    return err.message;
+  }
+  if (err instanceof AuthError) {
+    const message = `authorisation failed: ${err.message.replace(/\.$/, '')}. Re-authorise the connection.`;
+    await store.setConnectionStatus(connectionId, 'needs_reauth', message, null);
+    return message;
+  }
+  return null;
+}
+
+/**
+ * Each connection's first-connect set-up, one at a time: a connection whose credentials are
+ * refused or whose daily budget is spent is recorded as such and the service starts anyway (its
+ * jobs wait; health checks, the other connections and `qualify status` keep working), instead of
+ * a crash loop that hammers the token endpoint. Any other failure stops the start.
+ */
+export async function setupEachConnection(booted: Booted): Promise<void> {
+  for (const conn of booted.runtime.connections.values()) {
+    try {
+      await conn.connector.ensureSetup(await conn.context());
+    } catch (err) {
+      const said = await recordConnectorFailure(booted.store, conn.id, err);
+      if (!said) throw err;
+      booted.logger.error({ connection: conn.id }, `${conn.id} set-up failed: ${said} The service runs on; this connection's jobs wait.`);
+    }
+  }
+}
