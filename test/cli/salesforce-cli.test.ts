@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { SimRecord } from '../../connectors/salesforce/simulator/simulator-seed.js';
-import { jsonSummary, startSalesforceQualify, type SalesforceQualify } from '../e2e/salesforce-qualify-process.js';
+import { freePort } from '../support/e2e-harness.js';
+import { eventually, jsonSummary, startSalesforceQualify, type SalesforceQualify } from '../e2e/salesforce-qualify-process.js';
 
 /**
  * The `qualify` command line configured for Salesforce from the environment only (SALESFORCE_*
@@ -192,4 +193,29 @@ describe('qualify CLI on Salesforce (PGlite in a temporary data directory)', () 
     expect(parked.stderr).toMatch(/is parked: daily API budget reached/);
     expect(sim.usedToday).toBe(used);
   });
+});
+
+describe('qualify start on Salesforce with a refresh token the org refuses', () => {
+  let q: SalesforceQualify;
+
+  beforeAll(async () => {
+    q = await startSalesforceQualify({ leads: 20, contacts: 5, store: { dataDir: true }, env: { SALESFORCE_REFRESH_TOKEN: 'a-token-the-org-revoked' } });
+  }, 60_000);
+  afterAll(async () => {
+    await q?.close();
+  });
+
+  test('when the token is refused at start-up, then the service keeps running and healthy, says what to do, asks the token endpoint once, and `qualify status` shows needs_reauth', async () => {
+    const port = await freePort();
+    const service = q.spawn(['start'], { PORT: String(port) });
+    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200, 60_000, () => service.output());
+    expect(service.output()).toMatch(/salesforce-default set-up failed: .*invalid_grant.*Re-authorise the connection\. The service runs on/);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(service.child.exitCode).toBeNull();
+    expect(q.sandbox.sim.tokenCalls).toBe(1);
+    await service.stop();
+
+    const r = await q.run(['status']);
+    expect(r.stdout).toMatch(/salesforce-default \(salesforce\): needs_reauth — authorisation failed: Salesforce refused the refresh token \(invalid_grant/);
+  }, 90_000);
 });
