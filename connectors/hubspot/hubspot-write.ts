@@ -89,6 +89,17 @@ async function updateBisecting(client: HubSpotClient, ctx: ConnectorContext, inp
     );
   } catch (err) {
     if (!(err instanceof PayloadError)) throw err;
+    // A property that doesn't exist (or can't be written) fails every input carrying it: halving
+    // would cost 2n-1 calls to learn that. Fail those at once; retry the others without them.
+    const doomed = propertyWideFailures(err.message);
+    const carrying = inputs.filter((x) => Object.keys(x.properties).some((p) => doomed.includes(p)));
+    if (carrying.length > 0) {
+      const others = inputs.filter((x) => !carrying.includes(x));
+      return [
+        ...carrying.map((x): WriteOutcome => ({ recordId: x.id, ok: false, permanent: true, status: err.status, message: err.message })),
+        ...(await updateBisecting(client, ctx, others)),
+      ];
+    }
     if (inputs.length === 1) {
       return [{ recordId: inputs[0]!.id, ok: false, permanent: true, status: err.status, message: err.message }];
     }
@@ -98,6 +109,25 @@ async function updateBisecting(client: HubSpotClient, ctx: ConnectorContext, inp
     return [...(await updateBisecting(client, ctx, inputs.slice(0, mid))), ...(await updateBisecting(client, ctx, inputs.slice(mid)))];
   }
   return outcomesOf(client.parse(HubSpotBatchResponseSchema, response, 'contact batch update'), inputs);
+}
+
+/** Validation errors about the property itself, not the value: they hold for every record. */
+const PROPERTY_WIDE_ERRORS = new Set(['PROPERTY_DOESNT_EXIST', 'READ_ONLY_VALUE']);
+
+/**
+ * HubSpot's 400 for bad values reads `Property values were not valid: [{"isValid":false,
+ * "error":"PROPERTY_DOESNT_EXIST","name":"qualify_score",...}]`. Returns the properties whose
+ * error is property-wide; [] when the message has another shape.
+ */
+export function propertyWideFailures(message: string): string[] {
+  const json = /Property values were not valid: (\[.*\])\s*$/s.exec(message)?.[1];
+  if (!json) return [];
+  try {
+    const entries = JSON.parse(json) as Array<{ error?: unknown; name?: unknown }>;
+    return entries.flatMap((e) => (typeof e.name === 'string' && typeof e.error === 'string' && PROPERTY_WIDE_ERRORS.has(e.error) ? [e.name] : []));
+  } catch {
+    return [];
+  }
 }
 
 const CATEGORY_STATUS: Record<string, number> = { VALIDATION_ERROR: 400, OBJECT_NOT_FOUND: 404, CONFLICT: 409 };

@@ -23,6 +23,12 @@ function fakePortal(initial: Record<string, Record<string, string>>) {
       calls.push(inputs);
       if (inputs.length > 100) return [400, { status: 'error', message: 'inputs: size must be between 0 and 100', category: 'VALIDATION_ERROR', correlationId: 'x' }];
       for (const input of inputs) {
+        const unknown = Object.keys(input.properties).find((k) => k.startsWith('qualify_') && !['qualify_score', 'qualify_grade'].includes(k));
+        if (unknown) {
+          const msg = `Property "${unknown}" does not exist`;
+          const detail = [{ isValid: false, message: msg, error: 'PROPERTY_DOESNT_EXIST', name: unknown, localizedErrorMessage: msg, portalId: 62515 }];
+          return [400, { status: 'error', message: `Property values were not valid: ${JSON.stringify(detail)}`, correlationId: 'x', category: 'VALIDATION_ERROR' }];
+        }
         const grade = input.properties.qualify_grade;
         if (grade !== undefined && !['A', 'B', 'C', 'D', ''].includes(grade)) return [400, fixture('error-400-invalid-option.json')];
       }
@@ -95,6 +101,18 @@ describe('HubSpot write-back (batch update)', () => {
     expect([...portal.contacts.entries()].filter(([, p]) => p.qualify_grade === 'A').map(([id]) => id)).toEqual(['1', '2', '3', '4', '5', '7', '8']);
     // 8 → 4+4 → (2+2) → (1+1): 1 + 2 + 2 + 2 calls, not one per record.
     expect(portal.calls).toHaveLength(7);
+  });
+
+  test('when a property does not exist in the portal, then every record carrying it fails at once with HubSpot\'s message, without halving', async () => {
+    nockAccount();
+    const portal = fakePortal(Object.fromEntries(Array.from({ length: 100 }, (_, i) => [String(i + 1), {}])));
+    const batch = Array.from({ length: 100 }, (_, i) => req(i + 1, i < 90 ? { qualify_score: '10', qualify_segment: 'smb' } : { qualify_score: '10' }));
+    const outcomes = await kit.connector().write(context(), batch);
+    expect(outcomes.filter((o) => !o.ok)).toHaveLength(90);
+    expect(outcomes[0]).toMatchObject({ ok: false, permanent: true, status: 400, message: expect.stringContaining('Property \\"qualify_segment\\" does not exist') });
+    expect(outcomes.slice(90).every((o) => o.ok)).toBe(true);
+    // One refused call, one call for the 10 others: not 2n-1 calls of bisection.
+    expect(portal.calls.map((c) => c.length)).toEqual([100, 10]);
   });
 
   test('when the model moves a contact back from SQL to lead, then lifecyclestage is cleared in one call and set in the next', async () => {
