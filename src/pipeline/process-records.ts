@@ -96,7 +96,10 @@ export async function requalifyLeads(deps: PipelineDeps, leadIds: string[]): Pro
 
 /** For every system record of these leads: what qualify should hold there, minus what it holds. */
 async function queueWrites(deps: PipelineDeps, qualified: Array<{ lead: StoredLead; q: Qualification }>): Promise<number> {
-  const byConnection = new Map<ConnectionRuntime, Array<{ recordId: string; desired: Record<string, string>; current: Record<string, string | null> }>>();
+  const byConnection = new Map<
+    ConnectionRuntime,
+    Array<{ recordId: string; desired: Record<string, string>; current: Record<string, string | null>; readVersion: string | null }>
+  >();
   for (const { lead, q } of qualified) {
     for (const record of lead.records) {
       const conn = deps.connectionForSystem(record.system);
@@ -106,6 +109,7 @@ async function queueWrites(deps: PipelineDeps, qualified: Array<{ lead: StoredLe
         recordId: record.recordId,
         desired: outboundProperties(conn.mapping, { score: q.score, lifecycle: q.lifecycle }),
         current: currentOutboundValues(conn.mapping, record.lead),
+        readVersion: record.sourceUpdatedAt,
       });
       byConnection.set(conn, list);
     }
@@ -117,15 +121,27 @@ async function queueWrites(deps: PipelineDeps, qualified: Array<{ lead: StoredLe
     // so in this order a write landing in between is seen in one or the other. Read together, a
     // record could miss both (old ledger, item already gone) and be written again for nothing.
     const pending = await conn.writes.getMany(ids);
-    const ledger = await deps.store.getLastWrittenMany(conn.id, ids);
+    const ledger = await ledgerEntries(deps, conn.id, ids);
     const puts: Array<{ id: string; payload: PendingWrite }> = [];
     for (const item of items) {
       const inFlight = pending.get(item.recordId)?.properties ?? {};
-      const written = ledger.get(item.recordId) ?? {};
+      const entry = ledger.get(item.recordId);
+      const written = entry?.properties ?? {};
+      // A record version no newer than our last write to it was read before that write landed: for
+      // the fields we wrote, the ledger is the truth. A newer version (a person changed it since) wins.
+      const staleRead = !!entry && (item.readVersion === null || Date.parse(item.readVersion) <= Date.parse(entry.writtenAt));
       const changes: Record<string, string> = {};
       for (const [field, value] of Object.entries(item.desired)) {
-        // What the record will hold once pending writes land, else what it held when read, else what we last wrote.
-        const holds = field in inFlight ? inFlight[field] : item.current[field] != null ? item.current[field] : written[field];
+        // What the record will hold once pending writes land; else what we wrote, when the read
+        // predates that write; else what it held when read; else what we last wrote.
+        const holds =
+          field in inFlight
+            ? inFlight[field]
+            : staleRead && field in written
+              ? written[field]
+              : item.current[field] != null
+                ? item.current[field]
+                : written[field];
         if (holds !== value) changes[field] = value;
       }
       if (Object.keys(changes).length === 0) continue;
@@ -137,6 +153,13 @@ async function queueWrites(deps: PipelineDeps, qualified: Array<{ lead: StoredLe
     queued += puts.length;
   }
   return queued;
+}
+
+async function ledgerEntries(deps: PipelineDeps, connectionId: string, ids: string[]) {
+  if (deps.store.getLedgerEntries) return deps.store.getLedgerEntries(connectionId, ids);
+  const plain = await deps.store.getLastWrittenMany(connectionId, ids);
+  // Without write times, treat every ledger entry as newer than the read (the side that never rewrites).
+  return new Map([...plain].map(([id, properties]) => [id, { properties, writtenAt: new Date(8.64e15).toISOString() }]));
 }
 
 function sameScore(a: ScoreResult | null, b: ScoreResult): boolean {

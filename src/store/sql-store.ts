@@ -704,6 +704,22 @@ export class SqlStore implements Store {
     return result;
   }
 
+  async getLedgerEntries(connectionId: string, recordIds: string[]): Promise<Map<string, { properties: Record<string, string>; writtenAt: string }>> {
+    const result = new Map<string, { properties: Record<string, string>; writtenAt: string }>();
+    if (recordIds.length === 0) return result;
+    const rows = await this.driver.query<{ record_id: string; properties: unknown; written_at: Date | string }>(
+      `select record_id, properties, written_at from write_ledger where connection_id = $1 and record_id = any($2::text[])`,
+      [connectionId, recordIds],
+    );
+    for (const r of rows) {
+      result.set(r.record_id, {
+        properties: parseRow(PropertiesSchema, r.properties, 'write_ledger', `${connectionId}/${r.record_id}`),
+        writtenAt: toIso(r.written_at),
+      });
+    }
+    return result;
+  }
+
   async saveLastWritten(connectionId: string, entries: Array<{ recordId: string; properties: Record<string, string> }>): Promise<void> {
     if (entries.length === 0) return;
     // One statement may not update the same row twice: the last entry for a record wins.

@@ -108,6 +108,8 @@ export interface Store {
   // write ledger: what qualify last wrote to each system record (change and echo detection)
   getLastWritten(connectionId: string, recordId: string): Promise<Record<string, string> | null>;
   getLastWrittenMany(connectionId: string, recordIds: string[]): Promise<Map<string, Record<string, string>>>;
+  /** The ledger with the time of each record's last write (to tell a stale read from a later change). */
+  getLedgerEntries?(connectionId: string, recordIds: string[]): Promise<Map<string, { properties: Record<string, string>; writtenAt: string }>>;
   saveLastWritten(connectionId: string, entries: Array<{ recordId: string; properties: Record<string, string> }>): Promise<void>;
   recordWriteError(e: Omit<WriteError, 'id' | 'at'>): Promise<void>;
   listWriteErrors(connectionId?: string, limit?: number): Promise<WriteError[]>;
