@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Queues } from '../queues/queues.js';
 import type { ApiCallMetrics, PipelineMetrics } from './metric-hooks.js';
@@ -35,6 +36,8 @@ export class Metrics implements PipelineMetrics {
   /** Bound children of the webhook counter: the hot path pays one Map lookup and an add. */
   private readonly receivedBySystem = new Map<string, Counter.Internal>();
   private queues: Queues | undefined;
+  /** The job-count read in flight, shared by the two gauges that report it. */
+  private countsRead: Promise<Array<[string, Record<string, number>]> | null> | undefined;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -83,7 +86,15 @@ export class Metrics implements PipelineMetrics {
       labelNames: ['from', 'to'],
       registers,
     });
-    const queuesUp = new Gauge({ name: 'qualify_jobs_scrape_ok', help: '1 when the job counts below were read from Redis at this scrape, 0 when Redis did not answer.', registers });
+    // Both gauges read the same job counts: one read per scrape, shared (the registry collects in parallel).
+    const queuesUp = new Gauge({
+      name: 'qualify_jobs_scrape_ok',
+      help: '1 when the job counts were read from Redis at this scrape, 0 when Redis did not answer in time.',
+      registers,
+      collect: async () => {
+        queuesUp.set((await this.jobCounts()) ? 1 : 0);
+      },
+    });
     const jobs: Gauge<'queue' | 'state'> = new Gauge({
       name: 'qualify_jobs',
       help: 'Jobs per BullMQ queue and state, read from Redis at scrape time.',
@@ -91,19 +102,25 @@ export class Metrics implements PipelineMetrics {
       registers,
       collect: async () => {
         jobs.reset();
-        if (!this.queues) return;
-        const list = [this.queues.ingest, this.queues.io, this.queues.sync];
-        try {
-          const counts = await withTimeout(Promise.all(list.map((q) => q.getJobCounts(...JOB_STATES))), JOB_COUNT_TIMEOUT_MS);
-          list.forEach((q, i) => {
-            for (const state of JOB_STATES) jobs.set({ queue: q.name, state }, counts[i]![state] ?? 0);
-          });
-          queuesUp.set(1);
-        } catch {
-          queuesUp.set(0);
+        for (const [queue, counts] of (await this.jobCounts()) ?? []) {
+          for (const state of JOB_STATES) jobs.set({ queue, state }, counts[state] ?? 0);
         }
       },
     });
+  }
+
+  /** The job counts of every watched queue, or null when Redis did not answer; one read shared by concurrent callers. */
+  private jobCounts(): Promise<Array<[string, Record<string, number>]> | null> {
+    const queues = this.queues;
+    if (!queues) return Promise.resolve(null);
+    if (!this.countsRead) {
+      const read = readJobCounts([queues.ingest, queues.io, queues.sync]);
+      this.countsRead = read;
+      void read.finally(() => {
+        if (this.countsRead === read) this.countsRead = undefined;
+      });
+    }
+    return this.countsRead;
   }
 
   /** The queues whose job counts `qualify_jobs` reports. */
@@ -153,6 +170,15 @@ export class Metrics implements PipelineMetrics {
   /** The Prometheus text exposition of every metric (job counts are read now). */
   text(): Promise<string> {
     return this.registry.metrics();
+  }
+}
+
+async function readJobCounts(queues: Queue[]): Promise<Array<[string, Record<string, number>]> | null> {
+  try {
+    const counts = await withTimeout(Promise.all(queues.map((q) => q.getJobCounts(...JOB_STATES))), JOB_COUNT_TIMEOUT_MS);
+    return queues.map((q, i) => [q.name, counts[i]!]);
+  } catch {
+    return null;
   }
 }
 

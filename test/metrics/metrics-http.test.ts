@@ -5,8 +5,8 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { createHubSpotConnector, signV3 } from '../../connectors/hubspot/index.js';
 import { createRuntime, type Runtime } from '../../src/app/runtime.js';
-import { JOB_STATES } from '../../src/metrics/metrics.js';
-import { QueueName } from '../../src/queues/queues.js';
+import { JOB_STATES, Metrics } from '../../src/metrics/metrics.js';
+import { createQueues, QueueName } from '../../src/queues/queues.js';
 import { createRedis } from '../../src/queues/redis-connection.js';
 import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
 import { createApp } from '../../src/server/app.js';
@@ -136,6 +136,29 @@ describe(`metrics over HTTP (${backend})`, () => {
     // The one delivery accepted by the previous test waits in the ingest queue (no worker runs here).
     expect(sampleValue(e, 'qualify_jobs', { queue: QueueName.ingest, state: 'waiting' })).toBe(1);
     expect(sampleValue(e, 'qualify_jobs_scrape_ok')).toBe(1);
+  });
+
+  test('when the first scrape reads the queues, then it reports them as read; when Redis does not answer, then the scrape still answers with qualify_jobs_scrape_ok 0 and no job counts', async () => {
+    const fresh = new Metrics({ defaultMetrics: false });
+    fresh.watchQueues(runtime.queues);
+    const first = parsePrometheusText(await fresh.text());
+    expect(sampleValue(first, 'qualify_jobs_scrape_ok')).toBe(1);
+    expect(sampleValue(first, 'qualify_jobs', { queue: QueueName.sync, state: 'waiting' })).toBe(2);
+
+    // Nothing listens on port 1: BullMQ's connection queues its commands and waits, as it would for a Redis that went away.
+    const nowhere = createRedis('redis://127.0.0.1:1');
+    const deadQueues = createQueues(nowhere, prefix);
+    for (const q of [deadQueues.ingest, deadQueues.io, deadQueues.sync]) q.on('error', () => undefined); // expected: connection refused
+    try {
+      const cut = new Metrics({ defaultMetrics: false });
+      cut.watchQueues(deadQueues);
+      const e = parsePrometheusText(await cut.text());
+      expect(sampleValue(e, 'qualify_jobs_scrape_ok')).toBe(0);
+      expect(e.samples.filter((s) => s.name === 'qualify_jobs')).toEqual([]);
+    } finally {
+      nowhere.disconnect();
+      await deadQueues.close().catch(() => undefined);
+    }
   });
 
   test('when an operator token is configured, then /metrics needs it as a Bearer token', async () => {
