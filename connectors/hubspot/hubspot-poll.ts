@@ -94,19 +94,18 @@ export async function* pollContacts(
   const indexLagMs = opts.indexLagMs ?? 60_000;
   const start: HubSpotCursor = opts.full || cursor === null || cursor === undefined ? { v: 1, since: 0, until: null, afterId: null } : parseCursor(cursor);
   const window = { since: start.since, until: start.until ?? Math.max(start.since, now()) };
-  let afterId = start.afterId;
+  const afterId = start.afterId;
   let done = 0;
   let total: number | undefined;
   const properties = readPropertyList(opts);
 
   ctx.logger.info({ since: new Date(window.since).toISOString(), until: new Date(window.until).toISOString(), afterId, full: opts.full }, 'hubspot poll window');
 
-  for (;;) {
-    if (ctx.signal?.aborted) return;
+  const fetchPage = async (after: string | null) => {
     const filters = [
       { propertyName: 'lastmodifieddate', operator: 'GTE', value: String(window.since) },
       { propertyName: 'lastmodifieddate', operator: 'LTE', value: String(window.until) },
-      ...(afterId === null ? [] : [{ propertyName: 'hs_object_id', operator: 'GT', value: afterId }]),
+      ...(after === null ? [] : [{ propertyName: 'hs_object_id', operator: 'GT', value: after }]),
     ];
     const request = {
       filterGroups: [{ filters }],
@@ -122,20 +121,37 @@ export async function* pollContacts(
       ctx.signal,
     );
     const page = client.parse(HubSpotSearchPageSchema, response, 'contact search');
-    total ??= page.total;
+    return { page, contacts: await withHistory(client, ctx, page.results, opts) };
+  };
 
-    const contacts = await withHistory(client, ctx, page.results, opts);
-    const last = page.results.at(-1);
-    // HubSpot sends paging.next only when more results match; its `after` is never used (keyset on id instead).
-    const more = last !== undefined && page.paging?.next !== undefined;
-    done += page.results.length;
-
-    const next: HubSpotCursor = more
-      ? { v: 1, since: window.since, until: window.until, afterId: last.id }
-      : { v: 1, since: Math.max(window.since, window.until - indexLagMs), until: null, afterId: null };
-    yield { records: contacts.map(toRawRecord), cursor: next, progress: { done, total: Math.max(total, done) } };
-    if (!more) return;
-    afterId = last.id;
+  // One page is read ahead: the next search (and its history reads) runs while the caller
+  // processes this page, so the search budget, not our own processing, sets the pace.
+  let ahead: Promise<Awaited<ReturnType<typeof fetchPage>>> | null = null;
+  const readAhead = (after: string) => {
+    ahead = fetchPage(after);
+    ahead.catch(() => undefined); // if the caller stops first, the unread page's failure is moot
+  };
+  try {
+    if (ctx.signal?.aborted) return;
+    let current = await fetchPage(afterId);
+    for (;;) {
+      const { page, contacts } = current;
+      total ??= page.total;
+      const last = page.results.at(-1);
+      // HubSpot sends paging.next only when more results match; its `after` is never used (keyset on id instead).
+      const more = last !== undefined && page.paging?.next !== undefined;
+      done += page.results.length;
+      const next: HubSpotCursor = more
+        ? { v: 1, since: window.since, until: window.until, afterId: last.id }
+        : { v: 1, since: Math.max(window.since, window.until - indexLagMs), until: null, afterId: null };
+      if (more && !ctx.signal?.aborted) readAhead(last.id);
+      yield { records: contacts.map(toRawRecord), cursor: next, progress: { done, total: Math.max(total, done) } };
+      if (!more || ctx.signal?.aborted || ahead === null) return;
+      current = await ahead;
+      ahead = null;
+    }
+  } finally {
+    ahead = null;
   }
 }
 

@@ -44,7 +44,7 @@ export const DEFAULT_CONTACT_PROPERTIES = [
   'hs_analytics_num_page_views', 'hs_analytics_num_visits', 'hs_analytics_last_visit_timestamp',
   'qualify_score', 'qualify_grade', 'qualify_model_version',
 ];
-export const DEFAULT_HISTORY_PROPERTIES = ['recent_conversion_event_name', 'hs_analytics_last_visit_timestamp'];
+export const DEFAULT_HISTORY_PROPERTIES = ['recent_conversion_event_name'];
 
 export interface HubSpotConnector extends Connector {
   client: HubSpotClient;

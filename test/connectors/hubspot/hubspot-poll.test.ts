@@ -185,7 +185,8 @@ describe('HubSpot polling (search API)', () => {
       ctrl.abort();
     }
     expect(pages).toHaveLength(1);
-    expect(fake.searches).toHaveLength(1);
+    // The page read ahead (started before the abort) is the only other search.
+    expect(fake.searches.length).toBeLessThanOrEqual(2);
   });
 
   test('when fetching hinted contacts, then they are batch-read with history, 50 per call, and unknown ids are skipped', async () => {
