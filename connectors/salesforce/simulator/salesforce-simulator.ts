@@ -94,6 +94,8 @@ export class SalesforceSimulator {
   private readonly cursors = new Map<string, { query: SoqlQuery; rows: SimRecord[]; batch: number }>();
   private readonly jobs = new Map<string, BulkJob>();
   private seq = 0;
+  private schemaKey = '';
+  private readonly schemaCache = new Map<string, { list: SimField[]; byName: Map<string, SimField> }>();
   private baseUrl = 'http://127.0.0.1';
   readonly app: express.Express;
 
@@ -122,7 +124,31 @@ export class SalesforceSimulator {
   }
 
   fields(type: string): SimField[] {
-    return (objectFields(this.leadStatuses)[type] ?? []).filter((f) => !this.missingFields.has(`${type}.${f.name}`));
+    return this.schema(type).list;
+  }
+
+  /**
+   * An object's fields and a case-insensitive index, rebuilt only when the statuses or the missing
+   * fields change: a query reads several fields of every row, and building the schema per read made
+   * a 20,000-record org take minutes to query.
+   */
+  private schema(type: string): { list: SimField[]; byName: Map<string, SimField> } {
+    const key = `${this.leadStatuses.join('\u0001')}|${[...this.missingFields].join(',')}`;
+    if (key !== this.schemaKey) {
+      this.schemaKey = key;
+      this.schemaCache.clear();
+    }
+    let entry = this.schemaCache.get(type);
+    if (!entry) {
+      const list = (objectFields(this.leadStatuses)[type] ?? []).filter((f) => !this.missingFields.has(`${type}.${f.name}`));
+      entry = { list, byName: new Map(list.map((f) => [f.name.toLowerCase(), f])) };
+      this.schemaCache.set(type, entry);
+    }
+    return entry;
+  }
+
+  private field(type: string, name: string): SimField | undefined {
+    return this.schema(type).byName.get(name.toLowerCase());
   }
 
   /** Every access token issued so far stops working (session timeout). */
@@ -316,13 +342,13 @@ export class SalesforceSimulator {
 
   private knownPath(object: string, path: string): boolean {
     const parts = path.split('.');
-    if (parts.length === 1) return this.fields(object).some((f) => f.name.toLowerCase() === path.toLowerCase());
+    if (parts.length === 1) return !!this.field(object, path);
     const rel = RELATIONSHIPS[object]?.[parts[0]!];
-    return !!rel && parts.length === 2 && this.fields(rel.object).some((f) => f.name.toLowerCase() === parts[1]!.toLowerCase());
+    return !!rel && parts.length === 2 && !!this.field(rel.object, parts[1]!);
   }
 
   private canonicalName(object: string, name: string): string {
-    return this.fields(object).find((f) => f.name.toLowerCase() === name.toLowerCase())?.name ?? name;
+    return this.field(object, name)?.name ?? name;
   }
 
   private read(object: string, row: SimRecord, path: string): unknown {
@@ -389,7 +415,7 @@ export class SalesforceSimulator {
     const changes: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(input)) {
       if (key === 'attributes' || key === idKey) continue;
-      const field = this.fields(type).find((f) => f.name.toLowerCase() === key.toLowerCase());
+      const field = this.field(type, key);
       if (!field) return fail('INVALID_FIELD', `No such column '${key}' on sobject of type ${type}`, [key]);
       if (field.updateable === false || field.type === 'id') return fail('INVALID_FIELD_FOR_INSERT_UPDATE', `Unable to create/update fields: ${field.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`, [field.name]);
       if (value === null || value === '') {

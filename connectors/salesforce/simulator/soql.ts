@@ -252,6 +252,14 @@ function equals(a: unknown, b: Literal): boolean {
 
 export type FieldReader = (field: string) => unknown;
 
+/** The text values of an IN list, lower-cased once per list: `WhoId IN (200 ids)` runs against every row. */
+const textSets = new WeakMap<Literal[], Set<string>>();
+function textValues(values: Literal[]): Set<string> {
+  let set = textSets.get(values);
+  if (!set) textSets.set(values, (set = new Set(values.filter((x): x is string => typeof x === 'string').map((x) => x.toLowerCase()))));
+  return set;
+}
+
 export function evaluate(cond: Condition, read: FieldReader): boolean {
   switch (cond.kind) {
     case 'and':
@@ -262,7 +270,7 @@ export function evaluate(cond: Condition, read: FieldReader): boolean {
       return !evaluate(cond.inner, read);
     case 'in': {
       const v = read(cond.field);
-      const hit = cond.values.some((x) => equals(v, x));
+      const hit = typeof v === 'string' ? textValues(cond.values).has(v.toLowerCase()) || cond.values.some((x) => typeof x !== 'string' && equals(v, x)) : cond.values.some((x) => equals(v, x));
       return cond.negate ? !hit : hit;
     }
     case 'cmp': {
