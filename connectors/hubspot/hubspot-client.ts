@@ -191,7 +191,8 @@ export class HubSpotClient {
           if (err instanceof ConnectorError) throw err;
           throw await this.toConnectorError(err, operation, kind);
         } finally {
-          await slot.release();
+          // If Redis can't be told, the slot stays held until its hold expires: safe, just slower.
+          await slot.release().catch((err: unknown) => this.logger.warn({ err: String(err) }, 'rate-limit slot release failed'));
         }
       },
       {
