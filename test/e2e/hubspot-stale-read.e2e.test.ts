@@ -8,16 +8,12 @@ import { startE2E, type E2E } from '../support/e2e-harness.js';
 import { storeBackends } from '../support/store-backends.js';
 
 /**
- * KNOWN BUG (found by hubspot-two-workers.e2e.test.ts, where 800 contacts were written 828–852
- * times): a contact read just before our write lands, and processed just after the flush
- * finished, is the same version the store holds, so the store applies it again (only an older
- * version is refused). Its lifecyclestage is the pre-write value, and queueWrites trusts what the
- * record held when read over the ledger, so lifecyclestage is sent again — the same value HubSpot
- * already has: a wasted call per batch, against "nothing is written when nothing changed".
- * The sequence is forced here, deterministically, one step at a time (no workers).
- *
- * `test.failing` keeps the suite green while the bug stands; when it is fixed this reports a
- * failure: then turn it into a plain `test`.
+ * Regression test (the bug was found by hubspot-two-workers.e2e.test.ts, where 800 contacts were
+ * written 828–852 times): a contact read just before our write lands, and processed just after
+ * the flush finished, is the same version the store holds, so the store applies it again. Its
+ * lifecyclestage is the pre-write value; trusting it over the ledger sent lifecyclestage again
+ * (the value HubSpot already had). The sequence is forced here, deterministically, one step at a
+ * time (no workers).
  */
 
 describe.each(storeBackends())('a stale re-read after our own write on %s', (_backend, open) => {
