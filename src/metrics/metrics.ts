@@ -44,7 +44,7 @@ export class Metrics implements PipelineMetrics {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.webhooksReceived = new Counter({
       name: 'qualify_webhooks_received_total',
-      help: 'Webhook deliveries received, refused ones included, by source system ("other" for an unknown path).',
+      help: 'Webhook deliveries received, refused ones included, by source system (a path naming no known system is not counted).',
       labelNames: ['system'],
       registers,
     });

@@ -1,4 +1,4 @@
-import { Router, type ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler } from 'express';
 import { SourceSystemSchema } from '../canonical/lead.schema.js';
 import type { WebhookReceiver, WebhookVerdict } from '../connectors/connector.types.js';
 import type { ConnectionRuntime, PipelineDeps } from '../pipeline/pipeline.types.js';
@@ -24,36 +24,29 @@ export function refusalReason(verdict: { status: number; reason: string }): Refu
 }
 
 export interface WebhookMetering {
-  /** Mounted before the webhook routes: counts the delivery, and a refusal when no connection takes it. */
-  count: Router;
-  /** The pipeline deps for the webhook routes: receivers whose refusals are counted by reason. */
+  /** The pipeline deps for the webhook routes: connection lookups and receivers that count what they see. */
   pipeline: PipelineDeps;
   /** Mounted after the webhook routes: a body over the limit (413 from the body parser) is a refusal too. */
   countTooLarge: ErrorRequestHandler;
 }
 
 /**
- * Webhook metrics without touching the route: the route stays verify → parse → queue → answer,
- * and the cost on its hot path is one counter increment (refusals are the rare path).
+ * Webhook metrics without touching the route and without a middleware of their own (an extra
+ * Express layer costs more than the counting): the route looks its connection up once per
+ * delivery and hands the body to that connection's receiver once, so the counts ride on those
+ * two calls. A delivery is counted when the receiver sees it, or when no connection of that
+ * system takes webhooks (unknown_connection). A path naming no system qualify knows is a 404
+ * and not counted (a label per scanned path would grow without bound).
  */
 export function meterWebhooks(metrics: Metrics, pipeline: PipelineDeps): WebhookMetering {
-  const count = Router();
-  count.post('/webhooks/:system', (req, _res, next) => {
-    const system = systemLabel(req.params.system);
-    metrics.webhookReceived(system);
-    const conn = system === 'other' ? undefined : pipeline.connectionForSystem(system as ConnectionRuntime['system']);
-    if (!conn?.connector.webhook) metrics.webhookRefused(system, 'unknown_connection');
-    next();
-  });
-
   // One metered view per connection, built once: the route reads only id, row() and connector.webhook.
   const views = new WeakMap<ConnectionRuntime, ConnectionRuntime>();
-  const metered = (conn: ConnectionRuntime): ConnectionRuntime => {
+  const metered = (conn: ConnectionRuntime, inner: WebhookReceiver): ConnectionRuntime => {
     let view = views.get(conn);
-    const inner = conn.connector.webhook;
     if (!view) {
-      const webhook: WebhookReceiver | undefined = inner && {
+      const webhook: WebhookReceiver = {
         receive: (req, row): WebhookVerdict => {
+          metrics.webhookReceived(conn.system);
           const verdict = inner.receive(req, row);
           if (!verdict.ok) metrics.webhookRefused(conn.system, refusalReason(verdict));
           return verdict;
@@ -69,17 +62,24 @@ export function meterWebhooks(metrics: Metrics, pipeline: PipelineDeps): Webhook
   };
 
   return {
-    count,
     pipeline: {
       ...pipeline,
       connectionForSystem: (system) => {
         const conn = pipeline.connectionForSystem(system);
-        return conn && metered(conn);
+        const receiver = conn?.connector.webhook;
+        if (conn && receiver) return metered(conn, receiver);
+        metrics.webhookReceived(system);
+        metrics.webhookRefused(system, 'unknown_connection');
+        return conn;
       },
     },
     countTooLarge: (err, req, _res, next) => {
       const status = (err as { status?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
-      if (status === 413 && req.path.startsWith('/webhooks/')) metrics.webhookRefused(systemLabel(req.path.split('/')[2]), 'too_large');
+      if (status === 413 && req.path.startsWith('/webhooks/')) {
+        const system = systemLabel(req.path.split('/')[2]);
+        metrics.webhookReceived(system);
+        metrics.webhookRefused(system, 'too_large');
+      }
       next(err);
     },
   };

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import express, { Router } from 'express';
 import type { Metrics } from '../metrics/metrics.js';
 import { bearerMatches } from './admin-queues.routes.js';
 
@@ -17,4 +17,15 @@ export function metricsRoutes(metrics: Metrics, adminToken: string | undefined):
     res.type(metrics.contentType).send(await metrics.text());
   });
   return router;
+}
+
+/**
+ * A server with /metrics alone, for a process that serves no other HTTP: `qualify worker` counts
+ * the write-backs, API calls, rate limits and scores, and only its own registry holds them.
+ */
+export function createMetricsApp(metrics: Metrics, adminToken: string | undefined): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(metricsRoutes(metrics, adminToken));
+  return app;
 }
