@@ -30,7 +30,6 @@ export function createApp(d: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.use(healthRoutes(d.redis, d.store));
   const metered = d.metrics && meterWebhooks(d.metrics, d.pipeline);
-  if (metered) app.use(metered.count);
   app.use(webhookRoutes(metered?.pipeline ?? d.pipeline, d.queues, d.publicUrl, d.logger));
   if (metered) app.use(metered.countTooLarge);
   app.use(leadsRoutes(d.store, d.adminToken));
