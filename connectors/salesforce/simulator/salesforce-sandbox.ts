@@ -15,9 +15,13 @@ export interface SalesforceSandbox {
   close(): Promise<void>;
 }
 
-export async function startSalesforceSandbox(opts: { leads?: number; contacts?: number; seed?: number; port?: number } & Omit<SimulatorOptions, 'data'> = {}): Promise<SalesforceSandbox> {
-  const { leads = 300, contacts = 100, seed = 42, port, ...simOpts } = opts;
-  const sim = new SalesforceSimulator({ ...simOpts, data: seedData({ leads, contacts, seed }) });
+export async function startSalesforceSandbox(
+  opts: { leads?: number; contacts?: number; seed?: number; port?: number; start?: Date } & Omit<SimulatorOptions, 'data'> = {},
+): Promise<SalesforceSandbox> {
+  const { leads = 300, contacts = 100, seed = 42, port, start, ...simOpts } = opts;
+  // `start`: when the seeded SystemModstamps begin (records are a few minutes apart); a large org
+  // seeded from the default date reaches past today, where the incremental cursor would skip edits.
+  const sim = new SalesforceSimulator({ ...simOpts, data: seedData({ leads, contacts, seed, start }) });
   const server = await sim.listen(port ?? 0);
   return {
     sim,
