@@ -15,11 +15,20 @@ export interface FlushOutcome {
  * the job retries with backoff while the items stay pending. Rate limits are the connector's
  * (shared limiter) and the worker's business.
  */
-export async function flushWrites(deps: PipelineDeps, conn: ConnectionRuntime, opts: { maxBatches?: number } = {}): Promise<FlushOutcome> {
-  const outcome: FlushOutcome = { calls: 0, written: 0, failed: 0 };
+export async function flushWrites(
+  deps: PipelineDeps,
+  conn: ConnectionRuntime,
+  opts: { maxBatches?: number; shouldStop?: () => boolean } = {},
+): Promise<FlushOutcome & { stopped: boolean }> {
+  const outcome = { calls: 0, written: 0, failed: 0, stopped: false };
   const ctx = await conn.context();
   const bulk = conn.connector.bulkWrite;
   for (let i = 0; i < (opts.maxBatches ?? Infinity); i++) {
+    // Shutting down: stop between batches; what is left stays pending for the next flush.
+    if (opts.shouldStop?.()) {
+      outcome.stopped = (await conn.writes.size()) > 0;
+      break;
+    }
     // A backlog above the connector's bulk threshold goes out as one bulk job (Salesforce Bulk API 2.0).
     const size = bulk && (await conn.writes.size()) >= bulk.threshold ? bulk.maxBatch : conn.connector.maxWriteBatch;
     const items = await conn.writes.peek(size);

@@ -67,6 +67,7 @@ async function settle<T>(deps: PipelineDeps, conn: ConnectionRuntime, job: Job, 
 }
 
 export function startWorkers(connection: Redis, queues: Queues, deps: PipelineDeps, opts: WorkerOptions): Workers {
+  let closing = false;
   const lookup = (id: string): ConnectionRuntime => {
     const conn = deps.connection(id);
     if (!conn) throw new UnrecoverableError(`unknown connection ${id}`);
@@ -84,10 +85,19 @@ export function startWorkers(connection: Redis, queues: Queues, deps: PipelineDe
     async (job, token) => {
       const conn = lookup(job.data.connectionId);
       return settle(deps, conn, job, token, async () => {
-        if (job.data.kind === 'write') return flushWrites(deps, conn);
+        if (job.data.kind === 'write') {
+          const out = await flushWrites(deps, conn, { shouldStop: () => closing });
+          // Stopped for a shutdown with work left: hand it to the next worker (or this one, restarted).
+          if (out.stopped) await scheduleIo(queues, conn.id, 'write', 0);
+          return out;
+        }
         let reads = 0;
         const ctx = await conn.context();
         for (;;) {
+          if (closing) {
+            await scheduleIo(queues, conn.id, 'read', 0);
+            break;
+          }
           const items = await conn.reads.peek(READ_BATCH); // the connector splits to its own per-call limit
           if (items.length === 0) break;
           const records = await conn.connector.fetch(ctx, items.map((i) => ({ objectType: i.payload.objectType, recordId: i.id })));
@@ -98,7 +108,9 @@ export function startWorkers(connection: Redis, queues: Queues, deps: PipelineDe
         return { reads };
       });
     },
-    { connection, prefix: opts.prefix, concurrency: opts.concurrency?.io ?? 8 },
+    // A short lock lets another worker take over a killed worker's flush within ~20 s (the lock is
+    // renewed while a flush runs, however long it waits on the rate limit).
+    { connection, prefix: opts.prefix, concurrency: opts.concurrency?.io ?? 8, lockDuration: 15_000, stalledInterval: 5_000 },
   );
 
   const sync = new Worker<SyncJob>(
@@ -118,6 +130,7 @@ export function startWorkers(connection: Redis, queues: Queues, deps: PipelineDe
   return {
     workers,
     async close() {
+      closing = true;
       await Promise.all(workers.map((w) => w.close()));
     },
   };
