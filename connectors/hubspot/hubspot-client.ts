@@ -130,9 +130,14 @@ export class HubSpotClient {
     return this.accountPromise;
   }
 
-  /** Account-level limiter keys: `hubspot:<portalId>:burst` etc. */
+  /**
+   * Limiter keys. HubSpot counts the ten-second window (and search's per-second limit) per app
+   * token — a private app's token, or an OAuth install's — so those are keyed by the token, known
+   * before the first call: every process counts its very first call (the account lookup) in the
+   * same window. The daily budget belongs to the account, so it is keyed by the portal once known.
+   */
   limiterKey(kind: CallKind | 'daily'): string {
-    const base = this.account ? `hubspot:${this.account.portalId}` : this.tokenKey;
+    const base = kind === 'daily' && this.account ? `hubspot:${this.account.portalId}` : this.tokenKey;
     return `${base}:${kind === 'standard' ? 'burst' : kind}`;
   }
 

@@ -7,15 +7,10 @@ import { LIMIT, startWorkerScenario, until, withPostgres, type WorkerChild, type
  * A `qualify worker` starting while another process is using the account's whole window (a
  * deploy during a backfill, a scale-up under load).
  *
- * KNOWN BUG (connectors/hubspot/hubspot-client.ts, `limiterKey`/`fetchAccount`): until a process
- * knows the portal id, its calls are counted under a key made from the token, not the portal's
- * window every other process counts in. So a new worker's first call (GET /account-info) goes out
- * while the portal's window is full, and HubSpot answers 429.
- *
- * KNOWN BUG 2 (src/cli/commands/connection-failure.ts, `setupEachConnection`): that burst 429
- * during first-connect set-up is not waited out; it is rethrown and `qualify worker` exits 1.
- *
- * Both are `test.failing`: when a bug is fixed its test reports a failure; then make it a plain `test`.
+ * Regression tests for two bugs found here: the limiter counted a process's first call (the account
+ * lookup) under another key than the window every other process counts in (now keyed by the app
+ * token from the start), and a burst 429 during first-connect set-up made `qualify worker` exit 1
+ * (now waited out and retried).
  */
 
 (withPostgres() ? describe : describe.skip)(`a qualify worker starting while the HubSpot window is full (PostgreSQL at ${testDatabaseUrl()})`, () => {
@@ -43,12 +38,12 @@ import { LIMIT, startWorkerScenario, until, withPostgres, type WorkerChild, type
     await s?.close();
   });
 
-  test.failing('when the window is full at start-up, then the worker waits it out and starts (it does not crash)', () => {
+  test('when the window is full at start-up, then the worker waits it out and starts (it does not crash)', () => {
     if (worker.child.exitCode !== null) throw new Error(`the worker exited with ${worker.child.exitCode}:\n${worker.output().slice(-3000)}`);
     expect(worker.output()).toMatch(/qualify contact properties already exist/);
   });
 
-  test.failing('when the window is full at start-up, then the worker\'s first call waits for a slot and HubSpot refuses nothing', () => {
+  test('when the window is full at start-up, then the worker\'s first call waits for a slot and HubSpot refuses nothing', () => {
     expect(s.e2e.sim.stats.rateLimited.TEN_SECONDLY_ROLLING - refusedBefore).toBe(0);
     expect(s.e2e.sim.stats.maxCallsInWindow).toBeLessThanOrEqual(LIMIT.max);
   });

@@ -30,12 +30,23 @@ export async function recordConnectorFailure(store: Store, connectionId: string,
  */
 export async function setupEachConnection(booted: Booted): Promise<void> {
   for (const conn of booted.runtime.connections.values()) {
-    try {
-      await conn.connector.ensureSetup(await conn.context());
-    } catch (err) {
-      const said = await recordConnectorFailure(booted.store, conn.id, err);
-      if (!said) throw err;
-      booted.logger.error({ connection: conn.id }, `${conn.id} set-up failed: ${said} The service runs on; this connection's jobs wait.`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await conn.connector.ensureSetup(await conn.context());
+        break;
+      } catch (err) {
+        // Another process may be using the account's whole window right now (a deploy during a
+        // backfill): wait the window out, as a job would, instead of failing the start.
+        if (err instanceof RateLimitedError && err.scope === 'burst' && attempt < 6) {
+          booted.logger.warn({ connection: conn.id, retryAfterMs: err.retryAfterMs }, `${conn.id} set-up rate limited; retrying after the window`);
+          await new Promise((r) => setTimeout(r, err.retryAfterMs));
+          continue;
+        }
+        const said = await recordConnectorFailure(booted.store, conn.id, err);
+        if (!said) throw err;
+        booted.logger.error({ connection: conn.id }, `${conn.id} set-up failed: ${said} The service runs on; this connection's jobs wait.`);
+        break;
+      }
     }
   }
 }

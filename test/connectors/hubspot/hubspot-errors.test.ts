@@ -58,7 +58,7 @@ describe('HubSpot status → action table', () => {
     expect(err).toBeInstanceOf(RateLimitedError);
     expect(err).toMatchObject({ scope: 'burst', retryAfterMs: 10_000, status: 429 });
     expect(scope.isDone()).toBe(true);
-    const paused = await kit.limiter.pausedUntil(`hubspot:${PORTAL_ID}:burst`);
+    const paused = await kit.limiter.pausedUntil(connector.client.limiterKey('standard'));
     expect(paused! - Date.now()).toBeGreaterThan(9_000);
   });
 
@@ -99,8 +99,8 @@ describe('HubSpot status → action table', () => {
     nock(HUBSPOT).post('/crm/v3/objects/contacts/search').reply(429, fixture('error-429-search-secondly.json'));
     const err = await failure(connector.client.call('contact search', 'search', (sdk) => sdk.crm.contacts.searchApi.doSearch({ limit: 1 })));
     expect(err).toMatchObject({ scope: 'burst', retryAfterMs: 1_000 });
-    expect(await kit.limiter.pausedUntil(`hubspot:${PORTAL_ID}:search`)).not.toBeNull();
-    expect(await kit.limiter.pausedUntil(`hubspot:${PORTAL_ID}:burst`)).toBeNull();
+    expect(await kit.limiter.pausedUntil(connector.client.limiterKey('search'))).not.toBeNull();
+    expect(await kit.limiter.pausedUntil(connector.client.limiterKey('standard'))).toBeNull();
   });
 
   test('when a 429 names no policy, then a burst RateLimitedError for 10 s', async () => {
