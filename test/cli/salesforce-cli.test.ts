@@ -13,8 +13,8 @@ import { eventually, jsonSummary, startSalesforceQualify, type SalesforceQualify
  * a temporary QUALIFY_DATA_DIR, one after the other as an operator would run them.
  */
 
-const LEADS = 120;
-const CONTACTS = 40;
+const LEADS = 90;
+const CONTACTS = 30;
 
 interface SyncSummary {
   system: string;
@@ -61,7 +61,7 @@ describe('qualify CLI on Salesforce (PGlite in a temporary data directory)', () 
   }, 60_000);
   afterAll(async () => {
     await q?.close();
-  });
+  }, 120_000);
 
   test('when `qualify sync salesforce --full` runs in a terminal, then it draws a progress bar on stderr, prints its JSON summary, and every Lead and Contact carries Qualify_* values', async () => {
     const r = await q.run(['sync', 'salesforce', '--full'], { tty: true });
@@ -74,7 +74,7 @@ describe('qualify CLI on Salesforce (PGlite in a temporary data directory)', () 
     const missing = people().filter((p) => typeof p.Qualify_Score__c !== 'number' || typeof p.Qualify_Grade__c !== 'string' || !String(p.Qualify_Model_Version__c ?? '').startsWith('default@'));
     expect(missing.map((p) => p.Id)).toEqual([]);
     expect(q.sandbox.sim.callsTo('PATCH', '/composite/sobjects').every((c) => (c.records ?? 0) <= 200)).toBe(true);
-  });
+  }, 120_000);
 
   test('when the only changes since the saved cursor are qualify’s own writes, then `qualify sync salesforce` reads them back and writes nothing', async () => {
     const before = patches();
@@ -86,7 +86,7 @@ describe('qualify CLI on Salesforce (PGlite in a temporary data directory)', () 
     expect(summary.records).toBe(LEADS + CONTACTS);
     expect(summary.writesQueued).toBe(0);
     expect(patches()).toBe(before);
-  });
+  }, 120_000);
 
   test('when three Leads are edited in Salesforce, then the next incremental sync reads exactly those three and writes back the ones whose score changed', async () => {
     const targets = [...q.sandbox.sim.db.Lead!.values()].filter((l) => !l.IsConverted && l.Title !== 'CTO').slice(0, 3);
@@ -104,14 +104,14 @@ describe('qualify CLI on Salesforce (PGlite in a temporary data directory)', () 
     // And once more: nothing changed since, nothing read.
     expect(jsonSummary<SyncSummary>(await q.run(['sync', 'salesforce'])).records).toBe(3); // the three echoes of our writes
     expect(jsonSummary<SyncSummary>(await q.run(['sync', 'salesforce'])).records).toBe(0);
-  });
+  }, 120_000);
 
   test('when `qualify status` runs, then it shows the Salesforce connection, its org and that it is active', async () => {
     const r = await q.run(['status']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`salesforce-default (salesforce ${q.sandbox.sim.orgId}): active`);
     expect(await status()).toMatchObject({ system: 'salesforce', accountId: q.sandbox.sim.orgId, status: 'active' });
-  });
+  }, 120_000);
 
   test('when the model changes and `qualify rescore` runs, then only changed fields are written: the new model version everywhere, new scores only where the score moved', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'qualify-model-'));
@@ -152,7 +152,7 @@ describe('qualify CLI on Salesforce (PGlite in a temporary data directory)', () 
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 
   test('when the org revokes the refresh token, then `qualify sync` stops with a clear message and `qualify status` shows needs_reauth; a new refresh token makes it active again', async () => {
     q.sandbox.sim.revokeRefreshToken();
@@ -172,7 +172,7 @@ describe('qualify CLI on Salesforce (PGlite in a temporary data directory)', () 
     const again = await q.run(['sync', 'salesforce'], { env: { SALESFORCE_REFRESH_TOKEN: fresh } });
     expect(again.code).toBe(0);
     expect((await status()).status).toBe('active');
-  });
+  }, 120_000);
 
   test('when the org has spent qualify’s share of its daily API limit, then `qualify sync` parks the connection until the next day, says so, and a sync while parked makes no call', async () => {
     const sim = q.sandbox.sim;
@@ -192,7 +192,7 @@ describe('qualify CLI on Salesforce (PGlite in a temporary data directory)', () 
     expect(parked.code).toBe(1);
     expect(parked.stderr).toMatch(/is parked: daily API budget reached/);
     expect(sim.usedToday).toBe(used);
-  });
+  }, 120_000);
 });
 
 describe('qualify start on Salesforce with a refresh token the org refuses', () => {
@@ -203,7 +203,7 @@ describe('qualify start on Salesforce with a refresh token the org refuses', () 
   }, 60_000);
   afterAll(async () => {
     await q?.close();
-  });
+  }, 120_000);
 
   test('when the token is refused at start-up, then the service keeps running and healthy, says what to do, asks the token endpoint once, and `qualify status` shows needs_reauth', async () => {
     const port = await freePort();

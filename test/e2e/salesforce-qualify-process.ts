@@ -40,7 +40,12 @@ export interface QualifyChild {
 }
 
 export async function startSalesforceQualify(o: { leads: number; contacts: number; store: { dataDir: true } | { databaseUrl: string }; env?: Record<string, string> }): Promise<SalesforceQualify> {
-  const sandbox = await startSalesforceSandbox({ leads: o.leads, contacts: o.contacts, seed: 11 });
+  // Records (and their activities, whole days earlier) are stamped from 20 days ago plus one hour
+  // onwards, a few minutes apart: no activity's age in days ticks over while the test runs, so
+  // reasons like "meeting booked (15d ago)" stay the same between two processes' scoring.
+  const start = new Date(Date.now() - 20 * 86_400_000 + 3_600_000);
+  if ((o.leads + o.contacts) * 601 > 22 * 3600) throw new Error('at most 131 people: seeded stamps are up to 601 s apart and must fit in 22 h');
+  const sandbox = await startSalesforceSandbox({ leads: o.leads, contacts: o.contacts, seed: 11, start });
   const prefix = `qualify-test-sfcli-${randomUUID().slice(0, 8)}`;
   const scratch = await mkdtemp(join(tmpdir(), 'qualify-sf-'));
   const env: NodeJS.ProcessEnv = {
