@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ChangeHint, IncomingWebhook, WebhookReceiver, WebhookVerdict } from '../../src/connectors/connector.types.js';
 import type { ConnectionRow } from '../../src/store/store.types.js';
 import { HubSpotWebhookBodySchema, type HubSpotWebhookEvent } from './provider.schema.js';
@@ -44,10 +44,23 @@ export function signV3(clientSecret: string, method: string, url: string, rawBod
     .digest('base64');
 }
 
-/** Stable across repeated deliveries of one change: (portal, type, object, property, value, time). */
+/**
+ * Stable across repeated deliveries of one change: (portal, type, object, property, time, value).
+ * HubSpot says eventId is not guaranteed unique, so it is not part of it. Built as plain text (the
+ * value folded by FNV-1a so a long value keeps the key short): this runs 50 times per request on
+ * the webhook's hot path, where a cryptographic hash per event cost a quarter of the request.
+ */
 export function dedupeKeyOf(e: HubSpotWebhookEvent): string {
-  const identity = [e.portalId, e.subscriptionType, e.objectId ?? '', e.propertyName ?? '', e.propertyValue ?? '', e.occurredAt].join('\u241f');
-  return `hubspot:${createHash('sha256').update(identity).digest('hex').slice(0, 32)}`;
+  return `hubspot:${e.portalId}:${e.subscriptionType}:${e.objectId ?? ''}:${e.propertyName ?? ''}:${e.occurredAt}:${fnv1a(e.propertyValue ?? '')}`;
+}
+
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return `${text.length.toString(36)}.${(h >>> 0).toString(36)}`;
 }
 
 function header(headers: IncomingWebhook['headers'], name: string): string | undefined {
@@ -128,6 +141,6 @@ export class HubSpotWebhookReceiver implements WebhookReceiver {
       });
     }
     // HubSpot gives no order guarantee; downstream compares occurredAt, but oldest-first helps.
-    return hints.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+    return hints.sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0));
   }
 }

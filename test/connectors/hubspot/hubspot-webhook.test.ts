@@ -57,7 +57,7 @@ describe('HubSpot webhook receiver: signature v3', () => {
       objectType: 'contact',
       recordId: '151',
       occurredAt: new Date(NOW - 2_000).toISOString(),
-      dedupeKey: expect.stringMatching(/^hubspot:[0-9a-f]{32}$/),
+      dedupeKey: expect.stringMatching(/^hubspot:\d+:contact\.propertyChange:151:lifecyclestage:\d+:[0-9a-z]+\.[0-9a-z]+$/),
       propertyName: 'lifecyclestage',
       propertyValue: 'marketingqualifiedlead',
       changeSource: 'CRM_UI',
