@@ -71,7 +71,7 @@ export const ENV_VARS = {
     ...url(HTTP),
   },
   QUALIFY_MODEL_FILE: { doc: 'Scoring model file.', default: 'mappings/scoring.yaml', ...text },
-  QUALIFY_ADMIN_TOKEN: { doc: 'Bearer token required on /api (the operator). Unset: /api is open (demo, local use).', secret: true, ...text },
+  QUALIFY_ADMIN_TOKEN: { doc: 'Operator bearer token for /api and /metrics, and the key to /admin/queues. Unset: /api and /metrics are open (demo, local use) and /admin/queues is off.', secret: true, ...text },
   WRITEBACK_COALESCE_MS: { doc: 'How long write-back gathers changes of a lead before writing them (ms).', default: '2000', ...int(0) },
   QUALIFY_DEMO: {
     doc: 'Run against the built-in HubSpot sandbox: auto (on when HUBSPOT_ACCESS_TOKEN is unset), true or false.',
