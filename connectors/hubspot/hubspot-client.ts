@@ -57,7 +57,16 @@ export interface HubSpotClientOptions {
   metrics?: ApiCallMetrics;
 }
 
-export type CallKind = 'standard' | 'search';
+/**
+ * 'standard' reads and set-up, 'write' batch updates (same ten-second window, but they yield to
+ * reads: see take()), 'search' the search endpoints' own per-second limit.
+ */
+export type CallKind = 'standard' | 'write' | 'search';
+
+/** While reads are under way, writes take at most this share of the ten-second window. */
+const WRITE_SHARE_WHILE_READING = 0.2;
+/** How long after the last read call reads count as under way. */
+const READS_ACTIVE_MS = 3_000;
 
 export interface HubSpotAccount {
   portalId: string;
@@ -138,7 +147,7 @@ export class HubSpotClient {
    */
   limiterKey(kind: CallKind | 'daily'): string {
     const base = kind === 'daily' && this.account ? `hubspot:${this.account.portalId}` : this.tokenKey;
-    return `${base}:${kind === 'standard' ? 'burst' : kind}`;
+    return `${base}:${kind === 'standard' || kind === 'write' ? 'burst' : kind}`;
   }
 
   dailyReset(): DailyReset {
@@ -179,9 +188,6 @@ export class HubSpotClient {
       signal,
     );
     this.account = { portalId: String(details.portalId), timeZone: details.timeZone ?? null };
-    // That call was counted under the token's key (the portal was unknown); count it again under
-    // the portal's, stamped now (later than it really was, so the window errs on the safe side).
-    await (await this.take('standard', signal)).release();
     return this.account;
   }
 
@@ -225,7 +231,14 @@ export class HubSpotClient {
   private async take(kind: CallKind, signal?: AbortSignal): Promise<{ release: () => Promise<void> }> {
     const limit = kind === 'search' ? this.limits.search : this.limits.burst;
     const margin = kind === 'search' ? this.limits.searchMarginMs : this.limits.marginMs;
-    const slot = await this.limiter.acquireHeld(this.limiterKey(kind), { max: limit.max, windowMs: limit.windowMs + margin }, { signal });
+    // Reads and writes share the window. A backfill's reads must not queue behind a write
+    // backlog (the read is what the sync waits for; writes can trail), so while reads are under
+    // way writes only get a share of the window; alone, they get all of it.
+    const readsKey = `${this.limiterKey('standard')}:reads`;
+    let max = limit.max;
+    if (kind === 'standard') await this.limiter.markActive(readsKey, READS_ACTIVE_MS);
+    if (kind === 'write' && (await this.limiter.isActive(readsKey))) max = Math.max(1, Math.floor(limit.max * WRITE_SHARE_WHILE_READING));
+    const slot = await this.limiter.acquireHeld(this.limiterKey(kind), { max, windowMs: limit.windowMs + margin }, { signal });
     if (this.limits.daily === null) return slot;
     const reset = this.dailyReset();
     const daily = await this.limiter.consumeDaily(this.limiterKey('daily'), this.limits.daily, reset.resetAt);

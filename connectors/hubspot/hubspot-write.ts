@@ -83,7 +83,7 @@ async function updateBisecting(client: HubSpotClient, ctx: ConnectorContext, inp
   try {
     response = await client.call(
       'contact batch update',
-      'standard',
+      'write',
       (sdk) => sdk.crm.contacts.batchApi.update({ inputs: inputs.map((x) => ({ id: x.id, properties: x.properties, objectWriteTraceId: x.id })) }),
       ctx.signal,
     );

@@ -129,6 +129,15 @@ export class RedisRateLimiter {
     this.redis = redis as Redis & LimiterCommands;
   }
 
+  /** Notes that a kind of traffic is under way (for `ttlMs`), e.g. reads that writes should yield to. */
+  async markActive(key: string, ttlMs: number): Promise<void> {
+    await this.redis.set(`${this.prefix}:${key}:active`, '1', 'PX', ttlMs);
+  }
+
+  async isActive(key: string): Promise<boolean> {
+    return (await this.redis.exists(`${this.prefix}:${key}:active`)) === 1;
+  }
+
   private windowKey(key: string): string {
     return `${this.prefix}:${key}:window`;
   }

@@ -37,6 +37,15 @@ describe('RedisRateLimiter (real Redis)', () => {
 
   const key = () => `test:${randomUUID()}`;
 
+  test('when one process marks reads as under way, then another sees it until the mark expires', async () => {
+    const k = key();
+    expect(await b.isActive(k)).toBe(false);
+    await a.markActive(k, 150);
+    expect(await b.isActive(k)).toBe(true);
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await b.isActive(k)).toBe(false);
+  });
+
   test('when no prefix is given, then keys live under QUALIFY_QUEUE_PREFIX, never production keys', () => {
     expect(process.env.QUALIFY_QUEUE_PREFIX).toBe('qualify-test');
     expect(a.prefix).toBe('qualify-test:rl');
