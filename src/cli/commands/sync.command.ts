@@ -1,6 +1,8 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import type { ConnectionRuntime } from '../../pipeline/pipeline.types.js';
+import type { Store } from '../../store/store.types.js';
 import { recordConnectorFailure } from './connection-failure.js';
 
 const SyncArgs = z.object({ system: z.enum(['hubspot', 'salesforce']), full: z.boolean() });
@@ -23,11 +25,7 @@ export function register(program: Command): void {
         console.error(`qualify sync: ${args.error.issues.map((i) => `${i.path.join('.') || 'argument'}: ${i.message}`).join('; ')}`);
         process.exit(2);
       }
-      const [{ bootstrap }, { runSync }, { waitForWrites }] = await Promise.all([
-        import('../../app/bootstrap.js'),
-        import('../../pipeline/run-sync.js'),
-        import('../../app/drain.js'),
-      ]);
+      const [{ bootstrap }, { runSync }] = await Promise.all([import('../../app/bootstrap.js'), import('../../pipeline/run-sync.js')]);
       const booted = await bootstrap({ role: 'sync' });
       const conn = booted.runtime.deps.connectionForSystem(args.data.system);
       if (!conn) {
@@ -68,7 +66,9 @@ export function register(program: Command): void {
       });
       if (started) bar.stop();
       const readSeconds = (Date.now() - t0) / 1000;
-      const pending = flags.waitWrites ? await waitForWrites(conn, 10 * 60_000) : await conn.writes.size();
+      const pending = flags.waitWrites ? await writesOrHalt(conn, booted.store, 10 * 60_000) : await conn.writes.size();
+      const halt = pending > 0 ? await halted(booted.store, conn.id) : null;
+      if (halt) console.error(`qualify sync: write-back ${halt}; ${pending} writes wait in Redis for the workers`);
       const peakRssMb = process.resourceUsage().maxRSS / 1024;
       console.log(
         JSON.stringify({ system: args.data.system, full: args.data.full, ...out, pendingWrites: pending, readSeconds, seconds: (Date.now() - t0) / 1000, peakRssMb }, null, 2),
@@ -77,4 +77,25 @@ export function register(program: Command): void {
       await booted.close();
       process.exit(0);
     });
+}
+
+/**
+ * Why the connection's write-back can't go on now (parked until the daily reset, or waiting for
+ * re-authorisation), or null: the sync then stops waiting for writes that can't go out today.
+ */
+async function halted(store: Store, connectionId: string): Promise<string | null> {
+  const row = await store.getConnection(connectionId);
+  if (row?.status === 'parked' || row?.status === 'needs_reauth') return `${row.status === 'parked' ? 'parked' : 'needs re-authorisation'}: ${row.statusMessage ?? row.status}`;
+  return null;
+}
+
+/** Waits until the connection has no pending writes, its write-back halts, or the timeout passes; returns what is left. */
+async function writesOrHalt(conn: ConnectionRuntime, store: Store, timeoutMs: number): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  let left = await conn.writes.size();
+  while (left > 0 && Date.now() < until && !(await halted(store, conn.id))) {
+    await new Promise((r) => setTimeout(r, 250));
+    left = await conn.writes.size();
+  }
+  return left;
 }
