@@ -219,3 +219,35 @@ describe('qualify start on Salesforce with a refresh token the org refuses', () 
     expect(r.stdout).toMatch(/salesforce-default \(salesforce\): needs_reauth — authorisation failed: Salesforce refused the refresh token \(invalid_grant/);
   }, 90_000);
 });
+
+describe('qualify sync on Salesforce when the org runs out of API calls during the write-back', () => {
+  let q: SalesforceQualify;
+
+  beforeAll(async () => {
+    q = await startSalesforceQualify({ leads: 20, contacts: 5, store: { dataDir: true } });
+    // The org's allowance runs out just as the first write arrives: Salesforce answers it (and
+    // every call after it) with REQUEST_LIMIT_EXCEEDED, as the sandbox does at its daily limit.
+    const sim = q.sandbox.sim as unknown as { usedToday: number; dailyLimit: number; updateCollection: (req: unknown, res: { setHeader(n: string, v: string): void; status(n: number): { json(b: unknown): unknown } }) => unknown };
+    sim.updateCollection = (_req, res) => {
+      sim.usedToday = sim.dailyLimit;
+      res.setHeader('Sforce-Limit-Info', `api-usage=${sim.usedToday}/${sim.dailyLimit}`);
+      return res.status(403).json([{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
+    };
+  }, 60_000);
+  afterAll(async () => {
+    await q?.close();
+  }, 60_000);
+
+  test('when the write-back is parked, then `qualify sync` stops waiting for it, prints its summary with the writes left pending and says why', async () => {
+    const started = Date.now();
+    const r = await q.run(['sync', 'salesforce', '--full'], { timeoutMs: 100_000 });
+    expect(Date.now() - started).toBeLessThan(60_000); // not the 10 minutes it would wait for writes that can't go out today
+    expect(r.code).toBe(0);
+    const summary = jsonSummary<SyncSummary>(r);
+    expect(summary.processed).toBe(25);
+    expect(summary.pendingWrites).toBe(25);
+    expect(r.stderr).toMatch(/write-back parked: .*REQUEST_LIMIT_EXCEEDED|write-back parked: daily API budget reached/);
+    const status = await q.run(['status']);
+    expect(status.stdout).toMatch(/salesforce-default \(salesforce 00D\w+\): parked — /);
+  }, 120_000);
+});

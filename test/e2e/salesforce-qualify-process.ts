@@ -136,10 +136,10 @@ export async function startSalesforceQualify(o: { leads: number; contacts: numbe
   };
 }
 
-/** The last JSON document a command printed on stdout (the summary). */
+/** The pretty-printed JSON document a command printed on stdout (the summary; log lines are one-line JSON). */
 export function jsonSummary<T = Record<string, unknown>>(r: QualifyRun): T {
-  const start = r.stdout.indexOf('{');
-  if (start < 0) throw new Error(`no JSON on stdout (exit ${r.code}):\n${r.stdout}\n--- stderr ---\n${r.stderr.slice(-3000)}`);
+  const start = r.stdout.startsWith('{\n') ? 0 : r.stdout.lastIndexOf('\n{\n') + 1;
+  if (start < 0 || !r.stdout.startsWith('{\n', start)) throw new Error(`no JSON summary on stdout (exit ${r.code}):\n${r.stdout}\n--- stderr ---\n${r.stderr.slice(-3000)}`);
   return JSON.parse(r.stdout.slice(start)) as T;
 }
 
