@@ -235,10 +235,21 @@ export class HubSpotClient {
     // backlog (the read is what the sync waits for; writes can trail), so while reads are under
     // way writes only get a share of the window; alone, they get all of it.
     const readsKey = `${this.limiterKey('standard')}:reads`;
-    let max = limit.max;
+    const window = { max: limit.max, windowMs: limit.windowMs + margin };
     if (kind === 'standard') await this.limiter.markActive(readsKey, READS_ACTIVE_MS);
-    if (kind === 'write' && (await this.limiter.isActive(readsKey))) max = Math.max(1, Math.floor(limit.max * WRITE_SHARE_WHILE_READING));
-    const slot = await this.limiter.acquireHeld(this.limiterKey(kind), { max, windowMs: limit.windowMs + margin }, { signal });
+    let slot: { release: () => Promise<void> };
+    if (kind === 'write' && (await this.limiter.isActive(readsKey))) {
+      // Writes' own share of the window first (counted among writes only), then the shared window.
+      const share = { max: Math.max(1, Math.floor(limit.max * WRITE_SHARE_WHILE_READING)), windowMs: window.windowMs };
+      const own = await this.limiter.acquireHeld(`${this.limiterKey('write')}:writes`, share, { signal });
+      const shared = await this.limiter.acquireHeld(this.limiterKey(kind), window, { signal }).catch(async (err: unknown) => {
+        await own.release();
+        throw err;
+      });
+      slot = { release: async () => void (await Promise.all([shared.release(), own.release()])) };
+    } else {
+      slot = await this.limiter.acquireHeld(this.limiterKey(kind), window, { signal });
+    }
     if (this.limits.daily === null) return slot;
     const reset = this.dailyReset();
     const daily = await this.limiter.consumeDaily(this.limiterKey('daily'), this.limits.daily, reset.resetAt);
