@@ -56,7 +56,25 @@ export interface Runtime {
 }
 
 export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
-  const { store, logger } = opts;
+  const { logger } = opts;
+  // Connection state is cached for a second (every webhook and job asks for it); a change made
+  // through this runtime (a park, a re-activation at set-up) must show at once, so those calls
+  // drop the cached row.
+  const cachedRows = new Map<string, { row: ConnectionRow; at: number }>();
+  const store: Store = new Proxy(opts.store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      if (prop === 'setConnectionStatus' || prop === 'upsertConnection') {
+        return async (...args: unknown[]) => {
+          const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          cachedRows.delete(typeof args[0] === 'string' ? args[0] : (args[0] as { id: string }).id);
+          return result;
+        };
+      }
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
   const redis = createRedis(opts.redisUrl);
   const queues = createQueues(redis, opts.queuePrefix);
   const metrics = opts.metrics ?? new Metrics();
@@ -68,7 +86,6 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const bySystem = new Map<SourceSystem, ConnectionRuntime>();
   for (const spec of opts.connections) {
     const mapping = loadMapping(resolveFromRoot(spec.mappingFile ?? spec.connector.mappingFile));
-    let cached: { row: ConnectionRow; at: number } | undefined;
     await store.upsertConnection({ id: spec.id, system: spec.system });
     const rt: ConnectionRuntime = {
       id: spec.id,
@@ -80,10 +97,11 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       // Every webhook and job asks for the connection's state; a one-second cache keeps that off
       // the database's hot path while a pause or park still takes effect within a second.
       row: async () => {
+        const cached = cachedRows.get(spec.id);
         if (cached && cached.at > Date.now() - 1000) return cached.row;
         const row = await store.getConnection(spec.id);
         if (!row) throw new Error(`connection ${spec.id} is not in the store`);
-        cached = { row, at: Date.now() };
+        cachedRows.set(spec.id, { row, at: Date.now() });
         return row;
       },
       context: async () => ({ connection: await rt.row(), store, logger: logger.child({ connection: spec.id }) }),

@@ -56,7 +56,7 @@ async function settle<T>(deps: PipelineDeps, conn: ConnectionRuntime, job: Job, 
       throw new DelayedError();
     }
     if (err instanceof AuthError) {
-      const message = `authorisation failed: ${err.message}. Re-authorise the connection.`;
+      const message = `authorisation failed: ${err.message.replace(/\.+$/, '')}. Re-authorise the connection.`;
       await deps.store.setConnectionStatus(conn.id, 'needs_reauth', message, null);
       deps.logger.error({ connection: conn.id }, message);
       throw new UnrecoverableError(message);
