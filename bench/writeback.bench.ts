@@ -78,6 +78,10 @@ async function hubspotPart(redisUrl: string) {
   });
   const conn = runtime.connections.get('hubspot-bench')!;
   await runtime.setupConnections();
+  // One evaluation time for both passes: engagement decays with time and reasons name ages in days,
+  // so "nothing changed" means the same records scored at the same moment.
+  const clock = new Date();
+  runtime.deps.now = () => clock;
 
   // The leads as HubSpot holds them, read straight from the sandbox's state (no API budget spent):
   // storing and scoring them queues one write per changed lead.
