@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import pg from 'pg';
 import { ensureRedis } from '../src/infra/redis-bootstrap.js';
 
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 100_000);
@@ -45,6 +46,25 @@ async function main() {
   const redis = await ensureRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const sandbox = await startSandbox();
   const dataDir = mkdtempSync(join(tmpdir(), 'qualify-backfill-'));
+  // On PostgreSQL, a fresh schema per run: a backfill into last run's 100k leads measures merges.
+  let databaseUrl = process.env.DATABASE_URL;
+  let dropSchema = async () => {};
+  if (databaseUrl) {
+    const schema = `qualify_bench_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    const url = new URL(databaseUrl);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    databaseUrl = url.toString();
+    dropSchema = async () => {
+      const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await c.connect();
+      await c.query(`drop schema ${schema} cascade`);
+      await c.end();
+    };
+  }
   const env = {
     ...process.env,
     REDIS_URL: redis.url,
@@ -54,6 +74,7 @@ async function main() {
     HUBSPOT_BASE_URL: sandbox.url,
     LOG_LEVEL: 'warn',
     QUALIFY_DEMO: 'false',
+    ...(databaseUrl && { DATABASE_URL: databaseUrl }),
   };
   console.log(`bench:backfill — qualify sync hubspot --full over ${CONTACTS} sandbox contacts (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`);
   // A deployment's store exists before its first backfill: create it (PGlite's one-off initdb
@@ -68,6 +89,7 @@ async function main() {
   const elapsed = (Date.now() - started) / 1000;
   const simStats = await sandbox.stop();
   rmSync(dataDir, { recursive: true, force: true });
+  await dropSchema();
   if (code !== 0) {
     console.error(`qualify sync exited with ${code}\n${out}`);
     process.exit(1);

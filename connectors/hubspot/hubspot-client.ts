@@ -64,7 +64,7 @@ export interface HubSpotClientOptions {
 export type CallKind = 'standard' | 'write' | 'search';
 
 /** While reads are under way, writes take at most this share of the ten-second window. */
-const WRITE_SHARE_WHILE_READING = 0.2;
+const WRITE_SHARE_WHILE_READING = 0.1;
 /** How long after the last read call reads count as under way. */
 const READS_ACTIVE_MS = 3_000;
 
