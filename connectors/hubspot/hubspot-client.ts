@@ -237,19 +237,19 @@ export class HubSpotClient {
     const readsKey = `${this.limiterKey('standard')}:reads`;
     const window = { max: limit.max, windowMs: limit.windowMs + margin };
     if (kind === 'standard') await this.limiter.markActive(readsKey, READS_ACTIVE_MS);
-    let slot: { release: () => Promise<void> };
-    if (kind === 'write' && (await this.limiter.isActive(readsKey))) {
-      // Writes' own share of the window first (counted among writes only), then the shared window.
+    if (kind === 'write') {
+      // While reads run, writes also need a slot in their own share of the window (counted
+      // among writes only). Re-checked as they wait, so the share ends when the reads do.
       const share = { max: Math.max(1, Math.floor(limit.max * WRITE_SHARE_WHILE_READING)), windowMs: window.windowMs };
-      const own = await this.limiter.acquireHeld(`${this.limiterKey('write')}:writes`, share, { signal });
-      const shared = await this.limiter.acquireHeld(this.limiterKey(kind), window, { signal }).catch(async (err: unknown) => {
-        await own.release();
-        throw err;
-      });
-      slot = { release: async () => void (await Promise.all([shared.release(), own.release()])) };
-    } else {
-      slot = await this.limiter.acquireHeld(this.limiterKey(kind), window, { signal });
+      const ownKey = `${this.limiterKey('write')}:writes`;
+      while (await this.limiter.isActive(readsKey)) {
+        const wait = await this.limiter.tryAcquire(ownKey, share);
+        if (wait === 0) break;
+        signal?.throwIfAborted();
+        await new Promise((r) => setTimeout(r, Math.min(wait, 500)));
+      }
     }
+    const slot = await this.limiter.acquireHeld(this.limiterKey(kind), window, { signal });
     if (this.limits.daily === null) return slot;
     const reset = this.dailyReset();
     const daily = await this.limiter.consumeDaily(this.limiterKey('daily'), this.limits.daily, reset.resetAt);
