@@ -13,7 +13,7 @@ export interface FlushOutcome {
  * the pace: with one call at a time, each call's round trip plus its ledger update (~100 ms) would
  * stretch 100 calls past the ten-second window they are allowed in.
  */
-const CALLS_IN_FLIGHT = 4;
+export const CALLS_IN_FLIGHT = 4;
 
 /**
  * Drains a connection's pending writes in batches of the connector's maximum. Each batch's
