@@ -22,6 +22,9 @@ export interface PendingRead {
 /** One live connection: its row, its connector, its mapping, and its queues of pending work. */
 export interface ConnectionRuntime {
   id: string;
+  /** The workspace that owns the connection; `store` is that workspace's view. */
+  workspaceId: string;
+  store: Store;
   system: SourceSystem;
   connector: Connector;
   mapping: Mapping;
@@ -32,11 +35,19 @@ export interface ConnectionRuntime {
 }
 
 export interface PipelineDeps {
+  /** The 'default' workspace's view (env-configured connections); per-connection work uses `conn.store`. */
   store: Store;
   logger: Logger;
-  model(): ScoringModel;
+  /** The workspace's active published model, else the file model (QUALIFY_MODEL_FILE). Cached; a publish shows within seconds. */
+  model(workspaceId?: string): ScoringModel;
+  /** A connection this process knows (env-configured, or added/loaded at run time). */
   connection(id: string): ConnectionRuntime | undefined;
+  /** Like `connection`, but a connection created at run time in another process (OAuth install) is loaded from the store. */
+  resolveConnection?(id: string): Promise<ConnectionRuntime | undefined>;
+  /** The first connection of a system in the 'default' workspace (env-configured). */
   connectionForSystem(system: SourceSystem): ConnectionRuntime | undefined;
+  /** The connection of a HubSpot portal id / Salesforce org id in any workspace, loaded from the store if this process has not seen it yet. */
+  connectionForAccount?(system: SourceSystem, accountId: string): Promise<ConnectionRuntime | undefined>;
   /** Ask for a write-back flush of a connection (coalesced; at most one runs per connection). */
   scheduleWriteFlush(connectionId: string): Promise<void>;
   scheduleReadFlush(connectionId: string): Promise<void>;

@@ -1,5 +1,5 @@
 import type { Lead, SourceSystem, Stage } from '../canonical/lead.schema.js';
-import type { LifecycleState, ScoreResult, Transition } from '../qualification/qualification.schema.js';
+import type { Grade, LifecycleState, ScoreResult, Transition } from '../qualification/qualification.schema.js';
 
 /**
  * The store of record. One implementation (src/store/sql-store.ts) runs the same SQL and
@@ -10,7 +10,10 @@ import type { LifecycleState, ScoreResult, Transition } from '../qualification/q
 export type ConnectionStatus = 'active' | 'paused' | 'parked' | 'needs_reauth';
 
 export interface ConnectionRow {
-  id: string; // e.g. "hubspot:default"
+  /** Unique across workspaces (queues and Redis keys use it), e.g. "hubspot:default". */
+  id: string;
+  /** The workspace the connection belongs to ('default' for env-configured connections). */
+  workspaceId: string;
   system: SourceSystem;
   /** Portal id / org id once known. */
   accountId: string | null;
@@ -63,10 +66,99 @@ export interface WriteError {
   at: string;
 }
 
+/** A team using this deployment: its connections, scoring models, API keys and leads. */
+export interface Workspace {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+/** An API key as stored: only a SHA-256 hash and a short prefix (to recognise it in lists). */
+export interface ApiKeyRow {
+  id: string;
+  workspaceId: string;
+  name: string;
+  /** The first characters of the key ('qk_' + a few), safe to show. */
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export type ModelStatus = 'draft' | 'published' | 'retired';
+
+/** One version of a workspace's scoring model (the YAML file as uploaded). */
+export interface ModelVersionRow {
+  id: string;
+  workspaceId: string;
+  /** The compiled model's version id (`name@version-<content hash>`). */
+  versionId: string;
+  name: string;
+  /** draft: uploaded, never published; published: went live at least once and not superseded; retired: superseded or rolled back. */
+  status: ModelStatus;
+  /** The one version scoring this workspace's leads (at most one per workspace). */
+  active: boolean;
+  yaml: string;
+  createdAt: string;
+  publishedAt: string | null;
+}
+
+export interface ConnectionStats {
+  /** Newest cursor save or write-back of the connection (null: never synced). */
+  lastSyncAt: string | null;
+  cursors: Record<string, unknown>;
+  writeErrors: number;
+}
+
+export interface ScoreBucket {
+  from: number;
+  to: number;
+  count: number;
+}
+
+export interface StageFlowRow {
+  /** Start of the period, ISO date (YYYY-MM-DD, UTC). */
+  period: string;
+  to: Stage;
+  count: number;
+}
+
+export interface GradeConversion {
+  grade: Grade;
+  leads: number;
+  reachedMql: number;
+  reachedSql: number;
+  reachedOpportunity: number;
+  reachedCustomer: number;
+}
+
+/**
+ * A Store is a view of ONE workspace (`workspaceId`): every scoped method reads and writes only
+ * that workspace's rows, and an id of another workspace behaves like an unknown id. Methods marked
+ * "global" see every workspace (operator and routing use).
+ */
 export interface Store {
+  readonly workspaceId: string;
+  /** The same database seen as another workspace (no check that it exists: see getWorkspace). */
+  forWorkspace(workspaceId: string): Store;
+
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+
+  // workspaces (global)
+  /** Throws StoreConflictError (src/store/store-errors.ts) when the id is taken. Id: lower-case letters, digits, '-' (from the name when absent). */
+  createWorkspace(w: { id?: string; name: string }): Promise<Workspace>;
+  getWorkspace(id: string): Promise<Workspace | null>;
+  listWorkspaces(): Promise<Workspace[]>;
+
+  // API keys (scoped; resolveApiKey is global)
+  /** `key` ('qk_' + random) is returned this once and stored only as a SHA-256 hash. */
+  createApiKey(name: string): Promise<{ key: string; apiKey: ApiKeyRow }>;
+  listApiKeys(): Promise<ApiKeyRow[]>;
+  revokeApiKey(id: string): Promise<boolean>;
+  /** Global: the live (not revoked) key's row, or null; records lastUsedAt. */
+  resolveApiKey(key: string): Promise<ApiKeyRow | null>;
 
   // connections and their cursors
   upsertConnection(c: Pick<ConnectionRow, 'id' | 'system'> & Partial<Pick<ConnectionRow, 'accountId' | 'config'>>): Promise<ConnectionRow>;
@@ -75,6 +167,14 @@ export interface Store {
   setConnectionStatus(id: string, status: ConnectionStatus, message: string | null, parkedUntil?: Date | null): Promise<void>;
   getCursor<T = unknown>(connectionId: string, stream: string): Promise<T | null>;
   saveCursor(connectionId: string, stream: string, cursor: unknown): Promise<void>;
+  /** Deletes the connection with its credentials, cursors, write ledger and write errors (leads stay). False if not in this workspace. */
+  deleteConnection(id: string): Promise<boolean>;
+  /** Encrypted at rest (SecretBox, AES-256-GCM); replaces what was saved. Throws for a connection of another workspace. */
+  saveCredentials(connectionId: string, value: Record<string, unknown>): Promise<void>;
+  getCredentials<T = Record<string, unknown>>(connectionId: string): Promise<T | null>;
+  /** Global: the connection of that HubSpot portal id / Salesforce org id, in any workspace. */
+  findConnectionByAccount(system: SourceSystem, accountId: string): Promise<ConnectionRow | null>;
+  connectionStats(connectionId: string): Promise<ConnectionStats>;
 
   // leads: records of one person (same email) merge into one canonical lead; events dedupe on (source, sourceId)
   upsertSourceRecord(input: { system: SourceSystem; recordId: string; lead: Lead; sourceUpdatedAt: string | null }): Promise<UpsertSourceRecordResult>;
@@ -88,7 +188,7 @@ export interface Store {
   /** Several leads in one round trip; unknown ids are left out; order follows `leadIds`. */
   getLeads?(leadIds: string[]): Promise<StoredLead[]>;
   findLeadIdBySourceRecord(system: SourceSystem, recordId: string): Promise<string | null>;
-  listLeads(q: { stage?: Stage; email?: string; limit: number; offset?: number; orderBy?: 'score' | 'updated' }): Promise<StoredLead[]>;
+  listLeads(q: { stage?: Stage; grade?: Grade; email?: string; limit: number; offset?: number; orderBy?: 'score' | 'updated' }): Promise<StoredLead[]>;
   /** Streams lead ids in pages (for rescore) without holding all in memory. */
   iterateLeadIds(pageSize: number): AsyncIterable<string[]>;
   countLeads(): Promise<number>;
@@ -104,6 +204,27 @@ export interface Store {
    */
   saveQualifications?(items: Array<{ leadId: string; score: ScoreResult | null; lifecycle: { state: LifecycleState; transition: Transition | null } | null }>): Promise<void>;
   funnel(): Promise<Record<Stage, number>>;
+
+  // analytics (scoped)
+  /** Leads by their current score's grade (every grade present, 0 when none). */
+  gradeDistribution(): Promise<Record<Grade, number>>;
+  /** Current combined scores in buckets [from, to) of `bucketWidth` over 0–100 (the last bucket includes 100). */
+  scoreHistogram(bucketWidth: number): Promise<ScoreBucket[]>;
+  /** Stage transitions since `since`, counted per period (UTC day, ISO week starting Monday, month) and target stage. */
+  stageFlow(q: { since: Date; bucket: 'day' | 'week' | 'month' }): Promise<StageFlowRow[]>;
+  /** By current grade: how many leads, and how many ever reached each stage (stage_transitions or current stage). */
+  conversionByGrade(): Promise<GradeConversion[]>;
+
+  // scoring models (scoped)
+  saveModelDraft(m: { yaml: string; versionId: string; name: string }): Promise<ModelVersionRow>;
+  /** Newest first. */
+  listModels(): Promise<ModelVersionRow[]>;
+  getModel(id: string): Promise<ModelVersionRow | null>;
+  /** Makes the version the workspace's one active version (the previous active one is retired). Null if not in this workspace. */
+  publishModel(id: string): Promise<ModelVersionRow | null>;
+  /** Re-activates the version that was active before the current one (the current one is retired); null when there is none. */
+  rollbackModel(): Promise<ModelVersionRow | null>;
+  activeModel(): Promise<ModelVersionRow | null>;
 
   // write ledger: what qualify last wrote to each system record (change and echo detection)
   getLastWritten(connectionId: string, recordId: string): Promise<Record<string, string> | null>;
