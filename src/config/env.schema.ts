@@ -72,6 +72,24 @@ export const ENV_VARS = {
   },
   QUALIFY_MODEL_FILE: { doc: 'Scoring model file.', default: 'mappings/scoring.yaml', ...text },
   QUALIFY_ADMIN_TOKEN: { doc: 'Operator bearer token for /api and /metrics, and the key to /admin/queues. Unset: /api and /metrics are open (demo, local use) and /admin/queues is off.', secret: true, ...text },
+  QUALIFY_SECRET_KEY: {
+    doc: 'Key that encrypts stored secrets (OAuth tokens) with AES-256-GCM and signs OAuth state: 32 bytes as 64 hex digits or base64 (openssl rand -base64 32), or a passphrase of at least 16 characters (stretched with scrypt). Unset: a key generated once into QUALIFY_DATA_DIR/secret.key (demo, local use); production sets it, the same in every process.',
+    secret: true,
+    expected: '64 hex digits, base64 of 32 bytes, or a passphrase of at least 16 characters',
+    parse: (raw: string) => (raw.length >= 16 ? raw : undefined),
+  },
+  QUALIFY_RATE_LIMIT_WINDOW_MS: { doc: 'Window of the per-client-IP rate limits on the public webhook and OAuth routes (ms), shared by every server process through Redis.', default: '10000', ...int(100) },
+  QUALIFY_RATE_LIMIT_WEBHOOKS: {
+    doc: "Requests per window one client IP may send to /webhooks/* before 429 (0: no limit). Far above HubSpot's bursts (10 concurrent requests of up to 100 events).",
+    default: '20000',
+    ...int(0),
+  },
+  QUALIFY_RATE_LIMIT_OAUTH: { doc: 'Requests per window one client IP may send to /oauth/* before 429 (0: no limit).', default: '30', ...int(0) },
+  QUALIFY_TRUSTED_PROXIES: {
+    doc: 'Reverse proxies in front of qualify; the client IP for rate limits is read that many hops from the right of X-Forwarded-For (0: the socket address).',
+    default: '0',
+    ...int(0, 10),
+  },
   WRITEBACK_COALESCE_MS: { doc: 'How long write-back gathers changes of a lead before writing them (ms).', default: '2000', ...int(0) },
   QUALIFY_DEMO: {
     doc: 'Run against the built-in HubSpot sandbox: auto (on when HUBSPOT_ACCESS_TOKEN is unset), true or false.',
@@ -87,7 +105,9 @@ export const ENV_VARS = {
   },
 
   HUBSPOT_ACCESS_TOKEN: { doc: 'HubSpot private app access token. Unset: demo mode.', secret: true, ...text },
+  HUBSPOT_CLIENT_ID: { doc: 'HubSpot app client id, for OAuth installs (GET /oauth/hubspot/install).', ...text },
   HUBSPOT_CLIENT_SECRET: { doc: "HubSpot app client secret, to verify webhook signatures (X-HubSpot-Signature-v3).", secret: true, ...text },
+  HUBSPOT_AUTH_URL: { doc: "HubSpot's OAuth authorise page, where an install sends the browser.", default: 'https://app.hubspot.com/oauth/authorize', ...url(HTTP) },
   HUBSPOT_BASE_URL: { doc: 'HubSpot API base URL; every SDK call goes here.', default: 'https://api.hubapi.com', ...url(HTTP) },
   HUBSPOT_RATE_LIMIT_MAX: { doc: 'HubSpot calls allowed per window, shared by every worker.', default: '100', ...int(1) },
   HUBSPOT_RATE_LIMIT_WINDOW_MS: { doc: 'Length of that rolling window (ms).', default: '10000', ...int(1) },
@@ -96,7 +116,7 @@ export const ENV_VARS = {
   HUBSPOT_POLL_INTERVAL_MS: { doc: 'Incremental poll interval, catching what webhooks missed (ms).', default: '300000', ...int(1000) },
 
   SALESFORCE_LOGIN_URL: { doc: 'Salesforce OAuth login URL (https://test.salesforce.com for sandboxes).', default: 'https://login.salesforce.com', ...url(HTTP) },
-  SALESFORCE_CLIENT_ID: { doc: 'Connected app consumer key. Set with SALESFORCE_REFRESH_TOKEN to connect Salesforce.', ...text },
+  SALESFORCE_CLIENT_ID: { doc: 'Connected app consumer key: with SALESFORCE_REFRESH_TOKEN it connects one org from the environment; alone (with the secret) it enables OAuth installs (GET /oauth/salesforce/install).', ...text },
   SALESFORCE_CLIENT_SECRET: { doc: 'Connected app consumer secret.', secret: true, ...text },
   SALESFORCE_REFRESH_TOKEN: { doc: 'OAuth 2.0 refresh token of the integration user.', secret: true, ...text },
   SALESFORCE_INSTANCE_URL: { doc: 'Org instance URL, e.g. https://acme.my.salesforce.com (else learned from the token response).', ...url(HTTP) },
@@ -152,13 +172,10 @@ function variableSchema(spec: EnvVarSpec<unknown>) {
 
 /** Checks that need two variables at once, reported like any other bad variable. */
 function crossChecks(env: ParsedEnv, ctx: z.RefinementCtx): void {
-  const sf = [env.SALESFORCE_CLIENT_ID, env.SALESFORCE_CLIENT_SECRET, env.SALESFORCE_REFRESH_TOKEN];
-  if (sf.some((v) => v !== null)) {
-    for (const name of ['SALESFORCE_CLIENT_ID', 'SALESFORCE_REFRESH_TOKEN'] as const) {
-      if (env[name] === null) {
-        ctx.addIssue({ code: 'custom', path: [name], message: 'expected to be set: the other Salesforce credentials are' });
-      }
-    }
+  // A client id alone is an OAuth-install setup (orgs connect through /oauth/salesforce/install);
+  // a secret or refresh token without the client id is a half-done setup.
+  if ((env.SALESFORCE_CLIENT_SECRET !== null || env.SALESFORCE_REFRESH_TOKEN !== null) && env.SALESFORCE_CLIENT_ID === null) {
+    ctx.addIssue({ code: 'custom', path: ['SALESFORCE_CLIENT_ID'], message: 'expected to be set: the other Salesforce credentials are' });
   }
 }
 

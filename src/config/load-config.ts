@@ -13,6 +13,10 @@ export interface Config {
   modelFile: string;
   /** Bearer token for /api; null: open. */
   adminToken: string | null;
+  /** QUALIFY_SECRET_KEY as given (see `src/security/secret-box.ts`); null: the generated key file in `dataDir`. */
+  secretKey: string | null;
+  /** Per-client-IP limits on the public routes; 0 = no limit. */
+  rateLimits: { windowMs: number; webhooks: number; oauth: number; trustedProxies: number };
   writebackCoalesceMs: number;
   /** Run against the built-in HubSpot sandbox. */
   demo: boolean;
@@ -20,7 +24,10 @@ export interface Config {
     /** A token is set (demo mode off unless forced). */
     configured: boolean;
     accessToken: string | null;
+    /** OAuth app client id: installs through /oauth/hubspot/install need it and the client secret. */
+    clientId: string | null;
     clientSecret: string | null;
+    authUrl: string;
     baseUrl: string;
     rateLimitMax: number;
     rateLimitWindowMs: number;
@@ -94,12 +101,21 @@ function toConfig(e: ParsedEnv): Config {
     publicUrl: e.QUALIFY_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     modelFile: e.QUALIFY_MODEL_FILE,
     adminToken: e.QUALIFY_ADMIN_TOKEN,
+    secretKey: e.QUALIFY_SECRET_KEY,
+    rateLimits: {
+      windowMs: e.QUALIFY_RATE_LIMIT_WINDOW_MS,
+      webhooks: e.QUALIFY_RATE_LIMIT_WEBHOOKS,
+      oauth: e.QUALIFY_RATE_LIMIT_OAUTH,
+      trustedProxies: e.QUALIFY_TRUSTED_PROXIES,
+    },
     writebackCoalesceMs: e.WRITEBACK_COALESCE_MS,
     demo: e.QUALIFY_DEMO === 'auto' ? e.HUBSPOT_ACCESS_TOKEN === null : e.QUALIFY_DEMO,
     hubspot: {
       configured: e.HUBSPOT_ACCESS_TOKEN !== null,
       accessToken: e.HUBSPOT_ACCESS_TOKEN,
+      clientId: e.HUBSPOT_CLIENT_ID,
       clientSecret: e.HUBSPOT_CLIENT_SECRET,
+      authUrl: e.HUBSPOT_AUTH_URL,
       baseUrl: e.HUBSPOT_BASE_URL,
       rateLimitMax: e.HUBSPOT_RATE_LIMIT_MAX,
       rateLimitWindowMs: e.HUBSPOT_RATE_LIMIT_WINDOW_MS,
@@ -128,6 +144,7 @@ function toConfig(e: ParsedEnv): Config {
 export function secretValues(config: Config): string[] {
   return [
     config.adminToken,
+    config.secretKey,
     config.hubspot.accessToken,
     config.hubspot.clientSecret,
     config.salesforce.clientSecret,

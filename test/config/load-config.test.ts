@@ -80,13 +80,34 @@ describe('loadConfig', () => {
     expect(error.message).toContain('HUBSPOT_RATE_LIMIT_MAX="0": expected a whole number of at least 1');
   });
 
-  test('when only a Salesforce secret is set, then the error names the missing credentials and never repeats the secret', () => {
+  test('when only a Salesforce secret is set, then the error names the missing client id and never repeats the secret', () => {
     const error = problemsOf({ SALESFORCE_CLIENT_SECRET: '5Aep861-super-secret-refresh' });
     expect(error.problems).toEqual([
       { variable: 'SALESFORCE_CLIENT_ID', value: '(unset)', problem: 'expected to be set: the other Salesforce credentials are' },
-      { variable: 'SALESFORCE_REFRESH_TOKEN', value: '(unset)', problem: 'expected to be set: the other Salesforce credentials are' },
     ]);
     expect(error.message).not.toContain('super-secret');
+  });
+
+  test('when a Salesforce client id and secret are set without a refresh token, then OAuth installs are possible and no org is connected from the environment', () => {
+    const config = loadConfig({ SALESFORCE_CLIENT_ID: 'consumer-key', SALESFORCE_CLIENT_SECRET: 'consumer-secret' });
+    expect(config.salesforce).toMatchObject({ configured: false, clientId: 'consumer-key', clientSecret: 'consumer-secret' });
+  });
+
+  test('when OAuth and secret-key variables are set, then they are loaded, and a too-short secret key is refused without being repeated', () => {
+    const config = loadConfig({
+      HUBSPOT_CLIENT_ID: 'hs-client',
+      QUALIFY_SECRET_KEY: 'a'.repeat(64),
+      QUALIFY_RATE_LIMIT_WEBHOOKS: '0',
+      QUALIFY_TRUSTED_PROXIES: '1',
+    });
+    expect(config.hubspot).toMatchObject({ clientId: 'hs-client', authUrl: 'https://app.hubspot.com/oauth/authorize' });
+    expect(config.secretKey).toBe('a'.repeat(64));
+    expect(config.rateLimits).toEqual({ windowMs: 10000, webhooks: 0, oauth: 30, trustedProxies: 1 });
+    expect(secretValues(config)).toContain('a'.repeat(64));
+    const error = problemsOf({ QUALIFY_SECRET_KEY: 'short-key' });
+    expect(error.problems).toEqual([
+      { variable: 'QUALIFY_SECRET_KEY', value: '(hidden, 9 characters)', problem: expect.stringContaining('expected 64 hex digits') },
+    ]);
   });
 
   test('when a config holds tokens, then secretValues returns them for the logger to mask', () => {
