@@ -6,6 +6,7 @@ import { meterWebhooks } from '../metrics/webhook-metrics.js';
 import type { PipelineDeps } from '../pipeline/pipeline.types.js';
 import type { Queues } from '../queues/queues.js';
 import type { Store } from '../store/store.types.js';
+import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
 import { adminQueuesRoutes } from './admin-queues.routes.js';
 import { healthRoutes } from './health.routes.js';
 import { leadsRoutes } from './leads.routes.js';
@@ -29,6 +30,7 @@ export function createApp(d: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(healthRoutes(d.redis, d.store));
+  app.use(dashboardRoutes());
   const metered = d.metrics && meterWebhooks(d.metrics, d.pipeline);
   app.use(webhookRoutes(metered?.pipeline ?? d.pipeline, d.queues, d.publicUrl, d.logger));
   if (metered) app.use(metered.countTooLarge);

@@ -1,0 +1,433 @@
+// The qualify dashboard: one plain ES module, no framework, no build step. Everything on the page
+// comes from the admin API (/api) with the workspace API key, so the page shows exactly what the
+// key may see. Text is only ever set with textContent (never innerHTML): lead names, reasons and
+// status messages come from CRMs and must not become markup.
+
+const KEY_STORAGE = 'qualify.apiKey';
+const PAGE_SIZE = 25;
+const REFRESH_MS = 60_000;
+
+const FUNNEL = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer'];
+const SIDE_STAGES = ['recycled', 'disqualified'];
+const GRADES = ['A', 'B', 'C', 'D'];
+const STAGE_LABEL = {
+  subscriber: 'Subscriber',
+  lead: 'Lead',
+  mql: 'MQL',
+  sql: 'SQL',
+  opportunity: 'Opportunity',
+  customer: 'Customer',
+  recycled: 'Recycled',
+  disqualified: 'Disqualified',
+};
+const SYSTEM_LABEL = { hubspot: 'HubSpot', salesforce: 'Salesforce' };
+
+const $ = (id) => document.getElementById(id);
+const fmt = new Intl.NumberFormat('en');
+const pct = (n, d) => (d > 0 ? `${Math.round((100 * n) / d)} %` : '–');
+
+/** Builds an element: h('td', { class: 'num', dataset: { grade: 'A' } }, 'text', childNode). */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k === 'style') Object.assign(el.style, v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+
+function ago(iso) {
+  if (!iso) return 'never';
+  const seconds = (new Date(iso).getTime() - Date.now()) / 1000;
+  const rtf = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+  const abs = Math.abs(seconds);
+  if (abs < 60) return rtf.format(Math.round(seconds), 'second');
+  if (abs < 3600) return rtf.format(Math.round(seconds / 60), 'minute');
+  if (abs < 86_400) return rtf.format(Math.round(seconds / 3600), 'hour');
+  return rtf.format(Math.round(seconds / 86_400), 'day');
+}
+
+// ── the API key ─────────────────────────────────────────────────────────────────────────────
+
+/** A key in the address (`/#key=qk_…`, as demo mode prints it) is kept and taken out of the address bar and history. */
+function takeKeyFromUrl() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const key = params.get('key');
+  if (!key) return;
+  localStorage.setItem(KEY_STORAGE, key.trim());
+  params.delete('key');
+  const rest = params.toString();
+  history.replaceState(null, '', location.pathname + location.search + (rest ? `#${rest}` : ''));
+}
+
+const apiKey = () => localStorage.getItem(KEY_STORAGE);
+
+class Unauthorised extends Error {}
+
+async function api(path) {
+  const res = await fetch(path, { headers: { authorization: `Bearer ${apiKey()}`, accept: 'application/json' } });
+  if (res.status === 401) throw new Unauthorised('refused');
+  const body = await res.json().catch(() => null);
+  if (!res.ok) throw new Error(`${path}: ${body?.error ?? `HTTP ${res.status}`}`);
+  return body;
+}
+
+function askForKey(message) {
+  document.body.dataset.state = 'need-key';
+  $('content').hidden = true;
+  $('refresh').hidden = true;
+  $('forget').hidden = true;
+  $('error').hidden = true;
+  $('workspace').textContent = '';
+  $('updated').textContent = '';
+  $('key-message').textContent =
+    message ?? 'Paste a workspace API key (it starts with qk_). It stays in this browser only.';
+  $('key-panel').hidden = false;
+  $('key-input').focus();
+}
+
+// ── sections ────────────────────────────────────────────────────────────────────────────────
+
+function renderFunnel(stages) {
+  const list = $('funnel');
+  const total = [...FUNNEL, ...SIDE_STAGES].reduce((a, s) => a + (stages[s] ?? 0), 0);
+  if (total === 0) {
+    list.replaceChildren(h('li', { class: 'empty' }, 'No leads yet: connect a CRM, or wait for the first sync.'));
+    $('funnel-side').textContent = '';
+    return;
+  }
+  // A snapshot funnel: "at or past" a stage counts the leads now there or further down the
+  // funnel, so each step's share never exceeds 100 % (leads a person moved straight to
+  // opportunity never sat at SQL). The history, per grade, is in "Conversion by grade".
+  const atOrPast = FUNNEL.map((_, i) => FUNNEL.slice(i).reduce((a, s) => a + (stages[s] ?? 0), 0));
+  const widest = Math.max(1, ...FUNNEL.map((s) => stages[s] ?? 0));
+  list.replaceChildren(
+    ...FUNNEL.map((stage, i) => {
+      const count = stages[stage] ?? 0;
+      const next = i + 1 < FUNNEL.length ? pct(atOrPast[i + 1], atOrPast[i]) : null;
+      return h(
+        'li',
+        { dataset: { stage, count: String(count) } },
+        h('span', { class: 'label' }, STAGE_LABEL[stage]),
+        h('span', { class: 'track' }, h('span', { class: `fill stage-${stage}`, style: { width: `${(100 * count) / widest}%` } })),
+        h('span', { class: 'count num' }, fmt.format(count)),
+        h('span', { class: 'step', title: next ? `of the leads at or past ${STAGE_LABEL[stage]}, the share past it` : '' }, next ? `↓ ${next}` : ''),
+      );
+    }),
+  );
+  $('funnel-side').replaceChildren(
+    ...SIDE_STAGES.map((s) => h('span', { class: 'side-stage', dataset: { stage: s, count: String(stages[s] ?? 0) } }, `${STAGE_LABEL[s]} `, h('b', {}, fmt.format(stages[s] ?? 0)))),
+    h('span', { class: 'total' }, `${fmt.format(total)} leads in all`),
+  );
+}
+
+function renderConversion(rows) {
+  const table = $('conversion');
+  const note = $('conversion-note');
+  const byGrade = new Map((rows ?? []).map((r) => [r.grade, r]));
+  const any = GRADES.some((g) => (byGrade.get(g)?.leads ?? 0) > 0);
+  if (!any) {
+    table.replaceChildren();
+    note.textContent = 'No scored leads yet.';
+    return;
+  }
+  const cols = [
+    ['reachedMql', 'MQL'],
+    ['reachedSql', 'SQL'],
+    ['reachedOpportunity', 'Opp.'],
+    ['reachedCustomer', 'Customer'],
+  ];
+  table.replaceChildren(
+    h('thead', {}, h('tr', {}, h('th', {}, 'Grade'), h('th', { class: 'num' }, 'Leads'), ...cols.map(([, label]) => h('th', { class: 'num' }, `→ ${label}`)))),
+    h(
+      'tbody',
+      {},
+      GRADES.map((g) => {
+        const r = byGrade.get(g) ?? { leads: 0, reachedMql: 0, reachedSql: 0, reachedOpportunity: 0, reachedCustomer: 0 };
+        return h(
+          'tr',
+          { dataset: { grade: g, leads: String(r.leads), reachedSql: String(r.reachedSql), reachedCustomer: String(r.reachedCustomer) } },
+          h('td', {}, h('span', { class: `grade grade-${g}` }, g)),
+          h('td', { class: 'num' }, fmt.format(r.leads)),
+          ...cols.map(([k]) =>
+            h(
+              'td',
+              { class: 'num rate', title: `${fmt.format(r[k])} of ${fmt.format(r.leads)}` },
+              h('span', { class: 'minibar', style: { width: `${r.leads ? (100 * r[k]) / r.leads : 0}%` } }),
+              h('span', {}, pct(r[k], r.leads)),
+            ),
+          ),
+        );
+      }),
+    ),
+  );
+  // One sentence of evidence: how much more often the best grade reaches SQL than the worst.
+  const rate = (g) => {
+    const r = byGrade.get(g);
+    return r && r.leads > 0 ? r.reachedSql / r.leads : null;
+  };
+  const a = rate('A');
+  const d = rate('D');
+  if (a !== null && d !== null && d > 0) note.textContent = `A leads reached SQL ${(a / d).toFixed(1)}× as often as D leads.`;
+  else if (a !== null && d === 0) note.textContent = `${pct(byGrade.get('A').reachedSql, byGrade.get('A').leads)} of A leads reached SQL; no D lead did.`;
+  else note.textContent = 'Share of the leads of each grade (by current score) that ever reached the stage.';
+}
+
+function renderHistogram(buckets) {
+  const box = $('histogram');
+  const total = (buckets ?? []).reduce((a, b) => a + b.count, 0);
+  if (total === 0) {
+    box.replaceChildren(h('p', { class: 'empty' }, 'No scores yet.'));
+    return;
+  }
+  const W = 300;
+  const H = 120;
+  const top = Math.max(...buckets.map((b) => b.count));
+  const bw = W / buckets.length;
+  const chart = svg('svg', { viewBox: `0 0 ${W} ${H + 16}`, role: 'img', 'aria-label': 'Number of leads per score bucket' });
+  buckets.forEach((b, i) => {
+    const bh = b.count ? Math.max(1, (H * b.count) / top) : 0;
+    const rect = svg('rect', { x: i * bw + 1, y: H - bh, width: Math.max(1, bw - 2), height: bh, class: 'hbar' });
+    rect.append(svg('title', {}, `score ${b.from}–${b.to}: ${b.count} leads`));
+    chart.append(rect);
+  });
+  chart.append(svg('line', { x1: 0, y1: H + 0.5, x2: W, y2: H + 0.5, class: 'axis' }));
+  for (const [x, label, anchor] of [[0, '0', 'start'], [W / 2, '50', 'middle'], [W, '100', 'end']]) {
+    chart.append(svg('text', { x, y: H + 13, 'text-anchor': anchor, class: 'tick' }, label));
+  }
+  box.replaceChildren(chart, h('p', { class: 'note' }, `${fmt.format(total)} scored leads · highest bar ${fmt.format(top)}`));
+}
+
+function renderGrades(grades) {
+  const list = $('grades');
+  const total = GRADES.reduce((a, g) => a + (grades?.[g] ?? 0), 0);
+  if (total === 0) {
+    list.replaceChildren(h('li', { class: 'empty' }, 'No graded leads yet.'));
+    return;
+  }
+  const widest = Math.max(...GRADES.map((g) => grades[g] ?? 0));
+  list.replaceChildren(
+    ...GRADES.map((g) => {
+      const n = grades[g] ?? 0;
+      return h(
+        'li',
+        { dataset: { grade: g, count: String(n) } },
+        h('span', { class: `grade grade-${g}` }, g),
+        h('span', { class: 'track' }, h('span', { class: `fill grade-fill-${g}`, style: { width: `${(100 * n) / widest}%` } })),
+        h('span', { class: 'count num' }, fmt.format(n)),
+        h('span', { class: 'share num' }, pct(n, total)),
+      );
+    }),
+  );
+}
+
+function renderConnections(connections) {
+  const box = $('connections');
+  if (!connections?.length) {
+    box.replaceChildren(h('p', { class: 'empty' }, 'No connections in this workspace yet.'));
+    return;
+  }
+  box.replaceChildren(
+    ...connections.map((c) => {
+      const budget = c.budget
+        ? h(
+            'div',
+            { class: 'budget', title: `qualify may use ${Math.round((c.budget.share ?? 1) * 100)} % of the account's daily API limit` },
+            h('span', { class: 'track' }, h('span', { class: 'fill budget-fill', style: { width: `${c.budget.limit ? Math.min(100, (100 * c.budget.usedToday) / c.budget.limit) : 0}%` } })),
+            h('span', { class: 'budget-text' }, `${fmt.format(c.budget.usedToday)} of ${c.budget.limit == null ? '?' : fmt.format(c.budget.limit)} API calls today`),
+          )
+        : h('div', { class: 'budget muted' }, 'API budget: not measured yet');
+      return h(
+        'div',
+        { class: 'connection', dataset: { connectionId: c.id, status: c.status } },
+        h(
+          'div',
+          { class: 'conn-head' },
+          h('b', {}, SYSTEM_LABEL[c.system] ?? c.system),
+          h('span', { class: 'muted' }, c.accountId ? ` ${c.system === 'salesforce' ? 'org' : 'portal'} ${c.accountId}` : ` ${c.id}`),
+          h('span', { class: `status status-${c.status}` }, c.status.replace('_', ' ')),
+        ),
+        h(
+          'div',
+          { class: 'conn-facts' },
+          h('span', { class: 'last-sync', title: c.lastSyncAt ?? '' }, `last sync ${ago(c.lastSyncAt)}`),
+          h('span', { class: `write-errors${c.writeErrors ? ' bad' : ''}`, dataset: { count: String(c.writeErrors ?? 0) } }, `${fmt.format(c.writeErrors ?? 0)} write errors`),
+        ),
+        c.parkedUntil ? h('div', { class: 'conn-message' }, `parked until ${new Date(c.parkedUntil).toLocaleString()}`) : null,
+        c.statusMessage ? h('div', { class: 'conn-message' }, c.statusMessage) : null,
+        budget,
+      );
+    }),
+  );
+}
+
+// ── leads ───────────────────────────────────────────────────────────────────────────────────
+
+const filters = { stage: '', grade: '', email: '', offset: 0 };
+
+/** "+ demo request (2d ago); − student" → one chip per reason, + and − told apart. */
+function reasonChips(reasons) {
+  if (!reasons) return [h('span', { class: 'muted' }, '—')];
+  return reasons
+    .split(/;\s*/)
+    .filter(Boolean)
+    .map((r) => h('span', { class: `reason ${/^[−-]/.test(r) ? 'neg' : 'pos'}` }, r));
+}
+
+async function loadLeads() {
+  const q = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(filters.offset) });
+  if (filters.stage) q.set('stage', filters.stage);
+  if (filters.grade) q.set('grade', filters.grade);
+  if (filters.email) q.set('email', filters.email);
+  const { leads } = await api(`/api/leads?${q}`);
+  const body = $('leads').tBodies[0];
+  body.replaceChildren(
+    ...leads.map((l) =>
+      h(
+        'tr',
+        { dataset: { leadId: l.id, email: l.email ?? '' } },
+        h('td', { class: 'num score', title: `fit ${l.fit ?? '–'} · engagement ${l.engagement ?? '–'}` }, l.score == null ? '–' : String(Math.round(l.score))),
+        h('td', {}, l.grade ? h('span', { class: `grade grade-${l.grade}` }, l.segment ?? l.grade) : '–'),
+        h(
+          'td',
+          { class: 'who' },
+          h('div', { class: 'name' }, l.name ?? l.email ?? l.id),
+          h('div', { class: 'muted small' }, [l.email, [l.title, l.company].filter(Boolean).join(', ')].filter(Boolean).join(' · ')),
+        ),
+        h('td', { class: 'stage' }, l.stage ? h('span', { class: `pill stage-${l.stage}` }, STAGE_LABEL[l.stage] ?? l.stage) : '–', l.stageSince ? h('div', { class: 'muted small' }, ago(l.stageSince)) : null),
+        h('td', { class: 'reasons' }, reasonChips(l.reasons)),
+      ),
+    ),
+  );
+  const filtered = filters.stage || filters.grade || filters.email;
+  $('leads-empty').hidden = leads.length > 0;
+  $('leads-empty').textContent = filtered ? 'No leads match these filters.' : 'No leads yet.';
+  $('prev').disabled = filters.offset === 0;
+  $('next').disabled = leads.length < PAGE_SIZE;
+  $('page').textContent = leads.length ? `${filters.offset + 1}–${filters.offset + leads.length}` : '';
+}
+
+// ── loading ─────────────────────────────────────────────────────────────────────────────────
+
+/** Each section loads on its own, so one failing route shows its error without blanking the rest. */
+async function section(name, load) {
+  try {
+    await load();
+    return null;
+  } catch (err) {
+    if (err instanceof Unauthorised) throw err;
+    return `${name}: ${err.message}`;
+  }
+}
+
+let loading = false;
+
+async function loadAll() {
+  if (!apiKey()) return askForKey();
+  if (loading) return;
+  loading = true;
+  document.body.dataset.state = 'loading';
+  try {
+    const errors = (
+      await Promise.all([
+        section('workspace', async () => {
+          const { workspace } = await api('/api/workspace');
+          $('workspace').textContent = workspace.name ?? workspace.id;
+          document.title = `qualify · ${workspace.name ?? workspace.id}`;
+        }),
+        section('funnel', async () => {
+          const f = await api('/api/funnel');
+          renderFunnel(f.stages ?? {});
+          renderConversion(f.conversionByGrade);
+          renderHistogram(f.scoreHistogram);
+          renderGrades(f.grades);
+        }),
+        section('connections', async () => renderConnections((await api('/api/connections')).connections)),
+        section('leads', loadLeads),
+      ])
+    ).filter(Boolean);
+    $('key-panel').hidden = true;
+    $('content').hidden = false;
+    $('refresh').hidden = false;
+    $('forget').hidden = false;
+    $('error').hidden = errors.length === 0;
+    $('error').textContent = errors.length ? `Could not load ${errors.join(' · ')}` : '';
+    $('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+    document.body.dataset.state = errors.length ? 'error' : 'ready';
+  } catch (err) {
+    if (!(err instanceof Unauthorised)) throw err;
+    localStorage.removeItem(KEY_STORAGE);
+    askForKey('That key was refused (401): it may be mistyped or revoked. Paste a workspace API key.');
+  } finally {
+    loading = false;
+  }
+}
+
+function init() {
+  for (const s of [...FUNNEL, ...SIDE_STAGES]) $('filter-stage').append(h('option', { value: s }, STAGE_LABEL[s]));
+  $('key-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const key = $('key-input').value.trim();
+    if (!key) return;
+    localStorage.setItem(KEY_STORAGE, key);
+    $('key-input').value = '';
+    void loadAll();
+  });
+  $('forget').addEventListener('click', () => {
+    localStorage.removeItem(KEY_STORAGE);
+    askForKey();
+  });
+  $('refresh').addEventListener('click', () => void loadAll());
+  $('filters').addEventListener('submit', (e) => {
+    e.preventDefault();
+    filters.stage = $('filter-stage').value;
+    filters.grade = $('filter-grade').value;
+    filters.email = $('filter-email').value.trim();
+    filters.offset = 0;
+    void loadLeads().catch(showLeadsError);
+  });
+  for (const id of ['filter-stage', 'filter-grade']) $(id).addEventListener('change', () => $('filters').requestSubmit());
+  $('prev').addEventListener('click', () => {
+    filters.offset = Math.max(0, filters.offset - PAGE_SIZE);
+    void loadLeads().catch(showLeadsError);
+  });
+  $('next').addEventListener('click', () => {
+    filters.offset += PAGE_SIZE;
+    void loadLeads().catch(showLeadsError);
+  });
+  window.addEventListener('hashchange', () => {
+    takeKeyFromUrl();
+    void loadAll();
+  });
+  // A glance that stays current while the tab is open; nothing is fetched in a hidden tab.
+  setInterval(() => {
+    if (document.visibilityState === 'visible' && apiKey() && document.body.dataset.state !== 'need-key') void loadAll();
+  }, REFRESH_MS);
+  takeKeyFromUrl();
+  void loadAll();
+}
+
+function showLeadsError(err) {
+  if (err instanceof Unauthorised) {
+    localStorage.removeItem(KEY_STORAGE);
+    askForKey('That key was refused (401): it may be mistyped or revoked. Paste a workspace API key.');
+    return;
+  }
+  $('error').hidden = false;
+  $('error').textContent = `Could not load leads: ${err.message}`;
+}
+
+init();
