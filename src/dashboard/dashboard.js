@@ -117,7 +117,8 @@ function renderFunnel(stages) {
   list.replaceChildren(
     ...FUNNEL.map((stage, i) => {
       const count = stages[stage] ?? 0;
-      const next = i + 1 < FUNNEL.length ? pct(atOrPast[i + 1], atOrPast[i]) : null;
+      // With nobody at a stage now, "100 % went further" says nothing: no step is shown.
+      const next = i + 1 < FUNNEL.length && count > 0 ? pct(atOrPast[i + 1], atOrPast[i]) : null;
       return h(
         'li',
         { dataset: { stage, count: String(count) } },
@@ -150,6 +151,9 @@ function renderConversion(rows) {
     ['reachedOpportunity', 'Opp.'],
     ['reachedCustomer', 'Customer'],
   ];
+  // Each column shaded against its own best rate: the A-to-D gradient is the evidence.
+  const rates = (k) => GRADES.map((g) => byGrade.get(g)).filter((r) => r && r.leads > 0).map((r) => r[k] / r.leads);
+  const best = Object.fromEntries(cols.map(([k]) => [k, Math.max(0, ...rates(k))]));
   table.replaceChildren(
     h('thead', {}, h('tr', {}, h('th', {}, 'Grade'), h('th', { class: 'num' }, 'Leads'), ...cols.map(([, label]) => h('th', { class: 'num' }, `→ ${label}`)))),
     h(
@@ -162,14 +166,10 @@ function renderConversion(rows) {
           { dataset: { grade: g, leads: String(r.leads), reachedSql: String(r.reachedSql), reachedCustomer: String(r.reachedCustomer) } },
           h('td', {}, h('span', { class: `grade grade-${g}` }, g)),
           h('td', { class: 'num' }, fmt.format(r.leads)),
-          ...cols.map(([k]) =>
-            h(
-              'td',
-              { class: 'num rate', title: `${fmt.format(r[k])} of ${fmt.format(r.leads)}` },
-              h('span', { class: 'minibar', style: { width: `${r.leads ? (100 * r[k]) / r.leads : 0}%` } }),
-              h('span', {}, pct(r[k], r.leads)),
-            ),
-          ),
+          ...cols.map(([k]) => {
+            const shade = r.leads && best[k] ? (0.45 * r[k]) / r.leads / best[k] : 0;
+            return h('td', { class: 'num rate', title: `${fmt.format(r[k])} of ${fmt.format(r.leads)}`, style: { backgroundColor: `rgba(47, 111, 214, ${shade.toFixed(3)})` } }, pct(r[k], r.leads));
+          }),
         );
       }),
     ),
