@@ -92,6 +92,13 @@ export function createHubSpotConnector(opts: HubSpotConnectorOptions): HubSpotCo
       client.adoptAccount(ctx.connection);
       return writeContacts(client, ctx, batch);
     },
+    // The daily counter the limiter keeps for the portal (shared by every process), not a vendor call.
+    budget: async (ctx) => {
+      client.adoptAccount(ctx.connection);
+      const usedToday = await opts.limiter.dailyUsed(client.limiterKey('daily'), client.dailyReset().resetAt);
+      const limit = client.limits.daily;
+      return { usedToday, limit, share: limit ? usedToday / limit : null };
+    },
   };
 }
 

@@ -157,6 +157,15 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
       );
     },
 
+    // What the org last reported in Sforce-Limit-Info to this process (null before its first call).
+    async budget(ctx) {
+      const rt = runtimes.get(ctx.connection.id);
+      const usage = rt?.session.budget.usage;
+      if (!usage) return null;
+      const limit = rt.session.budget.ceiling(usage.limit);
+      return { usedToday: usage.used, limit, share: limit > 0 ? usage.used / limit : null };
+    },
+
     setupReport: setupProblems,
 
     apiUsage(connectionId) {

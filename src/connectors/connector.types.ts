@@ -52,9 +52,32 @@ export type WebhookVerdict =
   | { ok: true; hints: ChangeHint[] }
   | { ok: false; status: 400 | 401 | 403; reason: string };
 
+/** The route's cheap answer: the signature holds and the body has the right shape, so queue it as it came. */
+export type WebhookAdmission = { ok: true; body: string } | { ok: false; status: 400 | 401 | 403; reason: string };
+
+/** One account's share of a queued body (HubSpot: one portal's events), parsed with zod in the ingest worker. */
+export interface DeliveryPart {
+  accountId: string;
+  /** The change hints for the connection that takes this account (events of other accounts are not its). */
+  hints(connection: ConnectionRow): ChangeHint[];
+}
+
+export type UnpackedDelivery = { ok: true; parts: DeliveryPart[] } | { ok: false; reason: string };
+
 export interface WebhookReceiver {
   /** Verify the signature and parse the body (zod). Never throws for bad input: returns a verdict. */
   receive(req: IncomingWebhook, connection: ConnectionRow): WebhookVerdict;
+  /**
+   * Fast path for busy channels (HubSpot batches): verify the signature and check the body's
+   * shape without building hints, and hand back the body to queue as it came. The full zod parse,
+   * dedupe and routing by account then happen in the ingest worker through `unpack`. A receiver
+   * with `admit` must have `unpack`, and must refuse here every body `receive` would refuse.
+   */
+  admit?(req: IncomingWebhook): WebhookAdmission;
+  /** Worker side of `admit`: the queued body parsed (zod) and split by account. Never throws for bad input. */
+  unpack?(body: string): UnpackedDelivery;
+  /** The account (Salesforce org id) a delivery names, read cheaply before parsing, to pick the connection that takes it. */
+  accountOf?(rawBody: Buffer): string | null;
   /** Body to answer with once hints are durably queued (e.g. a SOAP Ack); default empty 204/200. */
   acknowledge?(hints: ChangeHint[]): { status: number; contentType: string; body: string };
   /** Body to answer with when refusing (e.g. a SOAP fault). */
@@ -83,6 +106,16 @@ export type WriteOutcome =
   | { recordId: string; ok: true; written: Record<string, string> }
   | { recordId: string; ok: false; permanent: boolean; status: number | null; message: string };
 
+/** The vendor API budget of a connection today, for the admin API and the dashboard. */
+export interface ApiBudgetUse {
+  /** Calls counted against the budget (Salesforce: the org's usage in its rolling 24 h, every integration included). */
+  usedToday: number;
+  /** The most qualify lets itself use (null: no budget configured). */
+  limit: number | null;
+  /** usedToday / limit, 0–1 (null without a limit). */
+  share: number | null;
+}
+
 export interface Connector {
   system: SourceSystem;
   /** Path of the default mapping file, relative to the repository root. */
@@ -104,4 +137,6 @@ export interface Connector {
   poll(ctx: ConnectorContext, cursor: unknown | null, opts: { full: boolean }): AsyncIterable<PollPage>;
   /** Write one batch (≤ maxWriteBatch, or ≤ bulkWrite.maxBatch); per-record outcomes, never all-or-nothing. */
   write(ctx: ConnectorContext, batch: WriteRequest[]): Promise<WriteOutcome[]>;
+  /** API budget used today (no vendor call: what the limiter counted or the vendor last reported); null when unknown. */
+  budget?(ctx: ConnectorContext): Promise<ApiBudgetUse | null>;
 }

@@ -208,6 +208,11 @@ export class RedisRateLimiter {
     return left < 0 ? { ok: false, remaining: 0, resetAt } : { ok: true, remaining: left, resetAt };
   }
 
+  /** Calls counted so far against the daily budget that resets at `resetAt` (read only). */
+  async dailyUsed(key: string, resetAt: Date): Promise<number> {
+    return Number((await this.redis.get(this.dailyKey(key, resetAt))) ?? 0);
+  }
+
   /** Marks the daily budget as spent until `resetAt` (the vendor said so with a 429). */
   async exhaustDaily(key: string, limit: number, resetAt: Date): Promise<void> {
     await this.redis.qualifyRlDaily(this.dailyKey(key, resetAt), limit, resetAt.getTime() + 3_600_000, 1);

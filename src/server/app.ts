@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { apiRouter } from '../api/api-router.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { meterWebhooks } from '../metrics/webhook-metrics.js';
 import type { PipelineDeps } from '../pipeline/pipeline.types.js';
@@ -9,7 +10,6 @@ import type { Store } from '../store/store.types.js';
 import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
 import { adminQueuesRoutes } from './admin-queues.routes.js';
 import { healthRoutes } from './health.routes.js';
-import { leadsRoutes } from './leads.routes.js';
 import { metricsRoutes } from './metrics.routes.js';
 import { webhookRoutes } from './webhooks.routes.js';
 
@@ -34,7 +34,8 @@ export function createApp(d: AppDeps): express.Express {
   const metered = d.metrics && meterWebhooks(d.metrics, d.pipeline);
   app.use(webhookRoutes(metered?.pipeline ?? d.pipeline, d.queues, d.publicUrl, d.logger));
   if (metered) app.use(metered.countTooLarge);
-  app.use(leadsRoutes(d.store, d.adminToken));
+  // The admin API: workspace API keys or the operator token (src/api/api-auth.middleware.ts).
+  app.use(apiRouter({ store: d.store, pipeline: d.pipeline, logger: d.logger, adminToken: d.adminToken }));
   if (d.metrics) app.use(metricsRoutes(d.metrics, d.adminToken));
   app.use(adminQueuesRoutes(d.queues, d.adminToken));
   // One place turns errors into answers: body too large → 413, anything else → 500 (logged).

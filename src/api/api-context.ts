@@ -1,0 +1,23 @@
+import type { Logger } from 'pino';
+import type { PipelineDeps } from '../pipeline/pipeline.types.js';
+import type { Store } from '../store/store.types.js';
+
+/** What the admin API needs from the rest of the service (the app hands it over once). */
+export interface ApiServices {
+  /** The root store (`default` workspace view); global calls (workspaces, API keys) go through it. */
+  store: Store;
+  pipeline: PipelineDeps;
+  logger: Logger;
+  /** QUALIFY_ADMIN_TOKEN; without it there is no operator and every call needs a workspace key. */
+  adminToken?: string;
+}
+
+/** Who is calling, decided once per request by the auth middleware (src/api/api-auth.middleware.ts). */
+export interface ApiContext {
+  workspaceId: string;
+  /** That workspace's view of the store: every query is limited to it. Routes use nothing else for data. */
+  store: Store;
+  /** Called with the operator token (may use operator-only routes and pick any workspace). */
+  operator: boolean;
+  services: ApiServices;
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { defineRoute, notFound } from './api-route.js';
+
+export const WorkspaceSchema = z.object({ id: z.string(), name: z.string(), createdAt: z.string() });
+
+const WorkspaceIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and "-", at most 63 characters, starting with a letter or digit');
+
+export const workspaceRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/workspace',
+    summary: "The caller's workspace",
+    response: z.object({ workspace: WorkspaceSchema }),
+    async handler(_input, { store, workspaceId }) {
+      const workspace = await store.getWorkspace(workspaceId);
+      // A key whose workspace was removed under it: nothing to show.
+      if (!workspace) throw notFound('workspace');
+      return { workspace };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/workspaces',
+    summary: 'Every workspace (operator)',
+    access: 'operator',
+    response: z.object({ workspaces: z.array(WorkspaceSchema) }),
+    async handler(_input, { services }) {
+      return { workspaces: await services.store.listWorkspaces() };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/workspaces',
+    summary: 'Create a workspace (operator); 409 when the id is taken',
+    access: 'operator',
+    body: z.object({ id: WorkspaceIdSchema.optional().describe('default: derived from the name'), name: z.string().trim().min(1).max(200) }),
+    status: 201,
+    response: z.object({ workspace: WorkspaceSchema }),
+    async handler({ body }, { services }) {
+      return { workspace: await services.store.createWorkspace(body) };
+    },
+  }),
+];

@@ -1,0 +1,29 @@
+import type { Store } from '../store/store.types.js';
+import type { PipelineDeps } from './pipeline.types.js';
+import { requalifyLeads } from './process-records.js';
+
+export interface RescoreResult {
+  rescored: number;
+  writesQueued: number;
+  /** The model version the leads were scored with. */
+  model: string;
+}
+
+/**
+ * Re-scores every stored lead of one workspace with that workspace's current model (after a
+ * publish or rollback), page by page, and queues the write-backs of what changed. Shared by
+ * `qualify rescore` and POST /api/rescore; waiting for the writes to drain is the caller's choice.
+ */
+export async function rescoreWorkspace(deps: PipelineDeps, store: Store, opts: { pageSize?: number; onPage?: (done: number) => void } = {}): Promise<RescoreResult> {
+  const model = deps.model(store.workspaceId);
+  // The workspace's view and model for every lead of the run (the default deps hold the default workspace's).
+  const scoped: PipelineDeps = { ...deps, store, model: () => model };
+  let rescored = 0;
+  let writesQueued = 0;
+  for await (const ids of store.iterateLeadIds(opts.pageSize ?? 500)) {
+    writesQueued += await requalifyLeads(scoped, ids);
+    rescored += ids.length;
+    opts.onPage?.(rescored);
+  }
+  return { rescored, writesQueued, model: model.versionId };
+}
