@@ -242,14 +242,23 @@ function renderConnections(connections) {
   }
   box.replaceChildren(
     ...connections.map((c) => {
+      // budget: calls counted against the account's daily budget today, the most qualify lets
+      // itself use (limit) and usedToday / limit (share); null until this server has seen a call.
+      const used = c.budget ? (c.budget.share ?? (c.budget.limit ? c.budget.usedToday / c.budget.limit : null)) : null;
       const budget = c.budget
         ? h(
             'div',
-            { class: 'budget', title: `qualify may use ${Math.round((c.budget.share ?? 1) * 100)} % of the account's daily API limit` },
-            h('span', { class: 'track' }, h('span', { class: 'fill budget-fill', style: { width: `${c.budget.limit ? Math.min(100, (100 * c.budget.usedToday) / c.budget.limit) : 0}%` } })),
-            h('span', { class: 'budget-text' }, `${fmt.format(c.budget.usedToday)} of ${c.budget.limit == null ? '?' : fmt.format(c.budget.limit)} API calls today`),
+            { class: 'budget', dataset: { usedToday: String(c.budget.usedToday) } },
+            h('span', { class: 'track' }, h('span', { class: `fill budget-fill${used !== null && used > 0.8 ? ' high' : ''}`, style: { width: `${used === null ? 0 : Math.min(100, 100 * used)}%` } })),
+            h(
+              'span',
+              { class: 'budget-text' },
+              c.budget.limit == null
+                ? `${fmt.format(c.budget.usedToday)} API calls today`
+                : `${fmt.format(c.budget.usedToday)} of ${fmt.format(c.budget.limit)} API calls today (${pct(c.budget.usedToday, c.budget.limit)})`,
+            ),
           )
-        : h('div', { class: 'budget muted' }, 'API budget: not measured yet');
+        : h('div', { class: 'budget muted' }, 'API budget: no call seen yet by this server');
       return h(
         'div',
         { class: 'connection', dataset: { connectionId: c.id, status: c.status } },
@@ -318,6 +327,8 @@ async function loadLeads() {
   $('prev').disabled = filters.offset === 0;
   $('next').disabled = leads.length < PAGE_SIZE;
   $('page').textContent = leads.length ? `${filters.offset + 1}–${filters.offset + leads.length}` : '';
+  // Which query the rows show: lets a test (or a curious user) tell a stale list from a fresh one.
+  $('leads').dataset.query = q.toString();
 }
 
 // ── loading ─────────────────────────────────────────────────────────────────────────────────
