@@ -3,7 +3,7 @@ import { Client } from '@hubspot/api-client';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { ConnectorError, PayloadError, RateLimitedError, TransientError } from '../../src/errors/connector-errors.js';
+import { AuthError, ConnectorError, PayloadError, RateLimitedError, TransientError } from '../../src/errors/connector-errors.js';
 import type { ApiCallMetrics } from '../../src/metrics/metric-hooks.js';
 import type { RedisRateLimiter, WindowLimit } from '../../src/rate-limit/redis-rate-limiter.js';
 import { nextDailyReset, type DailyReset } from './daily-reset.js';
@@ -42,8 +42,20 @@ export const DEFAULT_HUBSPOT_LIMITS: HubSpotLimits = {
   searchMarginMs: 25,
 };
 
+/**
+ * Where an OAuth-installed connection's token comes from (src/oauth/token-keeper.ts): a token good
+ * for a while yet; `stale` names one HubSpot just refused (401), to be replaced.
+ */
+export type HubSpotTokenProvider = (opts?: { stale?: string }) => Promise<string>;
+
 export interface HubSpotClientOptions {
-  accessToken: string;
+  /** A private app's token, or a provider of an OAuth install's current token (asked before each call). */
+  accessToken: string | HubSpotTokenProvider;
+  /**
+   * Limiter key of the rate windows when the token changes over time (OAuth: `hubspot:<portalId>`,
+   * since HubSpot counts an OAuth app's calls per installing account). Default: a digest of a fixed token.
+   */
+  limiterKey?: string;
   /** HUBSPOT_BASE_URL; default https://api.hubapi.com. */
   baseUrl?: string;
   limiter: RedisRateLimiter;
@@ -82,11 +94,16 @@ export class HubSpotClient {
   private readonly now: () => number;
   private readonly metrics: ApiCallMetrics | undefined;
   private readonly tokenKey: string;
+  private readonly tokenProvider: HubSpotTokenProvider | null;
+  private currentToken: string | null;
   private accountPromise: Promise<HubSpotAccount> | null = null;
   private account: HubSpotAccount | null = null;
 
   constructor(opts: HubSpotClientOptions) {
-    this.sdk = new Client({ accessToken: opts.accessToken, basePath: opts.baseUrl ?? 'https://api.hubapi.com', numberOfApiCallRetries: 0 });
+    const fixed = typeof opts.accessToken === 'string' ? opts.accessToken : null;
+    this.tokenProvider = typeof opts.accessToken === 'function' ? opts.accessToken : null;
+    this.currentToken = fixed;
+    this.sdk = new Client({ ...(fixed && { accessToken: fixed }), basePath: opts.baseUrl ?? 'https://api.hubapi.com', numberOfApiCallRetries: 0 });
     this.limits = { ...DEFAULT_HUBSPOT_LIMITS, ...opts.limits };
     this.limiter = opts.limiter;
     this.logger = opts.logger;
@@ -97,13 +114,29 @@ export class HubSpotClient {
     };
     this.now = opts.now ?? Date.now;
     this.metrics = opts.metrics;
-    // The SDK builds its API objects lazily on first access (tens of ms, far more under jest).
-    // Build them now: a first call delayed between taking its slot and leaving would land
-    // closer to later calls than the limiter allowed.
+    this.warmUp();
+    // Until the portal id is known, calls are counted under a digest of the token (never the token).
+    this.tokenKey = opts.limiterKey ?? `hubspot:token-${createHash('sha256').update(fixed ?? 'oauth').digest('hex').slice(0, 12)}`;
+  }
+
+  /**
+   * The SDK builds its API objects lazily on first access (tens of ms, far more under jest).
+   * Build them now: a first call delayed between taking its slot and leaving would land
+   * closer to later calls than the limiter allowed.
+   */
+  private warmUp(): void {
     void this.sdk.crm.contacts.batchApi;
     void this.sdk.crm.properties.coreApi;
-    // Until the portal id is known, calls are counted under a digest of the token (never the token).
-    this.tokenKey = `hubspot:token-${createHash('sha256').update(opts.accessToken).digest('hex').slice(0, 12)}`;
+  }
+
+  /** With a token provider: the current token into the SDK (re-initialised only when it changed). */
+  private async useToken(stale?: string): Promise<void> {
+    if (!this.tokenProvider) return;
+    const token = await this.tokenProvider(stale === undefined ? undefined : { stale });
+    if (token === this.currentToken) return;
+    this.sdk.setAccessToken(token);
+    this.currentToken = token;
+    this.warmUp();
   }
 
   /**
@@ -192,6 +225,19 @@ export class HubSpotClient {
   }
 
   private async run<T>(operation: string, kind: CallKind, fn: (sdk: Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    await this.useToken();
+    const sent = this.currentToken;
+    try {
+      return await this.attempt(operation, kind, fn, signal);
+    } catch (err) {
+      // An OAuth token refused before its expiry (revoked, clock skew): one fresh token, one more try.
+      if (!this.tokenProvider || !(err instanceof AuthError) || err.status !== 401 || sent === null) throw err;
+      await this.useToken(sent);
+      return this.attempt(operation, kind, fn, signal);
+    }
+  }
+
+  private async attempt<T>(operation: string, kind: CallKind, fn: (sdk: Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
     return pRetry(
       async () => {
         const slot = await this.take(kind, signal);

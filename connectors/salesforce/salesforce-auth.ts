@@ -150,7 +150,8 @@ export class SalesforceSession {
       // A rotated refresh token counts only while it descends from the configured one: after a
       // re-authorisation (new SALESFORCE_REFRESH_TOKEN) the old, revoked chain is dropped.
       const lineage = fingerprint(this.opts.config.refreshToken);
-      const token = await this.callTokenEndpoint(shared?.refreshTokenOf === lineage ? shared.refreshToken : undefined);
+      const current = vault.ownsRefreshToken || shared?.refreshTokenOf === lineage ? shared?.refreshToken : undefined;
+      const token = await this.callTokenEndpoint(current);
       await vault.put(connectionId, token);
       return token;
     });
@@ -190,9 +191,10 @@ export class SalesforceSession {
       if (typed instanceof AuthError) {
         const code = err instanceof Error ? err.name : 'error';
         const detail = err instanceof Error ? err.message : String(err);
-        const message =
-          `Salesforce refused the refresh token (${code}: ${detail}). The connection needs re-authorisation: ` +
-          `issue a new refresh token for the connected app, set SALESFORCE_REFRESH_TOKEN and restart; its jobs are paused until then.`;
+        const how = this.opts.vault.ownsRefreshToken
+          ? `install it again (GET /oauth/salesforce/install?workspace=${store.workspaceId})`
+          : 'issue a new refresh token for the connected app, set SALESFORCE_REFRESH_TOKEN and restart';
+        const message = `Salesforce refused the refresh token (${code}: ${detail}). The connection needs re-authorisation: ${how}; its jobs are paused until then.`;
         const failure = new AuthError('salesforce', message, { status: typed.status, body: typed.body, cause: err });
         this.authFailure = failure;
         this.lastRefreshError = failure;

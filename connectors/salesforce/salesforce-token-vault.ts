@@ -19,6 +19,12 @@ export interface SharedToken {
 }
 
 export interface TokenVault {
+  /**
+   * The vault holds the connection's current refresh token (OAuth installs keep it, rotated or
+   * not, in the store's credentials): use it whatever the configured one is. Otherwise a rotated
+   * token counts only while it descends from the configured SALESFORCE_REFRESH_TOKEN.
+   */
+  readonly ownsRefreshToken?: boolean;
   get(connectionId: string): Promise<SharedToken | null>;
   put(connectionId: string, token: SharedToken): Promise<void>;
   /** Runs fn while holding the connection's refresh lock (across processes for Redis). */

@@ -1,0 +1,103 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+/**
+ * Per-client-IP rate limits on the routes anyone on the internet can reach: the CRMs' webhooks
+ * (`/webhooks/*`) and the OAuth install flow (`/oauth/*`). Other paths pass straight through.
+ *
+ * A fixed window per (route family, client IP) counted in Redis, so every server process behind a
+ * load balancer counts together: one pipelined INCR + PEXPIRE per request (a single round trip;
+ * the key carries the window number, so it never needs reading back). Over the limit: 429 with
+ * Retry-After (seconds to the window's end). A fixed window can let up to twice the limit through
+ * around a window boundary; for flood protection that is fine, and it keeps the hot path at one
+ * round trip.
+ *
+ * The webhook default (20,000 per 10 s per IP) is far above what a CRM sends: HubSpot keeps at
+ * most 10 requests in flight per app, each with up to 100 events; a Salesforce Outbound Message
+ * carries up to 100 notifications. It stops one address from flooding the service, not the
+ * vendors. If Redis does not answer, requests pass (the limit protects the service; it must not
+ * take the webhooks down with it) and the failure is logged once a minute.
+ */
+
+export type RouteFamily = 'webhooks' | 'oauth';
+
+export interface PublicRateLimitOptions {
+  /** Redis key prefix (QUALIFY_QUEUE_PREFIX). */
+  prefix: string;
+  windowMs: number;
+  /** Requests per window per client IP; 0 = no limit. */
+  webhooks: number;
+  oauth: number;
+  /** Reverse proxies in front: the client IP is that many hops from the right of X-Forwarded-For. */
+  trustedProxies: number;
+  logger?: Logger;
+  now?: () => number;
+}
+
+export const DEFAULT_PUBLIC_RATE_LIMITS: Omit<PublicRateLimitOptions, 'prefix' | 'logger' | 'now'> = {
+  windowMs: 10_000,
+  webhooks: 20_000,
+  oauth: 30,
+  trustedProxies: 0,
+};
+
+export function routeFamily(path: string): RouteFamily | null {
+  if (path.startsWith('/webhooks/')) return 'webhooks';
+  if (path.startsWith('/oauth/')) return 'oauth';
+  return null;
+}
+
+/**
+ * The client's address. Without trusted proxies, the socket's peer (X-Forwarded-For is whatever
+ * the client wrote, so it is ignored). With n trusted proxies, the n-th entry from the right of
+ * X-Forwarded-For: the last n were added by our proxies, the one before them by the first proxy,
+ * which saw the client; entries further left are the client's own claims.
+ */
+export function clientIp(req: Request, trustedProxies: number): string {
+  const peer = req.socket.remoteAddress ?? 'unknown';
+  if (trustedProxies <= 0) return peer;
+  const header = req.headers['x-forwarded-for'];
+  const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+  return hops[hops.length - trustedProxies] ?? hops[0] ?? peer;
+}
+
+export function publicRateLimit(redis: Redis, opts: Partial<PublicRateLimitOptions> & { prefix?: string } = {}): RequestHandler {
+  const o = { ...DEFAULT_PUBLIC_RATE_LIMITS, prefix: 'qualify', ...opts };
+  const now = o.now ?? Date.now;
+  const limits: Record<RouteFamily, number> = { webhooks: o.webhooks, oauth: o.oauth };
+  let lastWarning = 0;
+
+  return (req: Request, res: Response, next: NextFunction) => {
+    const family = routeFamily(req.path);
+    const limit = family ? limits[family] : 0;
+    if (!family || limit <= 0) return next();
+    const t = now();
+    const window = Math.floor(t / o.windowMs);
+    const key = `${o.prefix}:ratelimit:${family}:${clientIp(req, o.trustedProxies)}:${window}`;
+    redis
+      .multi()
+      .incr(key)
+      .pexpire(key, o.windowMs * 2)
+      .exec()
+      .then(
+        (results) => {
+          const count = Number(results?.[0]?.[1] ?? 0);
+          if (count <= limit) return next();
+          const retryAfterS = Math.max(1, Math.ceil(((window + 1) * o.windowMs - t) / 1000));
+          res.setHeader('Retry-After', String(retryAfterS));
+          res.status(429).json({ error: `too many requests to /${family} from this address (limit ${limit} per ${o.windowMs / 1000} s); retry in ${retryAfterS} s` });
+        },
+        (err: unknown) => {
+          if (t - lastWarning > 60_000) {
+            lastWarning = t;
+            o.logger?.warn({ err: String(err) }, 'rate limit: Redis did not answer; letting requests through');
+          }
+          next();
+        },
+      );
+  };
+}
