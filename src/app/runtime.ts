@@ -7,34 +7,52 @@ import { loadMapping } from '../mapping/load-mapping.js';
 import { Metrics } from '../metrics/metrics.js';
 import { PendingSet } from '../pipeline/pending-set.js';
 import type { ConnectionRuntime, PendingRead, PendingWrite, PipelineDeps } from '../pipeline/pipeline.types.js';
-import { loadScoringModel } from '../qualification/qualify-lead.js';
 import { createQueues, scheduleIo, safeJobId, type Queues } from '../queues/queues.js';
 import { createRedis } from '../queues/redis-connection.js';
 import { startWorkers, type Workers } from '../queues/workers.js';
 import type { ScoringModel } from '../scoring/scoring-model.js';
 import { createApp } from '../server/app.js';
+import express from 'express';
+import { healthRoutes } from '../server/health.routes.js';
+import { metricsRoutes } from '../server/metrics.routes.js';
 import type { ConnectionRow, Store } from '../store/store.types.js';
 import { resolveFromRoot } from '../infra/paths.js';
+import { WorkspaceModels } from './workspace-models.js';
 
 /** One connection the runtime drives: which system, its connector, its mapping file, how often to poll. */
 export interface ConnectionSpec {
   id: string;
+  /** The workspace that owns it; default 'default' (env-configured connections). */
+  workspaceId?: string;
   system: SourceSystem;
   connector: Connector;
   mappingFile?: string;
   pollIntervalMs: number;
 }
 
+/**
+ * Builds the connector of a connection stored at run time (an OAuth install: its row and
+ * encrypted credentials are in the store); null when it cannot be built (no credentials, a system
+ * without a factory). See src/app/connection-factory.ts.
+ */
+export type ConnectionFactory = (row: ConnectionRow, store: Store) => Promise<ConnectionSpec | null>;
+
 export interface RuntimeOptions {
   redisUrl: string;
   queuePrefix: string;
+  /** The store ('default' workspace view); each connection works through its own workspace's view. */
   store: Store;
   logger: Logger;
   modelFile: string;
   coalesceMs: number;
   publicUrl: string;
   adminToken?: string;
+  /** Env-configured connections (and test fixtures); stored ones come through `connectionFactory`. */
   connections: ConnectionSpec[];
+  /** Without it only the `connections` above are driven. */
+  connectionFactory?: ConnectionFactory;
+  /** How often the workspaces' active models are re-read (a publish takes effect within this). Default 2 s. */
+  modelRefreshMs?: number;
   /** This runtime's Prometheus registry (bootstrap passes the one its connectors report to); default a new one. */
   metrics?: Metrics;
 }
@@ -50,45 +68,77 @@ export interface Runtime {
   startWorkers(opts?: { concurrency?: { ingest?: number; io?: number; sync?: number } }): Workers;
   /** Registers each connection's incremental poll on a BullMQ job scheduler (one per connection, shared by all processes). */
   schedulePolls(): Promise<void>;
+  /**
+   * Drives a connection created at run time (OAuth callback): builds its connector from the row and
+   * its stored credentials, runs its setup, schedules its poll and a first sync. Workers of other
+   * processes load it when its first job reaches them. Undefined when it cannot be built.
+   */
+  addConnection(row: ConnectionRow): Promise<ConnectionRuntime | undefined>;
+  /** Stops driving a connection (after a delete): its poll schedule is removed. */
+  removeConnection(id: string): Promise<void>;
+  /** Re-reads every workspace's active model now (a publish in this process). */
+  refreshModels(): Promise<void>;
   listen(port: number): Promise<Server>;
+  /** /metrics and /healthz alone (a `qualify worker` process). */
+  listenMetrics(port: number): Promise<Server>;
   /** Drains: stops accepting, lets in-flight jobs finish (or return to the queue), closes connections. */
   close(): Promise<void>;
 }
+
+/** How long a webhook's account → connection lookup is remembered (a new install shows within this). */
+const ACCOUNT_CACHE_MS = 5_000;
 
 export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { logger } = opts;
   // Connection state is cached for a second (every webhook and job asks for it); a change made
   // through this runtime (a park, a re-activation at set-up) must show at once, so those calls
-  // drop the cached row.
+  // drop the cached row. Every workspace view handed out is wrapped the same way.
   const cachedRows = new Map<string, { row: ConnectionRow; at: number }>();
-  const store: Store = new Proxy(opts.store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      if (prop === 'setConnectionStatus' || prop === 'upsertConnection') {
-        return async (...args: unknown[]) => {
-          const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          cachedRows.delete(typeof args[0] === 'string' ? args[0] : (args[0] as { id: string }).id);
-          return result;
-        };
-      }
-      return (value as (...a: unknown[]) => unknown).bind(target);
-    },
-  });
+  const watch = (inner: Store): Store =>
+    new Proxy(inner, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        if (prop === 'forWorkspace') return (id: string) => watch(target.forWorkspace(id));
+        if (prop === 'setConnectionStatus' || prop === 'upsertConnection' || prop === 'deleteConnection') {
+          return async (...args: unknown[]) => {
+            const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            cachedRows.delete(typeof args[0] === 'string' ? args[0] : (args[0] as { id: string }).id);
+            return result;
+          };
+        }
+        return (value as (...a: unknown[]) => unknown).bind(target);
+      },
+    });
+  const store = watch(opts.store);
+  const views = new Map<string, Store>([[store.workspaceId, store]]);
+  const viewOf = (workspaceId: string): Store => {
+    let view = views.get(workspaceId);
+    if (!view) views.set(workspaceId, (view = store.forWorkspace(workspaceId)));
+    return view;
+  };
   const redis = createRedis(opts.redisUrl);
   const queues = createQueues(redis, opts.queuePrefix);
   const metrics = opts.metrics ?? new Metrics();
   metrics.watchQueues(queues);
-  let model: ScoringModel = loadScoringModel(resolveFromRoot(opts.modelFile));
-  logger.info({ model: model.versionId }, 'scoring model loaded');
+  const models = new WorkspaceModels(store, resolveFromRoot(opts.modelFile), logger, opts.modelRefreshMs ?? 2_000);
+  await models.start();
+  logger.info({ model: models.get(store.workspaceId).versionId }, 'scoring model loaded');
 
   const connections = new Map<string, ConnectionRuntime>();
-  const bySystem = new Map<SourceSystem, ConnectionRuntime>();
-  for (const spec of opts.connections) {
+  const specs = new Map<string, ConnectionSpec>();
+  /** `${workspace}\0${system}` → the workspace's connection of that system (write-backs of its leads go there). */
+  const byWorkspaceSystem = new Map<string, ConnectionRuntime>();
+  const wsKey = (workspaceId: string, system: SourceSystem) => `${workspaceId}\u0000${system}`;
+
+  const register = (spec: ConnectionSpec): ConnectionRuntime => {
+    const workspaceId = spec.workspaceId ?? store.workspaceId;
+    const view = viewOf(workspaceId);
     const mapping = loadMapping(resolveFromRoot(spec.mappingFile ?? spec.connector.mappingFile));
-    await store.upsertConnection({ id: spec.id, system: spec.system });
     const rt: ConnectionRuntime = {
       id: spec.id,
+      workspaceId,
+      store: view,
       system: spec.system,
       connector: spec.connector,
       mapping,
@@ -99,23 +149,87 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       row: async () => {
         const cached = cachedRows.get(spec.id);
         if (cached && cached.at > Date.now() - 1000) return cached.row;
-        const row = await store.getConnection(spec.id);
-        if (!row) throw new Error(`connection ${spec.id} is not in the store`);
+        const row = await view.getConnection(spec.id);
+        if (!row) throw new Error(`connection ${spec.id} is not in the store (workspace ${workspaceId})`);
         cachedRows.set(spec.id, { row, at: Date.now() });
         return row;
       },
-      context: async () => ({ connection: await rt.row(), store, logger: logger.child({ connection: spec.id }) }),
+      context: async () => ({ connection: await rt.row(), store: view, logger: logger.child({ connection: spec.id, workspace: workspaceId }) }),
     };
     connections.set(spec.id, rt);
-    bySystem.set(spec.system, rt);
+    specs.set(spec.id, spec);
+    const key = wsKey(workspaceId, spec.system);
+    if (!byWorkspaceSystem.has(key)) byWorkspaceSystem.set(key, rt);
+    return rt;
+  };
+
+  for (const spec of opts.connections) {
+    await viewOf(spec.workspaceId ?? store.workspaceId).upsertConnection({ id: spec.id, system: spec.system });
+    register(spec);
   }
+
+  /** A stored connection this process has not built yet (created by an OAuth install, maybe in another process). */
+  const loading = new Map<string, Promise<ConnectionRuntime | undefined>>();
+  const load = (row: ConnectionRow): Promise<ConnectionRuntime | undefined> => {
+    const known = connections.get(row.id);
+    if (known) return Promise.resolve(known);
+    if (!opts.connectionFactory) return Promise.resolve(undefined);
+    let pending = loading.get(row.id);
+    if (!pending) {
+      pending = (async () => {
+        try {
+          const spec = await opts.connectionFactory!(row, viewOf(row.workspaceId));
+          if (!spec) {
+            logger.warn({ connection: row.id, workspace: row.workspaceId, system: row.system }, 'stored connection cannot be driven (no credentials or no factory for its system)');
+            return undefined;
+          }
+          return connections.get(row.id) ?? register({ ...spec, id: row.id, workspaceId: row.workspaceId });
+        } catch (err) {
+          logger.error({ connection: row.id, err: (err as Error).message }, 'building a stored connection failed');
+          return undefined;
+        } finally {
+          loading.delete(row.id);
+        }
+      })();
+      loading.set(row.id, pending);
+    }
+    return pending;
+  };
+
+  // Connections stored by earlier OAuth installs, in every workspace.
+  if (opts.connectionFactory) {
+    for (const ws of await store.listWorkspaces()) {
+      for (const row of await viewOf(ws.id).listConnections()) {
+        if (!connections.has(row.id)) await load(row);
+      }
+    }
+  }
+
+  const accountCache = new Map<string, { id: string | null; at: number }>();
+  const resolveConnection = async (id: string): Promise<ConnectionRuntime | undefined> => {
+    const known = connections.get(id);
+    if (known) return known;
+    const row = await store.locateConnection(id);
+    return row ? load(row) : undefined;
+  };
 
   const deps: PipelineDeps = {
     store,
     logger,
-    model: () => model,
+    model: (workspaceId) => models.get(workspaceId ?? store.workspaceId),
     connection: (id) => connections.get(id),
-    connectionForSystem: (system) => bySystem.get(system),
+    resolveConnection,
+    connectionForSystem: (system) => byWorkspaceSystem.get(wsKey(store.workspaceId, system)),
+    connectionForWorkspace: (workspaceId, system) => byWorkspaceSystem.get(wsKey(workspaceId, system)),
+    async connectionForAccount(system, accountId) {
+      const key = `${system}\u0000${accountId}`;
+      const cached = accountCache.get(key);
+      if (cached && cached.at > Date.now() - ACCOUNT_CACHE_MS) return cached.id === null ? undefined : resolveConnection(cached.id);
+      const row = await store.findConnectionByAccount(system, accountId);
+      accountCache.set(key, { id: row?.id ?? null, at: Date.now() });
+      return row ? load(row) : undefined;
+    },
+    addConnection: (row) => runtime.addConnection(row).then(() => undefined),
     scheduleWriteFlush: (id) => scheduleIo(queues, id, 'write', opts.coalesceMs),
     scheduleReadFlush: (id) => scheduleIo(queues, id, 'read', opts.coalesceMs),
     now: () => new Date(),
@@ -123,9 +237,23 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   };
 
   let workers: Workers | undefined;
-  let server: Server | undefined;
+  const servers: Server[] = [];
 
-  return {
+  const schedulePoll = async (id: string) => {
+    const spec = specs.get(id)!;
+    await queues.sync.upsertJobScheduler(safeJobId('poll', id), { every: spec.pollIntervalMs }, { name: 'poll', data: { connectionId: id, full: false } });
+    // Writes left pending by a crash or an exhausted retry are picked up again on start.
+    if ((await connections.get(id)!.writes.size()) > 0) await deps.scheduleWriteFlush(id);
+    if ((await connections.get(id)!.reads.size()) > 0) await deps.scheduleReadFlush(id);
+  };
+
+  const listenOn = (app: { listen: (port: number, cb: () => void) => Server }, port: number) =>
+    new Promise<Server>((resolve) => {
+      const server = app.listen(port, () => resolve(server));
+      servers.push(server);
+    });
+
+  const runtime: Runtime = {
     deps,
     queues,
     redis,
@@ -139,29 +267,59 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       return workers;
     },
     async schedulePolls() {
-      for (const spec of opts.connections) {
-        await queues.sync.upsertJobScheduler(
-          safeJobId('poll', spec.id),
-          { every: spec.pollIntervalMs },
-          { name: 'poll', data: { connectionId: spec.id, full: false } },
-        );
-        // Writes left pending by a crash or an exhausted retry are picked up again on start.
-        if ((await connections.get(spec.id)!.writes.size()) > 0) await deps.scheduleWriteFlush(spec.id);
-        if ((await connections.get(spec.id)!.reads.size()) > 0) await deps.scheduleReadFlush(spec.id);
+      for (const id of connections.keys()) await schedulePoll(id);
+    },
+    async addConnection(row) {
+      accountCache.clear();
+      const existing = connections.get(row.id);
+      cachedRows.delete(row.id);
+      const rt = existing ?? (await load(row));
+      if (!rt || existing) return rt;
+      try {
+        await rt.connector.ensureSetup(await rt.context());
+      } catch (err) {
+        // The poll job meets the same failure and settles it (re-authorise, park); the install itself stands.
+        logger.error({ connection: rt.id, err: (err as Error).message }, 'setup of a new connection failed');
+      }
+      await schedulePoll(rt.id);
+      // The first read of a new connection: from no cursor, everything (then incremental polls).
+      await queues.sync.add('initial-sync', { connectionId: rt.id, full: false }, { jobId: safeJobId('initial', rt.id) });
+      logger.info({ connection: rt.id, workspace: rt.workspaceId, system: rt.system }, 'connection added');
+      return rt;
+    },
+    async removeConnection(id) {
+      const rt = connections.get(id);
+      await queues.sync.removeJobScheduler(safeJobId('poll', id));
+      connections.delete(id);
+      specs.delete(id);
+      cachedRows.delete(id);
+      accountCache.clear();
+      if (rt && byWorkspaceSystem.get(wsKey(rt.workspaceId, rt.system)) === rt) {
+        byWorkspaceSystem.delete(wsKey(rt.workspaceId, rt.system));
+        const next = [...connections.values()].find((c) => c.workspaceId === rt.workspaceId && c.system === rt.system);
+        if (next) byWorkspaceSystem.set(wsKey(rt.workspaceId, rt.system), next);
       }
     },
+    refreshModels: () => models.refresh(),
     listen(port) {
       const app = createApp({ redis, store, queues, pipeline: deps, logger, publicUrl: () => opts.publicUrl, adminToken: opts.adminToken, metrics });
-      return new Promise((resolve) => {
-        server = app.listen(port, () => resolve(server!));
-      });
+      return listenOn(app, port);
+    },
+    listenMetrics(port) {
+      // A worker's own port: its job and API-call counts, and liveness/readiness for an orchestrator.
+      const app = express();
+      app.disable('x-powered-by');
+      app.use(healthRoutes(redis, store));
+      app.use(metricsRoutes(metrics, opts.adminToken));
+      return listenOn(app, port);
     },
     async close() {
-      if (server) await new Promise<void>((r) => server!.close(() => r()));
+      models.stop();
+      await Promise.all(servers.map((server) => new Promise<void>((r) => server.close(() => r()))));
       if (workers) await workers.close();
       await queues.close();
       redis.disconnect();
     },
   };
+  return runtime;
 }
-

@@ -11,7 +11,7 @@ export async function echoFilter(deps: PipelineDeps, conn: ConnectionRuntime, hi
   const candidates = hints.filter((h) => h.propertyName && h.propertyValue !== undefined);
   if (candidates.length === 0) return () => false;
   const ids = [...new Set(candidates.map((h) => h.recordId))];
-  const [ledger, inFlight] = await Promise.all([deps.store.getLastWrittenMany(conn.id, ids), conn.writes.getMany(ids)]);
+  const [ledger, inFlight] = await Promise.all([conn.store.getLastWrittenMany(conn.id, ids), conn.writes.getMany(ids)]);
   return (h) => {
     if (!h.propertyName || h.propertyValue === undefined) return false;
     const pending = inFlight.get(h.recordId)?.properties;

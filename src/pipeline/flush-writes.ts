@@ -86,7 +86,7 @@ async function writeBatch(
     } else if (r.permanent) {
       failed++;
       const item = items.find((it) => it.id === r.recordId);
-      await deps.store.recordWriteError({
+      await conn.store.recordWriteError({
         connectionId: conn.id,
         recordId: r.recordId,
         status: r.status,
@@ -100,8 +100,8 @@ async function writeBatch(
   }
   if (ledger.length) {
     // The ledger holds the full set of values we own on the record; a write carries only the changes.
-    const before = await deps.store.getLastWrittenMany(conn.id, ledger.map((l) => l.recordId));
-    await deps.store.saveLastWritten(
+    const before = await conn.store.getLastWrittenMany(conn.id, ledger.map((l) => l.recordId));
+    await conn.store.saveLastWritten(
       conn.id,
       ledger.map((l) => ({ recordId: l.recordId, properties: { ...(before.get(l.recordId) ?? {}), ...l.properties } })),
     );

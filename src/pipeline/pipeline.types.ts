@@ -46,6 +46,10 @@ export interface PipelineDeps {
   resolveConnection?(id: string): Promise<ConnectionRuntime | undefined>;
   /** The first connection of a system in the 'default' workspace (env-configured). */
   connectionForSystem(system: SourceSystem): ConnectionRuntime | undefined;
+  /** The workspace's connection of a system (write-backs of that workspace's leads go there). */
+  connectionForWorkspace?(workspaceId: string, system: SourceSystem): ConnectionRuntime | undefined;
+  /** Drive a connection created at run time (OAuth callback's onInstalled): connector built from its stored credentials, setup, poll, first sync. */
+  addConnection?(row: ConnectionRow): Promise<void>;
   /** The connection of a HubSpot portal id / Salesforce org id in any workspace, loaded from the store if this process has not seen it yet. */
   connectionForAccount?(system: SourceSystem, accountId: string): Promise<ConnectionRuntime | undefined>;
   /** Ask for a write-back flush of a connection (coalesced; at most one runs per connection). */

@@ -3,7 +3,7 @@ import type { RawRecord } from '../connectors/connector.types.js';
 import { mapRecord, outboundProperties } from '../mapping/apply-mapping.js';
 import { qualifyLead } from '../qualification/qualify-lead.js';
 import type { Qualification, ScoreResult } from '../qualification/qualification.schema.js';
-import type { StoredLead, UpsertSourceRecordResult } from '../store/store.types.js';
+import type { Store, StoredLead, UpsertSourceRecordResult } from '../store/store.types.js';
 import { currentOutboundValues } from './current-values.js';
 import type { ConnectionRuntime, PendingWrite, PipelineDeps } from './pipeline.types.js';
 
@@ -36,7 +36,7 @@ export async function processRecords(deps: PipelineDeps, conn: ConnectionRuntime
       deps.logger.warn({ connection: conn.id, recordId: record.recordId, err: (err as Error).message }, 'record could not be mapped; skipped');
     }
   }
-  const results = await upsertAll(deps, inputs);
+  const results = await upsertAll(conn.store, inputs);
   const touched = new Set<string>();
   for (const r of results) {
     if (!r.applied) outcome.stale++;
@@ -45,36 +45,38 @@ export async function processRecords(deps: PipelineDeps, conn: ConnectionRuntime
       touched.add(r.leadId);
     }
   }
-  outcome.writesQueued = await requalifyLeads(deps, [...touched]);
+  outcome.writesQueued = await requalifyLeads(deps, [...touched], conn.store);
   return outcome;
 }
 
-async function upsertAll(deps: PipelineDeps, inputs: SourceInput[]): Promise<UpsertSourceRecordResult[]> {
+async function upsertAll(store: Store, inputs: SourceInput[]): Promise<UpsertSourceRecordResult[]> {
   if (inputs.length === 0) return [];
-  if (deps.store.upsertSourceRecords) return deps.store.upsertSourceRecords(inputs);
+  if (store.upsertSourceRecords) return store.upsertSourceRecords(inputs);
   const out: UpsertSourceRecordResult[] = [];
-  for (const i of inputs) out.push(await deps.store.upsertSourceRecord(i));
+  for (const i of inputs) out.push(await store.upsertSourceRecord(i));
   return out;
 }
 
 /** Re-scores one stored lead and queues the write-backs it needs. Returns how many records got a write queued. */
-export function requalifyLead(deps: PipelineDeps, leadId: string): Promise<number> {
-  return requalifyLeads(deps, [leadId]);
+export function requalifyLead(deps: PipelineDeps, leadId: string, store: Store = deps.store): Promise<number> {
+  return requalifyLeads(deps, [leadId], store);
 }
 
 /**
- * Re-scores stored leads with the current model, records what changed (score history, stage
- * transitions with reasons) and queues write-backs. Returns how many records got a write queued.
+ * Re-scores stored leads of one workspace (`store` is its view; default the deps' store) with
+ * that workspace's current model, records what changed (score history, stage transitions with
+ * reasons) and queues write-backs to the workspace's connections. Returns how many records got a
+ * write queued.
  */
-export async function requalifyLeads(deps: PipelineDeps, leadIds: string[]): Promise<number> {
+export async function requalifyLeads(deps: PipelineDeps, leadIds: string[], store: Store = deps.store): Promise<number> {
   if (leadIds.length === 0) return 0;
-  const stored = deps.store.getLeads
-    ? await deps.store.getLeads(leadIds)
-    : ((await Promise.all(leadIds.map((id) => deps.store.getLead(id)))).filter(Boolean) as StoredLead[]);
-  const model = deps.model();
+  const stored = store.getLeads
+    ? await store.getLeads(leadIds)
+    : ((await Promise.all(leadIds.map((id) => store.getLead(id)))).filter(Boolean) as StoredLead[]);
+  const model = deps.model(store.workspaceId);
   const at = deps.now();
   const qualified: Array<{ lead: StoredLead; q: Qualification }> = [];
-  const saves: Parameters<NonNullable<typeof deps.store.saveQualifications>>[0] = [];
+  const saves: Parameters<NonNullable<Store['saveQualifications']>>[0] = [];
   for (const lead of stored) {
     const q = qualifyLead({ lead: lead.lead, model, previous: lead.lifecycle, at });
     qualified.push({ lead, q });
@@ -83,26 +85,33 @@ export async function requalifyLeads(deps: PipelineDeps, leadIds: string[]): Pro
     if (score || moved) saves.push({ leadId: lead.id, score, lifecycle: moved ? { state: q.lifecycle, transition: q.transition } : null });
     if (q.transition) deps.logger.info({ leadId: lead.id, from: q.transition.from, to: q.transition.to, reason: q.transition.reason }, 'stage changed');
   }
-  if (deps.store.saveQualifications) await deps.store.saveQualifications(saves);
+  if (store.saveQualifications) await store.saveQualifications(saves);
   else {
     for (const s of saves) {
-      if (s.score) await deps.store.recordScore(s.leadId, s.score);
-      if (s.lifecycle) await deps.store.saveLifecycle(s.leadId, s.lifecycle.state, s.lifecycle.transition);
+      if (s.score) await store.recordScore(s.leadId, s.score);
+      if (s.lifecycle) await store.saveLifecycle(s.leadId, s.lifecycle.state, s.lifecycle.transition);
     }
   }
   deps.metrics?.qualificationsSaved(saves);
-  return queueWrites(deps, qualified);
+  return queueWrites(deps, store, qualified);
 }
 
 /** For every system record of these leads: what qualify should hold there, minus what it holds. */
-async function queueWrites(deps: PipelineDeps, qualified: Array<{ lead: StoredLead; q: Qualification }>): Promise<number> {
+async function queueWrites(deps: PipelineDeps, store: Store, qualified: Array<{ lead: StoredLead; q: Qualification }>): Promise<number> {
+  // Only the workspace's own connections: a lead never reaches another workspace's CRM.
+  const connectionOf = (system: SourceSystem) =>
+    deps.connectionForWorkspace
+      ? deps.connectionForWorkspace(store.workspaceId, system)
+      : store.workspaceId === deps.store.workspaceId
+        ? deps.connectionForSystem(system)
+        : undefined;
   const byConnection = new Map<
     ConnectionRuntime,
     Array<{ recordId: string; desired: Record<string, string>; current: Record<string, string | null>; readVersion: string | null }>
   >();
   for (const { lead, q } of qualified) {
     for (const record of lead.records) {
-      const conn = deps.connectionForSystem(record.system);
+      const conn = connectionOf(record.system);
       if (!conn) continue;
       const list = byConnection.get(conn) ?? [];
       list.push({
@@ -121,7 +130,7 @@ async function queueWrites(deps: PipelineDeps, qualified: Array<{ lead: StoredLe
     // so in this order a write landing in between is seen in one or the other. Read together, a
     // record could miss both (old ledger, item already gone) and be written again for nothing.
     const pending = await conn.writes.getMany(ids);
-    const ledger = await ledgerEntries(deps, conn.id, ids);
+    const ledger = await ledgerEntries(conn.store, conn.id, ids);
     const puts: Array<{ id: string; payload: PendingWrite }> = [];
     for (const item of items) {
       const inFlight = pending.get(item.recordId)?.properties ?? {};
@@ -155,9 +164,9 @@ async function queueWrites(deps: PipelineDeps, qualified: Array<{ lead: StoredLe
   return queued;
 }
 
-async function ledgerEntries(deps: PipelineDeps, connectionId: string, ids: string[]) {
-  if (deps.store.getLedgerEntries) return deps.store.getLedgerEntries(connectionId, ids);
-  const plain = await deps.store.getLastWrittenMany(connectionId, ids);
+async function ledgerEntries(store: Store, connectionId: string, ids: string[]) {
+  if (store.getLedgerEntries) return store.getLedgerEntries(connectionId, ids);
+  const plain = await store.getLastWrittenMany(connectionId, ids);
   // Without write times, treat every ledger entry as newer than the read (the side that never rewrites).
   return new Map([...plain].map(([id, properties]) => [id, { properties, writtenAt: new Date(8.64e15).toISOString() }]));
 }

@@ -25,7 +25,7 @@ export async function runSync(
 ): Promise<SyncOutcome> {
   const ctx = { ...(await conn.context()), signal: opts.signal };
   const stream = 'records';
-  const cursor = opts.full ? null : await deps.store.getCursor(conn.id, stream);
+  const cursor = opts.full ? null : await conn.store.getCursor(conn.id, stream);
   const out: SyncOutcome = { pages: 0, records: 0, processed: 0, stale: 0, unmappable: 0, writesQueued: 0 };
   const pages = conn.connector.poll(ctx, cursor, { full: opts.full })[Symbol.asyncIterator]();
   // Read-ahead of one page: the next request (paced by the vendor's limit) is in flight while this
@@ -38,7 +38,7 @@ export async function runSync(
     next = pages.next();
     next.catch(() => {}); // surfaced when awaited; avoids an unhandled rejection while this page runs
     const r = await processRecords(deps, conn, page.records);
-    await deps.store.saveCursor(conn.id, stream, page.cursor);
+    await conn.store.saveCursor(conn.id, stream, page.cursor);
     out.pages++;
     out.records += page.records.length;
     out.processed += r.processed;

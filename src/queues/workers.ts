@@ -6,7 +6,7 @@ import { ingestDelivery } from '../pipeline/ingest-delivery.js';
 import { processRecords } from '../pipeline/process-records.js';
 import type { ConnectionRuntime, PipelineDeps } from '../pipeline/pipeline.types.js';
 import { runSync } from '../pipeline/run-sync.js';
-import { QueueName, scheduleIo, type DeliveryJob, type IoJob, type Queues, type SyncJob } from './queues.js';
+import { QueueName, safeJobId, scheduleIo, type DeliveryJob, type IoJob, type Queues, type SyncJob } from './queues.js';
 
 /** Records read per pass of a read flush. */
 const READ_BATCH = 200;
@@ -40,14 +40,14 @@ async function settle<T>(deps: PipelineDeps, conn: ConnectionRuntime, job: Job, 
   }
   try {
     const result = await work();
-    if (row.status === 'parked') await deps.store.setConnectionStatus(conn.id, 'active', null, null);
+    if (row.status === 'parked') await conn.store.setConnectionStatus(conn.id, 'active', null, null);
     return result;
   } catch (err) {
     if (err instanceof RateLimitedError) {
       const until = Date.now() + err.retryAfterMs;
       if (err.scope === 'daily') {
         const message = `daily API budget reached; parked until ${new Date(until).toISOString()}`;
-        await deps.store.setConnectionStatus(conn.id, 'parked', message, new Date(until));
+        await conn.store.setConnectionStatus(conn.id, 'parked', message, new Date(until));
         deps.logger.warn({ connection: conn.id, until: new Date(until).toISOString() }, message);
       } else {
         deps.logger.info({ connection: conn.id, retryAfterMs: err.retryAfterMs }, 'rate limited; waiting for the window');
@@ -57,7 +57,7 @@ async function settle<T>(deps: PipelineDeps, conn: ConnectionRuntime, job: Job, 
     }
     if (err instanceof AuthError) {
       const message = `authorisation failed: ${err.message.replace(/\.+$/, '')}. Re-authorise the connection.`;
-      await deps.store.setConnectionStatus(conn.id, 'needs_reauth', message, null);
+      await conn.store.setConnectionStatus(conn.id, 'needs_reauth', message, null);
       deps.logger.error({ connection: conn.id }, message);
       throw new UnrecoverableError(message);
     }
@@ -68,22 +68,24 @@ async function settle<T>(deps: PipelineDeps, conn: ConnectionRuntime, job: Job, 
 
 export function startWorkers(connection: Redis, queues: Queues, deps: PipelineDeps, opts: WorkerOptions): Workers {
   let closing = false;
-  const lookup = (id: string): ConnectionRuntime => {
-    const conn = deps.connection(id);
+  // A connection created at run time in another process (an OAuth install) is loaded from the
+  // store when its first job arrives here: no restart needed.
+  const lookup = async (id: string): Promise<ConnectionRuntime> => {
+    const conn = deps.connection(id) ?? (await deps.resolveConnection?.(id));
     if (!conn) throw new UnrecoverableError(`unknown connection ${id}`);
     return conn;
   };
 
   const ingest = new Worker<DeliveryJob>(
     QueueName.ingest,
-    async (job) => ingestDelivery(deps, connection, opts.prefix, lookup(job.data.connectionId), job.data.hints),
+    async (job) => ingestDelivery(deps, connection, opts.prefix, await lookup(job.data.connectionId), job.data.hints),
     { connection, prefix: opts.prefix, concurrency: opts.concurrency?.ingest ?? 16 },
   );
 
   const io = new Worker<IoJob>(
     QueueName.io,
     async (job, token) => {
-      const conn = lookup(job.data.connectionId);
+      const conn = await lookup(job.data.connectionId);
       return settle(deps, conn, job, token, async () => {
         if (job.data.kind === 'write') {
           const out = await flushWrites(deps, conn, { shouldStop: () => closing });
@@ -116,7 +118,14 @@ export function startWorkers(connection: Redis, queues: Queues, deps: PipelineDe
   const sync = new Worker<SyncJob>(
     QueueName.sync,
     async (job, token) => {
-      const conn = lookup(job.data.connectionId);
+      const conn = deps.connection(job.data.connectionId) ?? (await deps.resolveConnection?.(job.data.connectionId));
+      if (!conn && job.name === 'poll') {
+        // The connection was deleted: its schedule goes too, instead of failing every interval.
+        await queues.sync.removeJobScheduler(safeJobId('poll', job.data.connectionId));
+        deps.logger.warn({ connection: job.data.connectionId }, 'poll of an unknown connection; its schedule is removed');
+        return { skipped: 'unknown connection' };
+      }
+      if (!conn) throw new UnrecoverableError(`unknown connection ${job.data.connectionId}`);
       return settle(deps, conn, job, token, () => runSync(deps, conn, { full: job.data.full, onPage: (p) => job.updateProgress(p) }));
     },
     { connection, prefix: opts.prefix, concurrency: opts.concurrency?.sync ?? 2, lockDuration: 60_000 },

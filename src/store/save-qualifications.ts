@@ -24,7 +24,7 @@ export interface QualificationWrite {
  * leads would spend seconds waiting on the database). Same rules as one at a time: the lead points
  * at its newest score; a stage move another worker already recorded is recorded once.
  */
-export async function saveQualifications(tx: SqlExecutor, batch: QualificationWrite[], logger?: Logger): Promise<void> {
+export async function saveQualifications(tx: SqlExecutor, batch: QualificationWrite[], logger?: Logger, workspaceId = 'default'): Promise<void> {
   // One entry per lead: a later entry for the same lead in the batch is the newer result.
   const items = [...new Map(batch.map((i) => [i.leadId, i])).values()];
   const scores = items
@@ -41,15 +41,20 @@ export async function saveQualifications(tx: SqlExecutor, batch: QualificationWr
   if (leadIds.length === 0) return;
 
   // Row locks in id order, as saveLifecycle takes them one at a time: writers of a lead go in turn.
-  await tx.query(`select id from leads where id = any($1::text[]) order by id for update`, [leadIds]);
+  // Only this workspace's leads: an id of another workspace is an unknown lead.
+  const found = await tx.query<{ id: string }>(`select id from leads where id = any($1::text[]) and workspace_id = $2 order by id for update`, [leadIds, workspaceId]);
+  if (found.length !== leadIds.length) {
+    const known = new Set(found.map((f) => f.id));
+    throw new Error(`Unknown lead "${leadIds.find((id) => !known.has(id))}" in workspace "${workspaceId}": saveQualifications needs stored leads`);
+  }
 
   if (scores.length) {
     await tx.query(
       `with inserted as (
          insert into scores (lead_id, model_version, fit, engagement, score, grade, band, segment, disqualified_by,
-                             reasons, contributions, evaluated_at, result)
+                             reasons, contributions, evaluated_at, result, workspace_id)
          select lead_id, model_version, fit, engagement, score, grade, band, segment, disqualified_by,
-                reasons, contributions, evaluated_at, result
+                reasons, contributions, evaluated_at, result, $2
          from jsonb_to_recordset($1::jsonb) as x(lead_id text, model_version text, fit float8, engagement float8, score float8,
               grade text, band smallint, segment text, disqualified_by text, reasons text, contributions jsonb,
               evaluated_at timestamptz, result jsonb)
@@ -59,7 +64,7 @@ export async function saveQualifications(tx: SqlExecutor, batch: QualificationWr
        from inserted i
        where l.id = i.lead_id
          and (l.score_id is null or (select evaluated_at from scores where id = l.score_id) <= i.evaluated_at)`,
-      [JSON.stringify(scores)],
+      [JSON.stringify(scores), workspaceId],
     );
   }
 
@@ -76,8 +81,8 @@ export async function saveQualifications(tx: SqlExecutor, batch: QualificationWr
     });
     if (apply.length) {
       await tx.query(
-        `insert into lead_lifecycle (lead_id, stage, since, reason, set_by_person, state)
-         select lead_id, stage, since, reason, set_by_person, state
+        `insert into lead_lifecycle (lead_id, stage, since, reason, set_by_person, state, workspace_id)
+         select lead_id, stage, since, reason, set_by_person, state, $2
          from jsonb_to_recordset($1::jsonb) as x(lead_id text, stage text, since timestamptz, reason text, set_by_person boolean, state jsonb)
          on conflict (lead_id) do update set
            stage = excluded.stage, since = excluded.since, reason = excluded.reason,
@@ -86,13 +91,14 @@ export async function saveQualifications(tx: SqlExecutor, batch: QualificationWr
           JSON.stringify(
             apply.map((l) => ({ lead_id: l.leadId, stage: l.state.stage, since: l.state.since, reason: l.state.reason, set_by_person: l.state.setByPerson, state: l.state })),
           ),
+          workspaceId,
         ],
       );
       const transitions = apply.filter((l) => l.transition);
       if (transitions.length) {
         await tx.query(
-          `insert into stage_transitions (lead_id, from_stage, to_stage, reason, detail, model_version, at, transition)
-           select lead_id, from_stage, to_stage, reason, detail, model_version, at, transition
+          `insert into stage_transitions (lead_id, from_stage, to_stage, reason, detail, model_version, at, transition, workspace_id)
+           select lead_id, from_stage, to_stage, reason, detail, model_version, at, transition, $2
            from jsonb_to_recordset($1::jsonb) as x(lead_id text, from_stage text, to_stage text, reason text, detail text,
                 model_version text, at timestamptz, transition jsonb)`,
           [
@@ -108,6 +114,7 @@ export async function saveQualifications(tx: SqlExecutor, batch: QualificationWr
                 transition: t,
               })),
             ),
+            workspaceId,
           ],
         );
       }

@@ -22,7 +22,13 @@ import {
   type ScoreResult,
   type Transition,
 } from '../qualification/qualification.schema.js';
+import { parseSecretKey, SecretBox } from '../security/secret-box.js';
+import * as analytics from './analytics-store.js';
+import * as credentials from './credential-store.js';
 import { loadMigrations, runMigrations, type Migration } from './migrate.js';
+import * as models from './model-store.js';
+import { StoreConflictError } from './store-errors.js';
+import * as workspaces from './workspace-store.js';
 import { createPgDriver } from './pg-driver.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { createPgliteDriver } from './pglite-driver.js';
@@ -30,14 +36,22 @@ import { parseRow, toIso, toIsoOrNull } from './row-parse.js';
 import { saveQualifications, type QualificationWrite } from './save-qualifications.js';
 import type { SqlDriver, SqlExecutor, SqlRow } from './sql-driver.js';
 import type {
+  ApiKeyRow,
   ConnectionRow,
+  ConnectionStats,
   ConnectionStatus,
+  GradeConversion,
+  ModelVersionRow,
+  ScoreBucket,
   SourceRecordRow,
+  StageFlowRow,
   Store,
   StoredLead,
   UpsertSourceRecordResult,
+  Workspace,
   WriteError,
 } from './store.types.js';
+import { GradeSchema, type Grade } from '../qualification/qualification.schema.js';
 
 export interface CreateStoreOptions {
   /** PostgreSQL URL; unset or null → embedded PGlite. */
@@ -55,6 +69,8 @@ export interface CreateStoreOptions {
   migrationsDir?: string;
   /** Skip running migrations at open (a read-only tool that must not change the schema). */
   skipMigrations?: boolean;
+  /** Encrypts connection credentials at rest: QUALIFY_SECRET_KEY as configured, or an open SecretBox. Without either, credentials can't be saved or read. */
+  secretKey?: string | SecretBox | null;
 }
 
 /** Opens the store of record, applying pending migrations before it answers. */
@@ -77,7 +93,8 @@ export async function createStore(opts: CreateStoreOptions = {}): Promise<Store>
     }
   }
   const where = describeLocation(opts);
-  const store = new SqlStore(driver, migrations, opts.schema, opts.logger);
+  const box = opts.secretKey instanceof SecretBox ? opts.secretKey : opts.secretKey ? new SecretBox(parseSecretKey(opts.secretKey)) : null;
+  const store = new SqlStore(driver, migrations, opts.schema, opts.logger, workspaces.DEFAULT_WORKSPACE, box);
   if (!opts.skipMigrations) {
     try {
       await store.migrate();
@@ -165,13 +182,59 @@ const LEAD_SELECT = `
   left join scores s on s.id = l.score_id
   left join lead_lifecycle lc on lc.lead_id = l.id`;
 
+/**
+ * One workspace's view of the store. Every scoped query carries `workspace_id = <this view>`;
+ * ids of another workspace's rows behave like unknown ids. Views made by forWorkspace share the
+ * database connection (closing any of them closes it).
+ */
 export class SqlStore implements Store {
   constructor(
     readonly driver: SqlDriver,
     private readonly migrations: Migration[],
     private readonly schema: string | undefined,
     private readonly logger?: Logger,
+    readonly workspaceId: string = workspaces.DEFAULT_WORKSPACE,
+    private readonly secretBox: SecretBox | null = null,
   ) {}
+
+  forWorkspace(workspaceId: string): Store {
+    if (workspaceId === this.workspaceId) return this;
+    return new SqlStore(this.driver, this.migrations, this.schema, this.logger, workspaces.assertWorkspaceId(workspaceId), this.secretBox);
+  }
+
+  private get ws(): string {
+    return this.workspaceId;
+  }
+
+  // ── workspaces and API keys ──────────────────────────────────────────────
+
+  createWorkspace(w: { id?: string; name: string }): Promise<Workspace> {
+    return workspaces.createWorkspace(this.driver, w);
+  }
+
+  getWorkspace(id: string): Promise<Workspace | null> {
+    return workspaces.getWorkspace(this.driver, id);
+  }
+
+  listWorkspaces(): Promise<Workspace[]> {
+    return workspaces.listWorkspaces(this.driver);
+  }
+
+  createApiKey(name: string): Promise<{ key: string; apiKey: ApiKeyRow }> {
+    return workspaces.createApiKey(this.driver, this.ws, name);
+  }
+
+  listApiKeys(): Promise<ApiKeyRow[]> {
+    return workspaces.listApiKeys(this.driver, this.ws);
+  }
+
+  revokeApiKey(id: string): Promise<boolean> {
+    return workspaces.revokeApiKey(this.driver, this.ws, id);
+  }
+
+  resolveApiKey(key: string): Promise<ApiKeyRow | null> {
+    return workspaces.resolveApiKey(this.driver, key);
+  }
 
   async migrate(): Promise<void> {
     await runMigrations(this.driver, { schema: this.schema, migrations: this.migrations, logger: this.logger });
@@ -192,14 +255,16 @@ export class SqlStore implements Store {
   ): Promise<ConnectionRow> {
     SourceSystemSchema.parse(c.system);
     // Fields left undefined keep their stored value; only a given value overwrites.
+    // An id another workspace owns is left alone (connection ids are unique across workspaces).
     const [row] = await this.driver.query(
-      `insert into connections (id, system, account_id, config)
-       values ($1, $2, $3, coalesce($4::jsonb, '{}'::jsonb))
+      `insert into connections (id, system, account_id, config, workspace_id)
+       values ($1, $2, $3, coalesce($4::jsonb, '{}'::jsonb), $7)
        on conflict (id) do update set
          system = excluded.system,
          account_id = case when $5 then excluded.account_id else connections.account_id end,
          config = case when $6 then excluded.config else connections.config end,
          updated_at = now()
+       where connections.workspace_id = excluded.workspace_id
        returning *`,
       [
         c.id,
@@ -208,50 +273,108 @@ export class SqlStore implements Store {
         c.config === undefined ? null : JSON.stringify(c.config),
         c.accountId !== undefined,
         c.config !== undefined,
+        this.ws,
       ],
     );
+    if (!row) throw new StoreConflictError(`Connection id "${c.id}" is taken by another workspace`);
     return this.toConnection(row);
   }
 
   async getConnection(id: string): Promise<ConnectionRow | null> {
-    const [row] = await this.driver.query(`select * from connections where id = $1`, [id]);
+    const [row] = await this.driver.query(`select * from connections where id = $1 and workspace_id = $2`, [id, this.ws]);
     return row ? this.toConnection(row) : null;
   }
 
   async listConnections(): Promise<ConnectionRow[]> {
-    const rows = await this.driver.query(`select * from connections order by id`);
+    const rows = await this.driver.query(`select * from connections where workspace_id = $1 order by id`, [this.ws]);
     return rows.map((r) => this.toConnection(r));
   }
 
   async setConnectionStatus(id: string, status: ConnectionStatus, message: string | null, parkedUntil?: Date | null): Promise<void> {
     const rows = await this.driver.query(
       `update connections set status = $2, status_message = $3, parked_until = $4, updated_at = now()
-       where id = $1 returning id`,
-      [id, status, message, parkedUntil ?? null],
+       where id = $1 and workspace_id = $5 returning id`,
+      [id, status, message, parkedUntil ?? null, this.ws],
     );
-    if (rows.length === 0) throw new Error(`Unknown connection "${id}": upsertConnection it first`);
+    if (rows.length === 0) throw new Error(`Unknown connection "${id}" in workspace "${this.ws}": upsertConnection it first`);
   }
 
   async getCursor<T = unknown>(connectionId: string, stream: string): Promise<T | null> {
     const [row] = await this.driver.query<{ cursor: T }>(
-      `select cursor from sync_cursors where connection_id = $1 and stream = $2`,
-      [connectionId, stream],
+      `select cursor from sync_cursors where connection_id = $1 and stream = $2 and workspace_id = $3`,
+      [connectionId, stream, this.ws],
     );
     return row ? row.cursor : null;
   }
 
   async saveCursor(connectionId: string, stream: string, cursor: unknown): Promise<void> {
-    await this.driver.query(
-      `insert into sync_cursors (connection_id, stream, cursor) values ($1, $2, $3::jsonb)
-       on conflict (connection_id, stream) do update set cursor = excluded.cursor, updated_at = now()`,
-      [connectionId, stream, JSON.stringify(cursor ?? null)],
+    const rows = await this.driver.query(
+      `insert into sync_cursors (connection_id, stream, cursor, workspace_id) values ($1, $2, $3::jsonb, $4)
+       on conflict (connection_id, stream) do update set cursor = excluded.cursor, updated_at = now()
+       where sync_cursors.workspace_id = excluded.workspace_id
+       returning stream`,
+      [connectionId, stream, JSON.stringify(cursor ?? null), this.ws],
     );
+    if (rows.length === 0) throw new StoreConflictError(`Connection "${connectionId}" belongs to another workspace`);
+  }
+
+  async deleteConnection(id: string): Promise<boolean> {
+    return this.driver.transaction(async (tx) => {
+      const rows = await tx.query(`delete from connections where id = $1 and workspace_id = $2 returning id`, [id, this.ws]);
+      if (rows.length === 0) return false;
+      // Credentials go with the row (foreign key); the rest is keyed by the id alone.
+      for (const table of ['sync_cursors', 'write_ledger', 'write_errors']) {
+        await tx.query(`delete from ${table} where connection_id = $1 and workspace_id = $2`, [id, this.ws]);
+      }
+      return true;
+    });
+  }
+
+  saveCredentials(connectionId: string, value: Record<string, unknown>): Promise<void> {
+    return credentials.saveCredentials(this.driver, this.secretBox, this.ws, connectionId, value);
+  }
+
+  getCredentials<T = Record<string, unknown>>(connectionId: string): Promise<T | null> {
+    return credentials.getCredentials<T>(this.driver, this.secretBox, this.ws, connectionId);
+  }
+
+  async locateConnection(id: string): Promise<ConnectionRow | null> {
+    const [row] = await this.driver.query(`select * from connections where id = $1`, [id]);
+    return row ? this.toConnection(row) : null;
+  }
+
+  async findConnectionByAccount(system: SourceSystem, accountId: string): Promise<ConnectionRow | null> {
+    const [row] = await this.driver.query(
+      `select * from connections where system = $1 and account_id = $2 order by created_at, id limit 1`,
+      [system, accountId],
+    );
+    return row ? this.toConnection(row) : null;
+  }
+
+  async connectionStats(connectionId: string): Promise<ConnectionStats> {
+    const cursorRows = await this.driver.query<{ stream: string; cursor: unknown; updated_at: Date }>(
+      `select stream, cursor, updated_at from sync_cursors where connection_id = $1 and workspace_id = $2 order by stream`,
+      [connectionId, this.ws],
+    );
+    const [agg] = await this.driver.query<{ written: Date | null; errors: number }>(
+      `select (select max(written_at) from write_ledger where connection_id = $1 and workspace_id = $2) as written,
+              (select count(*)::int from write_errors where connection_id = $1 and workspace_id = $2) as errors`,
+      [connectionId, this.ws],
+    );
+    // The newest sign of a sync: a cursor saved after a poll page, or a write-back.
+    const times = [...cursorRows.map((r) => r.updated_at), agg.written].filter((t): t is Date => t != null).map((t) => toIso(t));
+    return {
+      lastSyncAt: times.length ? times.sort().at(-1)! : null,
+      cursors: Object.fromEntries(cursorRows.map((r) => [r.stream, r.cursor])),
+      writeErrors: Number(agg.errors),
+    };
   }
 
   private toConnection(row: SqlRow): ConnectionRow {
     const id = String(row.id);
     return {
       id,
+      workspaceId: String(row.workspace_id),
       system: parseRow(SourceSystemSchema, row.system, 'connections', id),
       accountId: (row.account_id as string | null) ?? null,
       status: row.status as ConnectionStatus,
@@ -297,8 +420,8 @@ export class SqlStore implements Store {
     // hash order, the same in every transaction, so two writers can never wait on each other in a cycle.
     const keys = new Set<string>();
     for (const r of chunk) {
-      keys.add(`record:${r.system}:${r.recordId}`);
-      if (r.email) keys.add(`email:${r.email}`);
+      keys.add(`record:${this.ws}:${r.system}:${r.recordId}`);
+      if (r.email) keys.add(`email:${this.ws}:${r.email}`);
     }
     await tx.query(
       `select count(pg_advisory_xact_lock(h))::int as n
@@ -308,12 +431,14 @@ export class SqlStore implements Store {
 
     const stored = await tx.query<{ system: string; record_id: string; lead_id: string; source_updated_at: Date | null }>(
       `select system, record_id, lead_id, source_updated_at from source_records
-       where (system, record_id) in (select * from unnest($1::text[], $2::text[]))`,
-      [chunk.map((r) => r.system), chunk.map((r) => r.recordId)],
+       where workspace_id = $3 and (system, record_id) in (select * from unnest($1::text[], $2::text[]))`,
+      [chunk.map((r) => r.system), chunk.map((r) => r.recordId), this.ws],
     );
     const recordState = new Map(stored.map((r) => [recordKey(r.system, r.record_id), { leadId: r.lead_id, updatedAt: r.source_updated_at }]));
     const emails = [...new Set(chunk.map((r) => r.email).filter((e): e is string => e !== null))];
-    const owners = emails.length ? await tx.query<{ id: string; email: string }>(`select id, email from leads where email = any($1::text[])`, [emails]) : [];
+    const owners = emails.length
+      ? await tx.query<{ id: string; email: string }>(`select id, email from leads where workspace_id = $2 and email = any($1::text[])`, [emails, this.ws])
+      : [];
     const leadByEmail = new Map(owners.map((o) => [o.email, o.id]));
 
     // Decide in input order, in memory: which records apply, and which lead each belongs to.
@@ -350,38 +475,38 @@ export class SqlStore implements Store {
     const fresh = await this.mergeNewLeads(tx, newLeads, recordWrites, eventWrites);
     if (newLeads.size) {
       await tx.query(
-        `insert into leads (id, email, lead)
-         select e->>'id', e->>'email', e->'lead' from jsonb_array_elements($1::jsonb) as e`,
-        [JSON.stringify([...newLeads.values()].map((l) => ({ ...l, lead: fresh.get(l.id) ?? l.lead })))],
+        `insert into leads (id, email, lead, workspace_id)
+         select e->>'id', e->>'email', e->'lead', $2 from jsonb_array_elements($1::jsonb) as e`,
+        [JSON.stringify([...newLeads.values()].map((l) => ({ ...l, lead: fresh.get(l.id) ?? l.lead }))), this.ws],
       );
     }
     const toMerge = affected.filter((id) => !fresh.has(id));
     // Row locks on the leads: records of one person reached through different keys merge one writer at a time.
     const locked = toMerge.length
-      ? await tx.query<{ id: string; email: string | null }>(`select id, email from leads where id = any($1::text[]) order by id for update`, [toMerge])
+      ? await tx.query<{ id: string; email: string | null }>(`select id, email from leads where id = any($1::text[]) and workspace_id = $2 order by id for update`, [toMerge, this.ws])
       : [];
     if (recordWrites.size) {
       await tx.query(
-        `insert into source_records (system, record_id, lead_id, lead, source_updated_at, source_updated_text, read_at)
-         select e->>'system', e->>'recordId', e->>'leadId', e->'lead', (e->>'sourceUpdatedAt')::timestamptz, e->>'sourceUpdatedAt', now()
+        `insert into source_records (workspace_id, system, record_id, lead_id, lead, source_updated_at, source_updated_text, read_at)
+         select $2, e->>'system', e->>'recordId', e->>'leadId', e->'lead', (e->>'sourceUpdatedAt')::timestamptz, e->>'sourceUpdatedAt', now()
          from jsonb_array_elements($1::jsonb) as e
-         on conflict (system, record_id) do update set
+         on conflict (workspace_id, system, record_id) do update set
            lead = excluded.lead,
            source_updated_at = excluded.source_updated_at,
            source_updated_text = excluded.source_updated_text,
            read_at = now()`,
-        [JSON.stringify([...recordWrites.values()].map(({ system, recordId, leadId, lead, sourceUpdatedAt }) => ({ system, recordId, leadId, lead, sourceUpdatedAt })))],
+        [JSON.stringify([...recordWrites.values()].map(({ system, recordId, leadId, lead, sourceUpdatedAt }) => ({ system, recordId, leadId, lead, sourceUpdatedAt }))), this.ws],
       );
     }
     if (eventWrites.size) {
       await tx.query(
-        `insert into lead_events (lead_id, source, source_id, type, at, event)
-         select e->>'leadId', e->'event'->>'source', e->'event'->>'sourceId', e->'event'->>'type', (e->'event'->>'at')::timestamptz, e->'event'
+        `insert into lead_events (workspace_id, lead_id, source, source_id, type, at, event)
+         select $2, e->>'leadId', e->'event'->>'source', e->'event'->>'sourceId', e->'event'->>'type', (e->'event'->>'at')::timestamptz, e->'event'
          from jsonb_array_elements($1::jsonb) as e
-         on conflict (source, source_id) do update set type = excluded.type, at = excluded.at, event = excluded.event
+         on conflict (workspace_id, source, source_id) do update set type = excluded.type, at = excluded.at, event = excluded.event
            where lead_events.lead_id = excluded.lead_id`,
         // Sorted, so two writers inserting the same events always meet them in the same order.
-        [JSON.stringify([...eventWrites].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, w]) => w))],
+        [JSON.stringify([...eventWrites].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, w]) => w)), this.ws],
       );
     }
 
@@ -392,7 +517,7 @@ export class SqlStore implements Store {
     // Leads only touched by stale deliveries: answer with what is stored.
     const untouched = [...new Set(decisions.filter((d) => !merged.has(d.leadId)).map((d) => d.leadId))];
     if (untouched.length) {
-      const rows = await tx.query<{ id: string; lead: unknown }>(`select id, lead from leads where id = any($1::text[])`, [untouched]);
+      const rows = await tx.query<{ id: string; lead: unknown }>(`select id, lead from leads where id = any($1::text[]) and workspace_id = $2`, [untouched, this.ws]);
       for (const row of rows) merged.set(row.id, parseRow(LeadSchema, row.lead, 'leads', row.id));
     }
     return decisions.map((d) => ({ leadId: d.leadId, applied: d.applied, lead: structuredClone(merged.get(d.leadId)!) }));
@@ -415,8 +540,9 @@ export class SqlStore implements Store {
     const owned = new Set<string>();
     if (events.length) {
       const rows = await tx.query<{ source: string; source_id: string }>(
-        `select source, source_id from lead_events where (source, source_id) in (select * from unnest($1::text[], $2::text[]))`,
-        [events.map((w) => w.event.source), events.map((w) => w.event.sourceId)],
+        `select source, source_id from lead_events
+         where workspace_id = $3 and (source, source_id) in (select * from unnest($1::text[], $2::text[]))`,
+        [events.map((w) => w.event.source), events.map((w) => w.event.sourceId), this.ws],
       );
       for (const r of rows) owned.add(recordKey(r.source, r.source_id));
     }
@@ -474,7 +600,10 @@ export class SqlStore implements Store {
     }
     const claimed = new Map<string, string>(); // email → lead id, among this chunk and the table
     if (wanted.size) {
-      const taken = await tx.query<{ id: string; email: string }>(`select id, email from leads where email = any($1::text[])`, [[...new Set(wanted.values())]]);
+      const taken = await tx.query<{ id: string; email: string }>(`select id, email from leads where workspace_id = $2 and email = any($1::text[])`, [
+        [...new Set(wanted.values())],
+        this.ws,
+      ]);
       for (const t of taken) claimed.set(t.email, t.id);
     }
     const updates = locked.map((row) => {
@@ -494,35 +623,39 @@ export class SqlStore implements Store {
     });
     await tx.query(
       `update leads as l set lead = e->'lead', email = e->>'email', updated_at = now()
-       from jsonb_array_elements($1::jsonb) as e where l.id = e->>'id'`,
-      [JSON.stringify(updates)],
+       from jsonb_array_elements($1::jsonb) as e where l.id = e->>'id' and l.workspace_id = $2`,
+      [JSON.stringify(updates), this.ws],
     );
   }
 
   async getLead(leadId: string): Promise<StoredLead | null> {
-    const rows = await this.driver.query<LeadJoinRow>(`${LEAD_SELECT} where l.id = $1`, [leadId]);
+    const rows = await this.driver.query<LeadJoinRow>(`${LEAD_SELECT} where l.workspace_id = $1 and l.id = $2`, [this.ws, leadId]);
     const [lead] = await this.hydrate(rows);
     return lead ?? null;
   }
 
   async getLeads(leadIds: string[]): Promise<StoredLead[]> {
     if (leadIds.length === 0) return [];
-    const rows = await this.driver.query<LeadJoinRow>(`${LEAD_SELECT} where l.id = any($1::text[])`, [[...new Set(leadIds)]]);
+    const rows = await this.driver.query<LeadJoinRow>(`${LEAD_SELECT} where l.workspace_id = $1 and l.id = any($2::text[])`, [this.ws, [...new Set(leadIds)]]);
     const byId = new Map((await this.hydrate(rows)).map((l) => [l.id, l]));
     return leadIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
   }
 
   async findLeadIdBySourceRecord(system: SourceSystem, recordId: string): Promise<string | null> {
     const [row] = await this.driver.query<{ lead_id: string }>(
-      `select lead_id from source_records where system = $1 and record_id = $2`,
-      [system, recordId],
+      `select lead_id from source_records where workspace_id = $3 and system = $1 and record_id = $2`,
+      [system, recordId, this.ws],
     );
     return row?.lead_id ?? null;
   }
 
-  async listLeads(q: { stage?: Stage; email?: string; limit: number; offset?: number; orderBy?: 'score' | 'updated' }): Promise<StoredLead[]> {
-    const where: string[] = [];
-    const params: Array<string | number> = [];
+  async listLeads(q: { stage?: Stage; grade?: Grade; email?: string; limit: number; offset?: number; orderBy?: 'score' | 'updated' }): Promise<StoredLead[]> {
+    const params: Array<string | number> = [this.ws];
+    const where: string[] = ['l.workspace_id = $1'];
+    if (q.grade) {
+      params.push(GradeSchema.parse(q.grade));
+      where.push(`s.grade = $${params.length}`);
+    }
     if (q.stage) {
       params.push(StageSchema.parse(q.stage));
       where.push(`lc.stage = $${params.length}`);
@@ -534,7 +667,7 @@ export class SqlStore implements Store {
     const order = q.orderBy === 'score' ? `s.score desc nulls last, l.updated_at desc, l.id` : `l.updated_at desc, l.id`;
     params.push(q.limit, q.offset ?? 0);
     const rows = await this.driver.query<LeadJoinRow>(
-      `${LEAD_SELECT} ${where.length ? 'where ' + where.join(' and ') : ''}
+      `${LEAD_SELECT} where ${where.join(' and ')}
        order by ${order} limit $${params.length - 1} offset $${params.length}`,
       params,
     );
@@ -546,7 +679,11 @@ export class SqlStore implements Store {
     // and leads added while iterating after the cursor are still visited.
     let after = '';
     for (;;) {
-      const rows = await this.driver.query<{ id: string }>(`select id from leads where id > $1 order by id limit $2`, [after, pageSize]);
+      const rows = await this.driver.query<{ id: string }>(`select id from leads where workspace_id = $3 and id > $1 order by id limit $2`, [
+        after,
+        pageSize,
+        this.ws,
+      ]);
       if (rows.length === 0) return;
       yield rows.map((r) => r.id);
       if (rows.length < pageSize) return;
@@ -555,7 +692,7 @@ export class SqlStore implements Store {
   }
 
   async countLeads(): Promise<number> {
-    const [row] = await this.driver.query<{ n: number }>(`select count(*)::int as n from leads`);
+    const [row] = await this.driver.query<{ n: number }>(`select count(*)::int as n from leads where workspace_id = $1`, [this.ws]);
     return Number(row.n);
   }
 
@@ -602,12 +739,14 @@ export class SqlStore implements Store {
     await this.driver.transaction(async (tx) => {
       const [row] = await tx.query<{ id: string }>(
         `insert into scores (lead_id, model_version, fit, engagement, score, grade, band, segment, disqualified_by,
-                             reasons, contributions, evaluated_at, result)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13::jsonb)
+                             reasons, contributions, evaluated_at, result, workspace_id)
+         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13::jsonb, workspace_id
+         from leads where id = $1 and workspace_id = $14
          returning id`,
         [leadId, s.modelVersion, s.fit, s.engagement, s.score, s.grade, s.band, s.segment, s.disqualifiedBy,
-          s.reasons, JSON.stringify(s.contributions), s.evaluatedAt, JSON.stringify(s)],
+          s.reasons, JSON.stringify(s.contributions), s.evaluatedAt, JSON.stringify(s), this.ws],
       );
+      if (!row) throw new Error(`Unknown lead "${leadId}" in workspace "${this.ws}": recordScore needs a stored lead`);
       // The lead points at its newest evaluation; a late-arriving older one stays in history only.
       await tx.query(
         `update leads l set score_id = $2
@@ -622,8 +761,8 @@ export class SqlStore implements Store {
   /** Oldest first. */
   async scoreHistory(leadId: string): Promise<ScoreResult[]> {
     const rows = await this.driver.query<{ id: string; result: unknown }>(
-      `select id, result from scores where lead_id = $1 order by evaluated_at, id`,
-      [leadId],
+      `select id, result from scores where lead_id = $1 and workspace_id = $2 order by evaluated_at, id`,
+      [leadId, this.ws],
     );
     return rows.map((r) => parseRow(ScoreResultSchema, r.result, 'scores', String(r.id)));
   }
@@ -633,8 +772,8 @@ export class SqlStore implements Store {
     const t = transition === null ? null : parseRow(TransitionSchema, transition, 'saveLifecycle input transition', leadId);
     await this.driver.transaction(async (tx) => {
       // Lifecycle writes of one lead go one at a time (the lead row is the lock, as the lifecycle row may not exist yet).
-      const [lead] = await tx.query(`select id from leads where id = $1 for update`, [leadId]);
-      if (!lead) throw new Error(`Unknown lead "${leadId}": saveLifecycle needs a stored lead`);
+      const [lead] = await tx.query(`select id from leads where id = $1 and workspace_id = $2 for update`, [leadId, this.ws]);
+      if (!lead) throw new Error(`Unknown lead "${leadId}" in workspace "${this.ws}": saveLifecycle needs a stored lead`);
       if (t) {
         const [current] = await tx.query<{ stage: string }>(`select stage from lead_lifecycle where lead_id = $1`, [leadId]);
         if (current && current.stage === t.to && t.from !== t.to) {
@@ -644,18 +783,18 @@ export class SqlStore implements Store {
         }
       }
       await tx.query(
-        `insert into lead_lifecycle (lead_id, stage, since, reason, set_by_person, state)
-         values ($1, $2, $3, $4, $5, $6::jsonb)
+        `insert into lead_lifecycle (lead_id, stage, since, reason, set_by_person, state, workspace_id)
+         values ($1, $2, $3, $4, $5, $6::jsonb, $7)
          on conflict (lead_id) do update set
            stage = excluded.stage, since = excluded.since, reason = excluded.reason,
            set_by_person = excluded.set_by_person, state = excluded.state, updated_at = now()`,
-        [leadId, s.stage, s.since, s.reason, s.setByPerson, JSON.stringify(s)],
+        [leadId, s.stage, s.since, s.reason, s.setByPerson, JSON.stringify(s), this.ws],
       );
       if (t) {
         await tx.query(
-          `insert into stage_transitions (lead_id, from_stage, to_stage, reason, detail, model_version, at, transition)
-           values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
-          [leadId, t.from, t.to, t.reason, t.detail, t.modelVersion, t.at, JSON.stringify(t)],
+          `insert into stage_transitions (lead_id, from_stage, to_stage, reason, detail, model_version, at, transition, workspace_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)`,
+          [leadId, t.from, t.to, t.reason, t.detail, t.modelVersion, t.at, JSON.stringify(t), this.ws],
         );
       }
     });
@@ -663,14 +802,14 @@ export class SqlStore implements Store {
 
   async saveQualifications(items: QualificationWrite[]): Promise<void> {
     if (items.length === 0) return;
-    await this.driver.transaction((tx) => saveQualifications(tx, items, this.logger ?? undefined));
+    await this.driver.transaction((tx) => saveQualifications(tx, items, this.logger ?? undefined, this.ws));
   }
 
   /** Oldest first: the audit trail in the order it happened. */
   async transitions(leadId: string): Promise<Transition[]> {
     const rows = await this.driver.query<{ id: string; transition: unknown }>(
-      `select id, transition from stage_transitions where lead_id = $1 order by at, id`,
-      [leadId],
+      `select id, transition from stage_transitions where lead_id = $1 and workspace_id = $2 order by at, id`,
+      [leadId, this.ws],
     );
     return rows.map((r) => parseRow(TransitionSchema, r.transition, 'stage_transitions', String(r.id)));
   }
@@ -678,10 +817,59 @@ export class SqlStore implements Store {
   async funnel(): Promise<Record<Stage, number>> {
     const counts = Object.fromEntries(StageSchema.options.map((s) => [s, 0])) as Record<Stage, number>;
     const rows = await this.driver.query<{ stage: string; n: number }>(
-      `select stage, count(*)::int as n from lead_lifecycle group by stage`,
+      `select stage, count(*)::int as n from lead_lifecycle where workspace_id = $1 group by stage`,
+      [this.ws],
     );
     for (const r of rows) counts[parseRow(StageSchema, r.stage, 'lead_lifecycle', `stage ${r.stage}`)] = Number(r.n);
     return counts;
+  }
+
+  // ── analytics ────────────────────────────────────────────────────────────
+
+  gradeDistribution(): Promise<Record<Grade, number>> {
+    return analytics.gradeDistribution(this.driver, this.ws);
+  }
+
+  scoreHistogram(bucketWidth: number): Promise<ScoreBucket[]> {
+    return analytics.scoreHistogram(this.driver, this.ws, bucketWidth);
+  }
+
+  stageFlow(q: { since: Date; bucket: 'day' | 'week' | 'month' }): Promise<StageFlowRow[]> {
+    return analytics.stageFlow(this.driver, this.ws, q);
+  }
+
+  conversionByGrade(): Promise<GradeConversion[]> {
+    return analytics.conversionByGrade(this.driver, this.ws);
+  }
+
+  // ── scoring models ───────────────────────────────────────────────────────
+
+  saveModelDraft(m: { yaml: string; versionId: string; name: string }): Promise<ModelVersionRow> {
+    return models.saveModelDraft(this.driver, this.ws, m);
+  }
+
+  listModels(): Promise<ModelVersionRow[]> {
+    return models.listModels(this.driver, this.ws);
+  }
+
+  getModel(id: string): Promise<ModelVersionRow | null> {
+    return models.getModel(this.driver, this.ws, id);
+  }
+
+  publishModel(id: string): Promise<ModelVersionRow | null> {
+    return models.publishModel(this.driver, this.ws, id);
+  }
+
+  rollbackModel(): Promise<ModelVersionRow | null> {
+    return models.rollbackModel(this.driver, this.ws);
+  }
+
+  activeModel(): Promise<ModelVersionRow | null> {
+    return models.activeModel(this.driver, this.ws);
+  }
+
+  listActiveModels(): Promise<ModelVersionRow[]> {
+    return models.listActiveModels(this.driver);
   }
 
   // ── write ledger and write errors ────────────────────────────────────────
@@ -695,8 +883,8 @@ export class SqlStore implements Store {
     const result = new Map<string, Record<string, string>>();
     if (recordIds.length === 0) return result;
     const rows = await this.driver.query<{ record_id: string; properties: unknown }>(
-      `select record_id, properties from write_ledger where connection_id = $1 and record_id = any($2::text[])`,
-      [connectionId, recordIds],
+      `select record_id, properties from write_ledger where connection_id = $1 and record_id = any($2::text[]) and workspace_id = $3`,
+      [connectionId, recordIds, this.ws],
     );
     for (const r of rows) {
       result.set(r.record_id, parseRow(PropertiesSchema, r.properties, 'write_ledger', `${connectionId}/${r.record_id}`));
@@ -708,8 +896,8 @@ export class SqlStore implements Store {
     const result = new Map<string, { properties: Record<string, string>; writtenAt: string }>();
     if (recordIds.length === 0) return result;
     const rows = await this.driver.query<{ record_id: string; properties: unknown; written_at: Date | string }>(
-      `select record_id, properties, written_at from write_ledger where connection_id = $1 and record_id = any($2::text[])`,
-      [connectionId, recordIds],
+      `select record_id, properties, written_at from write_ledger where connection_id = $1 and record_id = any($2::text[]) and workspace_id = $3`,
+      [connectionId, recordIds, this.ws],
     );
     for (const r of rows) {
       result.set(r.record_id, {
@@ -725,25 +913,26 @@ export class SqlStore implements Store {
     // One statement may not update the same row twice: the last entry for a record wins.
     const latest = new Map(entries.map((e) => [e.recordId, PropertiesSchema.parse(e.properties)]));
     await this.driver.query(
-      `insert into write_ledger (connection_id, record_id, properties)
-       select $1, e->>'recordId', e->'properties' from jsonb_array_elements($2::jsonb) as e
-       on conflict (connection_id, record_id) do update set properties = excluded.properties, written_at = now()`,
-      [connectionId, JSON.stringify([...latest].map(([recordId, properties]) => ({ recordId, properties })))],
+      `insert into write_ledger (connection_id, record_id, properties, workspace_id)
+       select $1, e->>'recordId', e->'properties', $3 from jsonb_array_elements($2::jsonb) as e
+       on conflict (connection_id, record_id) do update set properties = excluded.properties, written_at = now()
+       where write_ledger.workspace_id = excluded.workspace_id`,
+      [connectionId, JSON.stringify([...latest].map(([recordId, properties]) => ({ recordId, properties }))), this.ws],
     );
   }
 
   async recordWriteError(e: Omit<WriteError, 'id' | 'at'>): Promise<void> {
     await this.driver.query(
-      `insert into write_errors (connection_id, record_id, status, message, payload) values ($1, $2, $3, $4, $5::jsonb)`,
-      [e.connectionId, e.recordId, e.status, e.message, JSON.stringify(e.payload ?? {})],
+      `insert into write_errors (connection_id, record_id, status, message, payload, workspace_id) values ($1, $2, $3, $4, $5::jsonb, $6)`,
+      [e.connectionId, e.recordId, e.status, e.message, JSON.stringify(e.payload ?? {}), this.ws],
     );
   }
 
   /** Newest first. */
   async listWriteErrors(connectionId?: string, limit = 100): Promise<WriteError[]> {
     const rows = await this.driver.query(
-      `select * from write_errors where ($1::text is null or connection_id = $1) order by id desc limit $2`,
-      [connectionId ?? null, limit],
+      `select * from write_errors where workspace_id = $3 and ($1::text is null or connection_id = $1) order by id desc limit $2`,
+      [connectionId ?? null, limit, this.ws],
     );
     return rows.map((r) => {
       const id = Number(r.id);

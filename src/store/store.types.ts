@@ -172,7 +172,9 @@ export interface Store {
   /** Encrypted at rest (SecretBox, AES-256-GCM); replaces what was saved. Throws for a connection of another workspace. */
   saveCredentials(connectionId: string, value: Record<string, unknown>): Promise<void>;
   getCredentials<T = Record<string, unknown>>(connectionId: string): Promise<T | null>;
-  /** Global: the connection of that HubSpot portal id / Salesforce org id, in any workspace. */
+  /** Global: the connection with this id in any workspace (a worker routing a job of a connection created elsewhere). */
+  locateConnection(id: string): Promise<ConnectionRow | null>;
+  /** Global: the connection of that HubSpot portal id / Salesforce org id, in any workspace (the oldest, if several). */
   findConnectionByAccount(system: SourceSystem, accountId: string): Promise<ConnectionRow | null>;
   connectionStats(connectionId: string): Promise<ConnectionStats>;
 
@@ -212,7 +214,11 @@ export interface Store {
   scoreHistogram(bucketWidth: number): Promise<ScoreBucket[]>;
   /** Stage transitions since `since`, counted per period (UTC day, ISO week starting Monday, month) and target stage. */
   stageFlow(q: { since: Date; bucket: 'day' | 'week' | 'month' }): Promise<StageFlowRow[]>;
-  /** By current grade: how many leads, and how many ever reached each stage (stage_transitions or current stage). */
+  /**
+   * By current grade (every grade, 0 when none): how many leads, and how many ever reached each
+   * stage or a later one on the way to a sale (mql → sql → opportunity → customer), per their
+   * stage transitions and current stage.
+   */
   conversionByGrade(): Promise<GradeConversion[]>;
 
   // scoring models (scoped)
@@ -225,6 +231,8 @@ export interface Store {
   /** Re-activates the version that was active before the current one (the current one is retired); null when there is none. */
   rollbackModel(): Promise<ModelVersionRow | null>;
   activeModel(): Promise<ModelVersionRow | null>;
+  /** Global: the active version of every workspace that has one (the runtime's model refresh). */
+  listActiveModels(): Promise<ModelVersionRow[]>;
 
   // write ledger: what qualify last wrote to each system record (change and echo detection)
   getLastWritten(connectionId: string, recordId: string): Promise<Record<string, string> | null>;

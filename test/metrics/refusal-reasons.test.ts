@@ -14,6 +14,7 @@ import type { ConnectionRow } from '../../src/store/store.types.js';
 const ORG = '00D5g000000ABCDEAA';
 const row = (system: 'hubspot' | 'salesforce', accountId: string | null): ConnectionRow => ({
   id: `${system}:default`,
+  workspaceId: 'default',
   system,
   accountId,
   status: 'active',

@@ -25,7 +25,7 @@ export const silentLogger = pino({ level: 'silent' });
 
 export function connectionRow(overrides: Partial<ConnectionRow> = {}): ConnectionRow {
   const now = new Date().toISOString();
-  return { id: 'hubspot:default', system: 'hubspot', accountId: String(PORTAL_ID), status: 'active', statusMessage: null, parkedUntil: null, config: {}, createdAt: now, updatedAt: now, ...overrides };
+  return { id: 'hubspot:default', workspaceId: 'default', system: 'hubspot', accountId: String(PORTAL_ID), status: 'active', statusMessage: null, parkedUntil: null, config: {}, createdAt: now, updatedAt: now, ...overrides };
 }
 
 /**

@@ -9,6 +9,7 @@ import { createSalesforceConnector } from '../../../connectors/salesforce/index.
 const ORG = '00D5g000000ABCDEAA';
 const connection: ConnectionRow = {
   id: 'salesforce:default',
+  workspaceId: 'default',
   system: 'salesforce',
   accountId: ORG,
   status: 'active',
