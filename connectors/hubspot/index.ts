@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Connector } from '../../src/connectors/connector.types.js';
 import type { ApiCallMetrics } from '../../src/metrics/metric-hooks.js';
 import type { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
-import { HubSpotClient, type HubSpotLimits } from './hubspot-client.js';
+import { HubSpotClient, type HubSpotClientOptions, type HubSpotLimits } from './hubspot-client.js';
 import { batchRead, pollContacts, toRawRecord, type ReadOptions } from './hubspot-poll.js';
 import { ensureHubSpotSetup } from './hubspot-setup.js';
 import { HubSpotWebhookReceiver } from './hubspot-webhook.js';
@@ -14,8 +14,10 @@ import { MAX_BATCH_UPDATE, writeContacts } from './hubspot-write.js';
  */
 
 export interface HubSpotConnectorOptions {
-  /** HUBSPOT_ACCESS_TOKEN (private app). */
-  accessToken: string;
+  /** HUBSPOT_ACCESS_TOKEN (private app), or an OAuth install's token provider (src/oauth/token-keeper.ts). */
+  accessToken: HubSpotClientOptions['accessToken'];
+  /** With a token provider: the rate-limit key of the account (`hubspot:<portalId>`). */
+  limiterKey?: string;
   /** HUBSPOT_BASE_URL; default https://api.hubapi.com (the simulator in demo mode and tests). */
   baseUrl?: string;
   /** HUBSPOT_CLIENT_SECRET; without it there is no webhook receiver. */
@@ -53,6 +55,7 @@ export interface HubSpotConnector extends Connector {
 export function createHubSpotConnector(opts: HubSpotConnectorOptions): HubSpotConnector {
   const client = new HubSpotClient({
     accessToken: opts.accessToken,
+    limiterKey: opts.limiterKey,
     baseUrl: opts.baseUrl,
     limiter: opts.limiter,
     limits: opts.limits,
