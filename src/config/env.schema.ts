@@ -71,6 +71,7 @@ export const ENV_VARS = {
     ...url(HTTP),
   },
   QUALIFY_MODEL_FILE: { doc: 'Scoring model file.', default: 'mappings/scoring.yaml', ...text },
+  QUALIFY_WORKER_METRICS_PORT: { doc: 'Port where a separately run `qualify worker` serves /metrics, /healthz and /readyz (0 picks a free one).', default: '9464', ...int(0, 65535) },
   QUALIFY_ADMIN_TOKEN: { doc: 'Operator bearer token for /api and /metrics, and the key to /admin/queues. Unset: /api and /metrics are open (demo, local use) and /admin/queues is off.', secret: true, ...text },
   QUALIFY_SECRET_KEY: {
     doc: 'Key that encrypts stored secrets (OAuth tokens) with AES-256-GCM and signs OAuth state: 32 bytes as 64 hex digits or base64 (openssl rand -base64 32), or a passphrase of at least 16 characters (stretched with scrypt). Unset: a key generated once into QUALIFY_DATA_DIR/secret.key (demo, local use); production sets it, the same in every process.',

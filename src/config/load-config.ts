@@ -11,6 +11,8 @@ export interface Config {
   dataDir: string;
   publicUrl: string;
   modelFile: string;
+  /** Port of a separately run worker's /metrics and /healthz. */
+  workerMetricsPort: number;
   /** Bearer token for /api; null: open. */
   adminToken: string | null;
   /** QUALIFY_SECRET_KEY as given (see `src/security/secret-box.ts`); null: the generated key file in `dataDir`. */
@@ -100,6 +102,7 @@ function toConfig(e: ParsedEnv): Config {
     dataDir: e.QUALIFY_DATA_DIR,
     publicUrl: e.QUALIFY_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     modelFile: e.QUALIFY_MODEL_FILE,
+    workerMetricsPort: e.QUALIFY_WORKER_METRICS_PORT,
     adminToken: e.QUALIFY_ADMIN_TOKEN,
     secretKey: e.QUALIFY_SECRET_KEY,
     rateLimits: {
