@@ -17,9 +17,12 @@ describe.each(storeBackends())('HTTP API on %s', (_backend, open) => {
   let queues: Queues;
   const redis = createRedis(process.env.REDIS_URL!);
   let sqlLeadId: string;
+  /** /api always needs a caller: a key of the default workspace (where these leads are). */
+  let key: string;
 
   beforeAll(async () => {
     store = await open();
+    key = (await store.createApiKey('api-routes test')).key;
     queues = createQueues(redis, `qualify-test-${randomUUID().slice(0, 8)}`);
     const make = async (stage: 'sql' | 'lead', score: number) => {
       const l = emptyLead();
@@ -57,7 +60,7 @@ describe.each(storeBackends())('HTTP API on %s', (_backend, open) => {
     });
 
   test('when asked for SQLs, then only SQL leads come back with score, segment and reasons', async () => {
-    const res = await request(app()).get('/api/leads?stage=sql').expect(200);
+    const res = await request(app()).get('/api/leads?stage=sql').set('authorization', `Bearer ${key}`).expect(200);
     expect(res.body.leads.map((l: { id: string }) => l.id)).toContain(sqlLeadId);
     expect(res.body.leads.every((l: { stage: string }) => l.stage === 'sql')).toBe(true);
     const lead = res.body.leads.find((l: { id: string }) => l.id === sqlLeadId);
@@ -65,17 +68,22 @@ describe.each(storeBackends())('HTTP API on %s', (_backend, open) => {
   });
 
   test('when one lead is asked for, then its stage transitions with reasons come with it', async () => {
-    const res = await request(app()).get(`/api/leads/${sqlLeadId}`).expect(200);
+    const res = await request(app()).get(`/api/leads/${sqlLeadId}`).set('authorization', `Bearer ${key}`).expect(200);
     expect(res.body.transitions).toEqual([expect.objectContaining({ to: 'sql', reason: 'sales_request_with_bant', detail: 'asked for a demo' })]);
   });
 
   test('when the query names an unknown stage, then 400 names the field', async () => {
-    const res = await request(app()).get('/api/leads?stage=hot').expect(400);
+    const res = await request(app()).get('/api/leads?stage=hot').set('authorization', `Bearer ${key}`).expect(400);
     expect(res.body.issues[0].field).toBe('stage');
   });
 
-  test('when an admin token is configured, then /api needs it and health checks do not', async () => {
+  test('when no admin token is configured, then /api still needs a workspace key (it is never open)', async () => {
+    await request(app()).get('/api/leads').expect(401);
+  });
+
+  test('when an admin token is configured, then /api needs it (or a key) and health checks do not', async () => {
     await request(app(TOKEN)).get('/api/leads').expect(401);
+    await request(app(TOKEN)).get('/api/leads').set('authorization', `Bearer ${key}`).expect(200);
     await request(app(TOKEN)).get('/api/leads').set('authorization', `Bearer ${TOKEN}`).expect(200);
     await request(app(TOKEN)).get('/healthz').expect(200);
     const ready = await request(app(TOKEN)).get('/readyz').expect(200);
