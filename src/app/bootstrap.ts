@@ -13,8 +13,10 @@ import { loadMapping } from '../mapping/load-mapping.js';
 import { Metrics } from '../metrics/metrics.js';
 import { RedisRateLimiter } from '../rate-limit/redis-rate-limiter.js';
 import { createRedis } from '../queues/redis-connection.js';
+import { secretBoxFromConfig } from '../security/secret-box.js';
 import { createStore } from '../store/sql-store.js';
 import type { Store } from '../store/store.types.js';
+import { createConnectionFactory } from './connection-factory.js';
 import { createRuntime, type ConnectionSpec, type Runtime } from './runtime.js';
 
 export type Role = 'all' | 'server' | 'worker' | 'sync' | 'status';
@@ -59,7 +61,8 @@ export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): 
   }
   if (redisHandle.url !== config.redisUrl) logger.warn({ url: redisHandle.url }, `no Redis answered at ${config.redisUrl}; started a private redis-server`);
 
-  const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  // Connection credentials (OAuth tokens) are sealed with QUALIFY_SECRET_KEY (or the data dir's generated key).
+  const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, secretKey: secretBoxFromConfig(config, logger) });
   const limiterRedis = createRedis(redisHandle.url);
   const limiter = new RedisRateLimiter(limiterRedis, { prefix: `${config.queuePrefix}:rl` });
 
@@ -125,6 +128,8 @@ export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): 
     publicUrl: demo?.publicUrl ?? config.publicUrl,
     adminToken: config.adminToken ?? undefined,
     connections,
+    // Connections installed through OAuth (any workspace) are built from their stored credentials.
+    connectionFactory: opts.role === 'status' ? undefined : createConnectionFactory({ config, redis: limiterRedis, limiter, logger, metrics }),
     metrics,
   });
   if (demo) demo.attach(runtime);

@@ -180,7 +180,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         try {
           const spec = await opts.connectionFactory!(row, viewOf(row.workspaceId));
           if (!spec) {
-            logger.warn({ connection: row.id, workspace: row.workspaceId, system: row.system }, 'stored connection cannot be driven (no credentials or no factory for its system)');
+            logger.info({ connection: row.id, workspace: row.workspaceId, system: row.system }, 'stored connection not driven here (no credentials, or no factory for its system)');
             return undefined;
           }
           return connections.get(row.id) ?? register({ ...spec, id: row.id, workspaceId: row.workspaceId });
@@ -248,9 +248,12 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   };
 
   const listenOn = (app: { listen: (port: number, cb: () => void) => Server }, port: number) =>
-    new Promise<Server>((resolve) => {
-      const server = app.listen(port, () => resolve(server));
-      servers.push(server);
+    new Promise<Server>((resolve, reject) => {
+      const server = app.listen(port, () => {
+        servers.push(server);
+        resolve(server);
+      });
+      server.once('error', reject);
     });
 
   const runtime: Runtime = {

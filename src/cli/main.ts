@@ -6,6 +6,7 @@ import * as syncCommand from './commands/sync.command.js';
 import * as rescoreCommand from './commands/rescore.command.js';
 import * as statusCommand from './commands/status.command.js';
 import * as scoreCommand from './commands/score.command.js';
+import * as workspaceCommand from './commands/workspace.command.js';
 
 /**
  * `qualify` command line. Each command lives in src/cli/commands/<name>.command.ts and exports
@@ -24,6 +25,7 @@ const commands: Array<{ register: (p: Command) => void }> = [
   evaluateCommand,
   simulateCommand,
   scoreCommand,
+  workspaceCommand,
 ];
 for (const c of commands) c.register(program);
 

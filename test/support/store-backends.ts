@@ -28,7 +28,10 @@ import type { Store } from '../../src/store/store.types.js';
  */
 
 export type StoreBackendName = 'pglite' | 'postgres';
-export type OpenStore = (opts?: { logger?: Logger }) => Promise<Store>;
+export type OpenStore = (opts?: { logger?: Logger; secretKey?: string }) => Promise<Store>;
+
+/** Connection credentials are sealed with this key unless a test passes its own (64 hex digits, as QUALIFY_SECRET_KEY). */
+export const TEST_SECRET_KEY = '6b'.repeat(32);
 
 export const testDatabaseUrl = (): string => process.env.QUALIFY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -61,7 +64,7 @@ export function storeBackends(): Array<[StoreBackendName, OpenStore]> {
       'pglite',
       async (opts) => {
         instance ??= PGlite.create();
-        return track(await createStore({ pglite: await instance, logger: opts?.logger }));
+        return track(await createStore({ pglite: await instance, logger: opts?.logger, secretKey: opts?.secretKey ?? TEST_SECRET_KEY }));
       },
     ]);
     afterAll(async () => {
@@ -84,7 +87,7 @@ export function storeBackends(): Array<[StoreBackendName, OpenStore]> {
         'postgres',
         async (opts) => {
           used = true;
-          return track(await createStore({ databaseUrl: url, schema, logger: opts?.logger }));
+          return track(await createStore({ databaseUrl: url, schema, logger: opts?.logger, secretKey: opts?.secretKey ?? TEST_SECRET_KEY }));
         },
       ]);
       afterAll(async () => {

@@ -9,30 +9,33 @@ import type { Command } from 'commander';
 export function register(program: Command): void {
   program
     .command('rescore')
-    .description('re-score and re-classify every stored lead with the current model, writing back what changed')
-    .action(async () => {
-      const [{ bootstrap }, { waitForWrites }, { requalifyLeads }] = await Promise.all([
+    .description("re-score and re-classify every stored lead of a workspace with its current model, writing back what changed")
+    .option('--workspace <id>', 'the workspace to rescore', 'default')
+    .action(async (flags: { workspace: string }) => {
+      const [{ bootstrap }, { waitForWrites }, { rescoreWorkspace }] = await Promise.all([
         import('../../app/bootstrap.js'),
         import('../../app/drain.js'),
-        import('../../pipeline/process-records.js'),
+        import('../../pipeline/rescore.js'),
       ]);
       const booted = await bootstrap({ role: 'sync' });
-      const { runtime, store } = booted;
+      const { runtime } = booted;
+      if (!(await booted.store.getWorkspace(flags.workspace))) {
+        console.error(`qualify: no workspace "${flags.workspace}" (qualify workspace list)`);
+        await booted.close();
+        process.exit(1);
+      }
+      const store = booted.store.forWorkspace(flags.workspace);
       const workers = runtime.startWorkers({ concurrency: { ingest: 1, io: 2, sync: 1 } });
       const total = await store.countLeads();
       const bar = new SingleBar({ format: 'rescore {bar} {value}/{total} leads | {duration_formatted}', stream: process.stderr }, Presets.shades_classic);
       bar.start(total, 0);
-      let done = 0;
-      let writes = 0;
-      for await (const ids of store.iterateLeadIds(500)) {
-        writes += await requalifyLeads(runtime.deps, ids);
-        done += ids.length;
-        bar.update(done);
-      }
+      const out = await rescoreWorkspace(runtime.deps, store, { pageSize: 500, onPage: (done) => bar.update(done) });
       bar.stop();
       let pending = 0;
-      for (const conn of runtime.connections.values()) pending += await waitForWrites(conn, 10 * 60_000);
-      console.log(JSON.stringify({ rescored: done, model: runtime.deps.model().versionId, writesQueued: writes, pendingWrites: pending }, null, 2));
+      for (const conn of runtime.connections.values()) {
+        if (conn.workspaceId === store.workspaceId) pending += await waitForWrites(conn, 10 * 60_000);
+      }
+      console.log(JSON.stringify({ rescored: out.rescored, model: out.model, writesQueued: out.writesQueued, pendingWrites: pending }, null, 2));
       await workers.close();
       await booted.close();
       process.exit(0);

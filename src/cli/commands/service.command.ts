@@ -18,6 +18,16 @@ async function run(role: 'all' | 'server' | 'worker'): Promise<void> {
     runtime.startWorkers();
     await runtime.schedulePolls();
   }
+  if (role === 'worker') {
+    // A worker alone has no HTTP server: its own port serves its metrics and health checks.
+    try {
+      await runtime.listenMetrics(config.workerMetricsPort);
+      logger.info({ port: config.workerMetricsPort }, `worker metrics on http://localhost:${config.workerMetricsPort}/metrics`);
+    } catch (err) {
+      // Another worker on this host has the port: this one still works, unscraped, and says so.
+      logger.warn({ port: config.workerMetricsPort, err: (err as Error).message }, 'worker metrics port unavailable; set QUALIFY_WORKER_METRICS_PORT per worker');
+    }
+  }
   if (role !== 'worker') {
     await runtime.listen(config.port);
     logger.info({ port: config.port, publicUrl: config.publicUrl }, `qualify listening on http://localhost:${config.port}`);

@@ -9,11 +9,18 @@ export function register(program: Command): void {
   program
     .command('status')
     .option('--json', 'print JSON instead of text', false)
-    .description('show connections, cursors, queues, refused writes and the funnel')
-    .action(async (flags: { json: boolean }) => {
+    .option('--workspace <id>', 'the workspace to show', 'default')
+    .description('show connections, cursors, queues, refused writes and the funnel (of one workspace, default "default")')
+    .action(async (flags: { json: boolean; workspace: string }) => {
       const { bootstrap } = await import('../../app/bootstrap.js');
       const booted = await bootstrap({ role: 'status' });
-      const { runtime, store } = booted;
+      const { runtime } = booted;
+      if (!(await booted.store.getWorkspace(flags.workspace))) {
+        console.error(`qualify: no workspace "${flags.workspace}" (qualify workspace list)`);
+        await booted.close();
+        process.exit(1);
+      }
+      const store = booted.store.forWorkspace(flags.workspace);
       const connections = [];
       for (const row of await store.listConnections()) {
         const rt = runtime.connections.get(row.id);
@@ -31,10 +38,10 @@ export function register(program: Command): void {
       };
       const writeErrors = await store.listWriteErrors(undefined, 20);
       const funnel = await store.funnel();
-      const report = { model: runtime.deps.model().versionId, connections, queues, writeErrors, funnel };
+      const report = { workspace: store.workspaceId, model: runtime.deps.model(store.workspaceId).versionId, connections, queues, writeErrors, funnel };
       if (flags.json) console.log(JSON.stringify(report, null, 2));
       else {
-        console.log(`model ${report.model}`);
+        console.log(`workspace ${report.workspace} · model ${report.model}`);
         for (const c of connections) {
           console.log(`\n${c.id} (${c.system}${c.accountId ? ` ${c.accountId}` : ''}): ${c.status}${c.statusMessage ? ` — ${c.statusMessage}` : ''}`);
           console.log(`  cursor ${JSON.stringify(c.cursor)}; pending reads ${c.pendingReads}, pending writes ${c.pendingWrites}`);
