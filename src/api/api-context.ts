@@ -10,6 +10,15 @@ export interface ApiServices {
   logger: Logger;
   /** QUALIFY_ADMIN_TOKEN; without it there is no operator and every call needs a workspace key. */
   adminToken?: string;
+  /** Lets the running service act at once on what the API changed; absent, it notices on its own (models are re-read every few seconds). */
+  hooks?: ApiHooks;
+}
+
+export interface ApiHooks {
+  /** A model version was published or rolled back: re-read the active models now (runtime.refreshModels). */
+  modelsChanged?(workspaceId: string): Promise<void>;
+  /** A connection was deleted: stop driving it (runtime.removeConnection: its poll schedule goes). */
+  connectionDeleted?(connectionId: string): Promise<void>;
 }
 
 /** Who is calling, decided once per request by the auth middleware (src/api/api-auth.middleware.ts). */

@@ -121,8 +121,11 @@ export const connectionRoutes = [
     summary: 'Delete a connection with its credentials, cursors and write ledger (its leads stay)',
     params: IdParams,
     response: z.object({ deleted: z.literal(true), id: z.string() }),
-    async handler({ params }, { store }) {
+    async handler({ params }, { store, services }) {
       if (!(await store.deleteConnection(params.id))) throw notFound('connection');
+      await services.hooks?.connectionDeleted?.(params.id).catch((err: Error) =>
+        services.logger.warn({ connection: params.id, err: err.message }, 'api: connection deleted, but its poll schedule could not be removed now'),
+      );
       return { deleted: true as const, id: params.id };
     },
   }),

@@ -43,6 +43,15 @@ function compile(yaml: string): ScoringModel {
   }
 }
 
+/** The change is stored either way; a failed refresh only means the pipeline picks it up at its next periodic re-read. */
+async function modelsChanged(ctx: ApiContext): Promise<void> {
+  try {
+    await ctx.services.hooks?.modelsChanged?.(ctx.workspaceId);
+  } catch (err) {
+    ctx.services.logger.warn({ workspace: ctx.workspaceId, err: (err as Error).message }, 'api: model changed, but the runtime could not re-read it now');
+  }
+}
+
 async function own(ctx: ApiContext, id: string): Promise<ModelVersionRow> {
   const row = await ctx.store.getModel(id);
   if (!row) throw notFound('model');
@@ -139,6 +148,7 @@ export const modelRoutes = [
       compile((await own(ctx, params.id)).yaml);
       const published = await ctx.store.publishModel(params.id);
       if (!published) throw notFound('model');
+      await modelsChanged(ctx);
       return { model: full(published) };
     },
   }),
@@ -147,9 +157,10 @@ export const modelRoutes = [
     path: '/models/rollback',
     summary: 'Re-activate the version that was active before the current one; 409 when there is none',
     response: z.object({ model: ModelSchema }),
-    async handler(_input, { store }) {
-      const model = await store.rollbackModel();
+    async handler(_input, ctx) {
+      const model = await ctx.store.rollbackModel();
       if (!model) throw new ApiError(409, 'nothing to roll back to: no version was active before the current one');
+      await modelsChanged(ctx);
       return { model: full(model) };
     },
   }),

@@ -15,15 +15,14 @@ export interface RescoreResult {
  * `qualify rescore` and POST /api/rescore; waiting for the writes to drain is the caller's choice.
  */
 export async function rescoreWorkspace(deps: PipelineDeps, store: Store, opts: { pageSize?: number; onPage?: (done: number) => void } = {}): Promise<RescoreResult> {
-  const model = deps.model(store.workspaceId);
-  // The workspace's view and model for every lead of the run (the default deps hold the default workspace's).
-  const scoped: PipelineDeps = { ...deps, store, model: () => model };
+  // What the run scores with (a publish landing mid-run applies from the next page on).
+  const model = deps.model(store.workspaceId).versionId;
   let rescored = 0;
   let writesQueued = 0;
   for await (const ids of store.iterateLeadIds(opts.pageSize ?? 500)) {
-    writesQueued += await requalifyLeads(scoped, ids);
+    writesQueued += await requalifyLeads(deps, ids, store);
     rescored += ids.length;
     opts.onPage?.(rescored);
   }
-  return { rescored, writesQueued, model: model.versionId };
+  return { rescored, writesQueued, model };
 }

@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { ApiHooks } from '../api/api-context.js';
 import { apiRouter } from '../api/api-router.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { meterWebhooks } from '../metrics/webhook-metrics.js';
@@ -22,6 +23,8 @@ export interface AppDeps {
   /** Read per request, so a URL known only after listen (tests, benches) still signs right. */
   publicUrl: () => string;
   adminToken?: string;
+  /** The runtime's reactions to admin API changes (refresh models, stop a deleted connection); see src/api/api-context.ts. */
+  apiHooks?: ApiHooks;
   /** Prometheus metrics: served at /metrics and counted on the webhook routes. */
   metrics?: Metrics;
 }
@@ -35,7 +38,7 @@ export function createApp(d: AppDeps): express.Express {
   app.use(webhookRoutes(metered?.pipeline ?? d.pipeline, d.queues, d.publicUrl, d.logger));
   if (metered) app.use(metered.countTooLarge);
   // The admin API: workspace API keys or the operator token (src/api/api-auth.middleware.ts).
-  app.use(apiRouter({ store: d.store, pipeline: d.pipeline, logger: d.logger, adminToken: d.adminToken }));
+  app.use(apiRouter({ store: d.store, pipeline: d.pipeline, logger: d.logger, adminToken: d.adminToken, hooks: d.apiHooks }));
   if (d.metrics) app.use(metricsRoutes(d.metrics, d.adminToken));
   app.use(adminQueuesRoutes(d.queues, d.adminToken));
   // One place turns errors into answers: body too large → 413, anything else → 500 (logged).

@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import { pino } from 'pino';
 import request from 'supertest';
 import { emptyLead, type Lead } from '../../src/canonical/lead.schema.js';
-import { createRuntime, type Runtime } from '../../src/app/runtime.js';
+import { createRuntime, type ConnectionSpec, type Runtime } from '../../src/app/runtime.js';
 import { createApp } from '../../src/server/app.js';
 import type { Store } from '../../src/store/store.types.js';
 import { defaultScoringModelPath } from '../../src/qualification/qualify-lead.js';
@@ -24,7 +24,7 @@ export interface ApiKit {
 
 export const ADMIN_TOKEN = 'operator-token-for-tests';
 
-export async function startApiKit(store: Store, opts: { adminToken?: string | null } = {}): Promise<ApiKit> {
+export async function startApiKit(store: Store, opts: { adminToken?: string | null; connections?: ConnectionSpec[] } = {}): Promise<ApiKit> {
   const adminToken = opts.adminToken === null ? undefined : (opts.adminToken ?? ADMIN_TOKEN);
   const logger = pino({ level: 'silent' });
   const runtime = await createRuntime({
@@ -36,9 +36,19 @@ export async function startApiKit(store: Store, opts: { adminToken?: string | nu
     coalesceMs: 50,
     publicUrl: 'http://127.0.0.1',
     adminToken,
-    connections: [],
+    connections: opts.connections ?? [],
   });
-  const app = createApp({ redis: runtime.redis, store, queues: runtime.queues, pipeline: runtime.deps, logger, publicUrl: () => 'http://127.0.0.1', adminToken });
+  const app = createApp({
+    redis: runtime.redis,
+    store,
+    queues: runtime.queues,
+    pipeline: runtime.deps,
+    logger,
+    publicUrl: () => 'http://127.0.0.1',
+    adminToken,
+    // As the service wires them: a publish is scored with at once, a deleted connection stops being polled.
+    apiHooks: { modelsChanged: () => runtime.refreshModels(), connectionDeleted: (id) => runtime.removeConnection(id) },
+  });
   return { app, runtime, store, adminToken: adminToken ?? '', close: () => runtime.close() };
 }
 
