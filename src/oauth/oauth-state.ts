@@ -109,7 +109,7 @@ export class OAuthStates {
     const raw = await this.opts.redis.getdel(this.recordKey(payload.n));
     const record = raw === null ? null : RecordSchema.safeParse(JSON.parse(raw));
     if (!record?.success || record.data.workspaceId !== payload.w || record.data.system !== payload.s) {
-      throw new OAuthStateError('replayed', 'This install link was already used: start the install again from qualify.');
+      throw new OAuthStateError('replayed', 'This authorisation was already used (each install completes once): start the install again from qualify.');
     }
     return { workspaceId: record.data.workspaceId, system: record.data.system, codeVerifier: record.data.codeVerifier };
   }
