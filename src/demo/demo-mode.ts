@@ -4,6 +4,7 @@ import { createHubSpotSimulator, type HubSpotSimulator } from '../../connectors/
 import type { Config } from '../config/load-config.js';
 import type { Runtime } from '../app/runtime.js';
 import type { Store } from '../store/store.types.js';
+import { issueDemoApiKey } from '../api/demo-api-key.js';
 import { printSummary } from './demo-summary.js';
 
 /**
@@ -92,6 +93,9 @@ export async function startDemo(d: { config: Config; logger: Logger; store: Stor
       const conn = runtime.deps.connectionForSystem('hubspot')!;
       const started = Date.now();
       console.log(`\nqualify demo: syncing the HubSpot sandbox (${simulator.contactIds().length} contacts) at ${baseUrl} …`);
+      // The dashboard and /api need a workspace key; demo mode makes one for the default workspace.
+      const apiKey = await issueDemoApiKey(d.store);
+      console.log(`dashboard: ${publicUrl}/#key=${apiKey}`);
       const job = await runtime.queues.sync.add('demo-backfill', { connectionId: conn.id, full: true });
       // Wait for the backfill to be read, scored and written back (bounded: the demo must not hang).
       const deadline = Date.now() + 90_000;
@@ -100,7 +104,7 @@ export async function startDemo(d: { config: Config; logger: Logger; store: Stor
         const state = await runtime.queues.sync.getJobState(job.id!);
         if ((state === 'completed' || state === 'failed') && (await conn.writes.size()) === 0) break;
       }
-      await printSummary(d.store, baseUrl, publicUrl, (Date.now() - started) / 1000);
+      await printSummary(d.store, baseUrl, publicUrl, (Date.now() - started) / 1000, apiKey);
       // A visitor converts every few seconds: a webhook arrives, the lead is re-read, re-scored, written back.
       const ids = simulator.contactIds();
       timer = setInterval(() => {
@@ -115,7 +119,7 @@ export async function startDemo(d: { config: Config; logger: Logger; store: Stor
         } catch (err) {
           d.logger.warn({ err: (err as Error).message }, 'demo activity failed');
         }
-        if (tick % 6 === 0) void printSummary(d.store, baseUrl, publicUrl, (Date.now() - started) / 1000);
+        if (tick % 6 === 0) void printSummary(d.store, baseUrl, publicUrl, (Date.now() - started) / 1000, apiKey);
       }, 5000);
       timer.unref();
     },

@@ -3,7 +3,7 @@ import type { Store } from '../store/store.types.js';
 const FUNNEL = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer', 'recycled', 'disqualified'] as const;
 
 /** The terminal view of demo mode: the funnel and the best leads with their reasons. */
-export async function printSummary(store: Store, sandboxUrl: string, publicUrl: string, seconds: number): Promise<void> {
+export async function printSummary(store: Store, sandboxUrl: string, publicUrl: string, seconds: number, apiKey?: string): Promise<void> {
   const funnel = await store.funnel();
   const top = await store.listLeads({ limit: 10, orderBy: 'score' });
   const lines: string[] = [];
@@ -18,6 +18,11 @@ export async function printSummary(store: Store, sandboxUrl: string, publicUrl: 
     );
     if (l.score?.reasons) lines.push(`        ${l.score.reasons}`);
   }
-  lines.push(`SQLs: curl ${publicUrl}/api/leads?stage=sql   ·   status: npx qualify status`);
+  if (apiKey) {
+    lines.push(`dashboard: ${publicUrl}/#key=${apiKey}`);
+    lines.push(`SQLs: curl -H 'Authorization: Bearer ${apiKey}' ${publicUrl}/api/leads?stage=sql   ·   status: npx qualify status`);
+  } else {
+    lines.push(`SQLs: npx qualify status`);
+  }
   console.log(lines.join('\n'));
 }
