@@ -12,6 +12,8 @@ import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
 import { adminQueuesRoutes } from './admin-queues.routes.js';
 import { healthRoutes } from './health.routes.js';
 import { metricsRoutes } from './metrics.routes.js';
+import { oauthRoutes, type OAuthRoutesDeps } from './oauth.routes.js';
+import { publicRateLimit, type PublicRateLimitOptions } from './rate-limit.middleware.js';
 import { webhookRoutes } from './webhooks.routes.js';
 
 export interface AppDeps {
@@ -27,6 +29,10 @@ export interface AppDeps {
   apiHooks?: ApiHooks;
   /** Prometheus metrics: served at /metrics and counted on the webhook routes. */
   metrics?: Metrics;
+  /** Per-client-IP limits on /webhooks/* and /oauth/* (src/server/rate-limit.middleware.ts); absent: the defaults. */
+  rateLimits?: Partial<PublicRateLimitOptions>;
+  /** OAuth installs (src/server/oauth.routes.ts, oauthSettingsFromConfig); absent: no /oauth routes. */
+  oauth?: OAuthRoutesDeps;
 }
 
 export function createApp(d: AppDeps): express.Express {
@@ -34,11 +40,13 @@ export function createApp(d: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.use(healthRoutes(d.redis, d.store));
   app.use(dashboardRoutes());
+  app.use(publicRateLimit(d.redis, { logger: d.logger, ...d.rateLimits }));
   const metered = d.metrics && meterWebhooks(d.metrics, d.pipeline);
   app.use(webhookRoutes(metered?.pipeline ?? d.pipeline, d.queues, d.publicUrl, d.logger));
   if (metered) app.use(metered.countTooLarge);
   // The admin API: workspace API keys or the operator token (src/api/api-auth.middleware.ts).
   app.use(apiRouter({ store: d.store, pipeline: d.pipeline, logger: d.logger, adminToken: d.adminToken, hooks: d.apiHooks }));
+  if (d.oauth) app.use(oauthRoutes(d.oauth));
   if (d.metrics) app.use(metricsRoutes(d.metrics, d.adminToken));
   app.use(adminQueuesRoutes(d.queues, d.adminToken));
   // One place turns errors into answers: body too large → 413, anything else → 500 (logged).

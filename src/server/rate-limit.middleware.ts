@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
  * The webhook default (20,000 per 10 s per IP) is far above what a CRM sends: HubSpot keeps at
  * most 10 requests in flight per app, each with up to 100 events; a Salesforce Outbound Message
  * carries up to 100 notifications. It stops one address from flooding the service, not the
- * vendors. If Redis does not answer, requests pass (the limit protects the service; it must not
+ * vendors. If Redis does not answer (an error, or nothing within 250 ms), requests pass (the limit protects the service; it must not
  * take the webhooks down with it) and the failure is logged once a minute.
  */
 
@@ -31,6 +31,8 @@ export interface PublicRateLimitOptions {
   oauth: number;
   /** Reverse proxies in front: the client IP is that many hops from the right of X-Forwarded-For. */
   trustedProxies: number;
+  /** Without an answer from Redis within this long, the request passes (default 250 ms). */
+  redisTimeoutMs: number;
   logger?: Logger;
   now?: () => number;
 }
@@ -40,6 +42,7 @@ export const DEFAULT_PUBLIC_RATE_LIMITS: Omit<PublicRateLimitOptions, 'prefix' |
   webhooks: 20_000,
   oauth: 30,
   trustedProxies: 0,
+  redisTimeoutMs: 250,
 };
 
 export function routeFamily(path: string): RouteFamily | null {
@@ -78,6 +81,19 @@ export function publicRateLimit(redis: Redis, opts: Partial<PublicRateLimitOptio
     const t = now();
     const window = Math.floor(t / o.windowMs);
     const key = `${o.prefix}:ratelimit:${family}:${clientIp(req, o.trustedProxies)}:${window}`;
+    // The queue connections wait for Redis forever (BullMQ needs that); a request must not.
+    let settled = false;
+    const timer = setTimeout(() => fail(new Error(`no answer within ${o.redisTimeoutMs} ms`)), o.redisTimeoutMs);
+    const fail = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (t - lastWarning > 60_000) {
+        lastWarning = t;
+        o.logger?.warn({ err: String(err) }, 'rate limit: Redis did not answer; letting requests through');
+      }
+      next();
+    };
     redis
       .multi()
       .incr(key)
@@ -85,19 +101,16 @@ export function publicRateLimit(redis: Redis, opts: Partial<PublicRateLimitOptio
       .exec()
       .then(
         (results) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
           const count = Number(results?.[0]?.[1] ?? 0);
           if (count <= limit) return next();
           const retryAfterS = Math.max(1, Math.ceil(((window + 1) * o.windowMs - t) / 1000));
           res.setHeader('Retry-After', String(retryAfterS));
           res.status(429).json({ error: `too many requests to /${family} from this address (limit ${limit} per ${o.windowMs / 1000} s); retry in ${retryAfterS} s` });
         },
-        (err: unknown) => {
-          if (t - lastWarning > 60_000) {
-            lastWarning = t;
-            o.logger?.warn({ err: String(err) }, 'rate limit: Redis did not answer; letting requests through');
-          }
-          next();
-        },
+        fail,
       );
   };
 }

@@ -70,7 +70,7 @@ describe.each(storeBackends())('installed Salesforce session on %s', (_backend, 
         auth = String(this.req.headers.authorization);
         return [200, { totalSize: 0, done: true, records: [] }];
       });
-    await session.run('query', (conn) => conn.query('SELECT Id FROM Lead'));
+    await session.run('query', async (conn) => { await conn.query('SELECT Id FROM Lead'); });
     expect(auth).toBe(`Bearer sf-access-${n}`);
     expect(session.refreshes).toBe(0);
   });
@@ -86,7 +86,7 @@ describe.each(storeBackends())('installed Salesforce session on %s', (_backend, 
       })
       .reply(200, { access_token: 'sf-access-new', refresh_token: 'sf-refresh-2', instance_url: INSTANCE, id: `${LOGIN}/id/${row.accountId}/0055g000000XyZaAAK`, token_type: 'Bearer' });
     nock(INSTANCE).get(QUERY).query(true).matchHeader('authorization', 'Bearer sf-access-new').reply(200, { totalSize: 0, done: true, records: [] });
-    await session.run('query', (conn) => conn.query('SELECT Id FROM Lead'));
+    await session.run('query', async (conn) => { await conn.query('SELECT Id FROM Lead'); });
     expect(form).toMatchObject({ grant_type: 'refresh_token', refresh_token: 'sf-refresh-1', client_id: 'sf-consumer-key' });
     const saved = await store.forWorkspace('acme').getCredentials<OAuthCredentials>(row.id);
     expect(saved).toMatchObject({ accessToken: 'sf-access-new', refreshToken: 'sf-refresh-2', instanceUrl: INSTANCE });
@@ -101,7 +101,7 @@ describe.each(storeBackends())('installed Salesforce session on %s', (_backend, 
       })
       .reply(200, { access_token: 'sf-access-3', instance_url: INSTANCE, id: `${LOGIN}/id/${row.accountId}/0055g000000XyZaAAK` });
     nock(INSTANCE).get(QUERY).query(true).reply(200, { totalSize: 0, done: true, records: [] });
-    await later.run('query', (conn) => conn.query('SELECT Id FROM Lead'));
+    await later.run('query', async (conn) => { await conn.query('SELECT Id FROM Lead'); });
     expect(form.refresh_token).toBe('sf-refresh-2');
     // No rotation this time: the stored refresh token stays.
     expect((await store.forWorkspace('acme').getCredentials<OAuthCredentials>(row.id))!.refreshToken).toBe('sf-refresh-2');
@@ -111,7 +111,7 @@ describe.each(storeBackends())('installed Salesforce session on %s', (_backend, 
     const { row, session } = await install('sf-refresh-revoked');
     nock(INSTANCE).get(QUERY).query(true).reply(401, [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }]);
     nock(LOGIN).post('/services/oauth2/token').reply(400, { error: 'invalid_grant', error_description: 'expired access/refresh token' });
-    const err = await session.run('query', (conn) => conn.query('SELECT Id FROM Lead')).catch((e: unknown) => e);
+    const err = await session.run('query', async (conn) => { await conn.query('SELECT Id FROM Lead'); }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthError);
     const after = await store.forWorkspace('acme').getConnection(row.id);
     expect(after?.status).toBe('needs_reauth');
