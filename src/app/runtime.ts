@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { SourceSystem } from '../canonical/lead.schema.js';
@@ -130,6 +131,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   /** `${workspace}\0${system}` → the workspace's connection of that system (write-backs of its leads go there). */
   const byWorkspaceSystem = new Map<string, ConnectionRuntime>();
   const wsKey = (workspaceId: string, system: SourceSystem) => `${workspaceId}\u0000${system}`;
+  const accountCache = new Map<string, { id: string | null; at: number }>();
 
   const register = (spec: ConnectionSpec): ConnectionRuntime => {
     const workspaceId = spec.workspaceId ?? store.workspaceId;
@@ -150,7 +152,11 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         const cached = cachedRows.get(spec.id);
         if (cached && cached.at > Date.now() - 1000) return cached.row;
         const row = await view.getConnection(spec.id);
-        if (!row) throw new Error(`connection ${spec.id} is not in the store (workspace ${workspaceId})`);
+        if (!row) {
+          // Deleted (through the API, in any process): stop driving it here too; its jobs end for good.
+          if (connections.get(spec.id) === rt) forget(spec.id);
+          throw new UnrecoverableError(`connection ${spec.id} is not in the store (workspace ${workspaceId}): deleted`);
+        }
         cachedRows.set(spec.id, { row, at: Date.now() });
         return row;
       },
@@ -161,6 +167,20 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const key = wsKey(workspaceId, spec.system);
     if (!byWorkspaceSystem.has(key)) byWorkspaceSystem.set(key, rt);
     return rt;
+  };
+
+  /** Drops a connection from this process's maps (the next job or webhook for it looks in the store again). */
+  const forget = (id: string) => {
+    const rt = connections.get(id);
+    connections.delete(id);
+    specs.delete(id);
+    cachedRows.delete(id);
+    accountCache.clear();
+    if (rt && byWorkspaceSystem.get(wsKey(rt.workspaceId, rt.system)) === rt) {
+      byWorkspaceSystem.delete(wsKey(rt.workspaceId, rt.system));
+      const next = [...connections.values()].find((c) => c.workspaceId === rt.workspaceId && c.system === rt.system);
+      if (next) byWorkspaceSystem.set(wsKey(rt.workspaceId, rt.system), next);
+    }
   };
 
   for (const spec of opts.connections) {
@@ -205,7 +225,6 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     }
   }
 
-  const accountCache = new Map<string, { id: string | null; at: number }>();
   const resolveConnection = async (id: string): Promise<ConnectionRuntime | undefined> => {
     const known = connections.get(id);
     if (known) return known;
@@ -291,17 +310,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       return rt;
     },
     async removeConnection(id) {
-      const rt = connections.get(id);
       await queues.sync.removeJobScheduler(safeJobId('poll', id));
-      connections.delete(id);
-      specs.delete(id);
-      cachedRows.delete(id);
-      accountCache.clear();
-      if (rt && byWorkspaceSystem.get(wsKey(rt.workspaceId, rt.system)) === rt) {
-        byWorkspaceSystem.delete(wsKey(rt.workspaceId, rt.system));
-        const next = [...connections.values()].find((c) => c.workspaceId === rt.workspaceId && c.system === rt.system);
-        if (next) byWorkspaceSystem.set(wsKey(rt.workspaceId, rt.system), next);
-      }
+      forget(id);
     },
     refreshModels: () => models.refresh(),
     listen(port) {

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { pino } from 'pino';
+import { createHubSpotSimulator, type HubSpotSimulator } from '../../connectors/hubspot/simulator/hubspot-simulator.js';
+import { createConnectionFactory } from '../../src/app/connection-factory.js';
+import { createRuntime, type Runtime } from '../../src/app/runtime.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { Metrics } from '../../src/metrics/metrics.js';
+import { rescoreWorkspace } from '../../src/pipeline/rescore.js';
+import { parseScoringModel } from '../../src/qualification/qualify-lead.js';
+import { createRedis } from '../../src/queues/redis-connection.js';
+import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
+import type { ConnectionRow, Store } from '../../src/store/store.types.js';
+import { storeBackends } from '../support/store-backends.js';
+import { newWorkspace } from './workspace-fixtures.js';
+
+/**
+ * A connection installed while qualify runs (what an OAuth callback does: a row and sealed
+ * credentials in a workspace) is driven without a restart: the server process adds it, and a
+ * worker process that never heard of it loads it from the store when its first job arrives, then
+ * syncs the portal into that workspace only. A model published in the workspace reaches the
+ * worker within seconds.
+ */
+
+const TOKEN = `oauth-access-${randomUUID()}`;
+const logger = pino({ level: process.env.E2E_LOG_LEVEL ?? 'silent' });
+const CONTACTS = 12;
+
+async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(value)})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe.each(storeBackends())('connections created at run time on %s', (_backend, openStore) => {
+  const prefix = `${process.env.QUALIFY_QUEUE_PREFIX ?? 'qualify-test'}-ws-${randomUUID().slice(0, 8)}`;
+  const limiterRedis = createRedis(process.env.REDIS_URL!);
+  let sim: HubSpotSimulator;
+  let serverStore: Store;
+  let workerStore: Store;
+  let server: Runtime;
+  let worker: Runtime;
+  let ws: Store;
+  let row: ConnectionRow;
+
+  const startProcess = async (store: Store, simUrl: string) => {
+    const config = loadConfig({
+      REDIS_URL: process.env.REDIS_URL,
+      QUALIFY_QUEUE_PREFIX: prefix,
+      HUBSPOT_CLIENT_ID: 'qualify-test-app',
+      HUBSPOT_CLIENT_SECRET: 'qualify-test-secret',
+      HUBSPOT_BASE_URL: simUrl,
+      HUBSPOT_POLL_INTERVAL_MS: '3600000',
+      QUALIFY_DEMO: 'false',
+    });
+    const metrics = new Metrics();
+    return createRuntime({
+      redisUrl: process.env.REDIS_URL!,
+      queuePrefix: prefix,
+      store,
+      logger,
+      modelFile: 'mappings/scoring.yaml',
+      coalesceMs: 50,
+      publicUrl: 'http://qualify.test',
+      connections: [],
+      connectionFactory: createConnectionFactory({
+        config,
+        redis: limiterRedis,
+        limiter: new RedisRateLimiter(limiterRedis, { prefix: `${prefix}:rl` }),
+        logger,
+        metrics,
+      }),
+      modelRefreshMs: 500,
+      metrics,
+    });
+  };
+
+  beforeAll(async () => {
+    sim = createHubSpotSimulator({ accessToken: TOKEN, contacts: CONTACTS, rateLimit: false, searchPerSecond: false });
+    const simUrl = await sim.listen(0, '127.0.0.1');
+    // Two "processes": their own store connections and runtimes, sharing the database and Redis.
+    serverStore = await openStore();
+    workerStore = await openStore();
+    server = await startProcess(serverStore, simUrl);
+    worker = await startProcess(workerStore, simUrl);
+    worker.startWorkers();
+
+    // Then the install happens: a workspace, its connection row and sealed OAuth credentials.
+    ws = await newWorkspace(serverStore, 'installed');
+    const portalId = String(sim.state.portalId);
+    await ws.upsertConnection({ id: `hubspot-${portalId}`, system: 'hubspot', accountId: portalId });
+    await ws.saveCredentials(`hubspot-${portalId}`, {
+      kind: 'oauth',
+      system: 'hubspot',
+      accessToken: TOKEN,
+      refreshToken: 'refresh-never-used',
+      expiresAt: Date.now() + 3_600_000,
+      installedAt: new Date().toISOString(),
+    });
+    row = (await ws.getConnection(`hubspot-${portalId}`))!;
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const q of [worker.queues.ingest, worker.queues.io, worker.queues.sync]) await q.obliterate({ force: true });
+    await worker.close();
+    await server.close();
+    await sim.close();
+    limiterRedis.disconnect();
+    await serverStore.close();
+    await workerStore.close();
+  });
+
+  test('when the server adds a connection installed at run time, then a worker that never knew it syncs the portal into that workspace only', async () => {
+    expect(worker.connections.has(row.id)).toBe(false);
+    const added = await server.addConnection(row);
+    expect(added).toMatchObject({ id: row.id, workspaceId: ws.workspaceId, system: 'hubspot' });
+
+    await until('the worker to store every contact in the workspace', () => ws.countLeads(), (n) => n === CONTACTS);
+    expect(worker.connections.get(row.id)).toMatchObject({ workspaceId: ws.workspaceId });
+    expect(await serverStore.countLeads()).toBe(0); // nothing leaked into 'default'
+    // The page's cursor is saved right after its records are stored.
+    const stats = await until('the cursor of the first sync', () => ws.connectionStats(row.id), (st) => st.cursors.records != null, 10_000);
+    expect(stats.lastSyncAt).not.toBeNull();
+    // The poll is scheduled, shared by every process.
+    const schedulers = await server.queues.sync.getJobSchedulers();
+    expect(schedulers.map((s) => s.key)).toContain(`poll-${row.id}`);
+  }, 90_000);
+
+  test("when a webhook names the portal, then its connection is found in any process by the account id", async () => {
+    const viaServer = await server.deps.connectionForAccount!('hubspot', row.accountId!);
+    expect(viaServer).toMatchObject({ id: row.id, workspaceId: ws.workspaceId });
+    expect(viaServer!.store.workspaceId).toBe(ws.workspaceId);
+    expect(await server.deps.connectionForAccount!('hubspot', '0')).toBeUndefined();
+    expect(server.deps.connectionForWorkspace!(ws.workspaceId, 'hubspot')!.id).toBe(row.id);
+    expect(server.deps.connectionForSystem('hubspot')).toBeUndefined(); // the default workspace has none
+  });
+
+  test('when a model is published in the workspace, then the worker scores that workspace with it within seconds, and the default workspace keeps the file model', async () => {
+    const fileVersion = worker.deps.model().versionId;
+    const yaml = readFileSync('mappings/scoring.yaml', 'utf8').replace(/^version: 1$/m, 'version: 2');
+    const versionId = parseScoringModel(yaml).versionId;
+    expect(versionId).not.toBe(fileVersion);
+    const draft = await ws.saveModelDraft({ yaml, versionId, name: 'default' });
+    await ws.publishModel(draft.id);
+
+    await until('the worker to pick up the published model', async () => worker.deps.model(ws.workspaceId).versionId, (v) => v === versionId, 5_000);
+    expect(worker.deps.model('default').versionId).toBe(fileVersion);
+
+    const wsView = workerStore.forWorkspace(ws.workspaceId);
+    const out = await rescoreWorkspace(worker.deps, wsView);
+    expect(out).toMatchObject({ rescored: CONTACTS, model: versionId });
+    const [top] = await ws.listLeads({ limit: 1, orderBy: 'score' });
+    expect(top!.score!.modelVersion).toBe(versionId);
+
+    await ws.rollbackModel(); // nothing before it: stays
+    const rolledBack = await ws.activeModel();
+    expect(rolledBack!.id).toBe(draft.id);
+  }, 60_000);
+
+  test('when the connection is removed, then its poll schedule goes and no process routes to it any more', async () => {
+    expect(await ws.deleteConnection(row.id)).toBe(true);
+    await server.removeConnection(row.id);
+    const schedulers = await server.queues.sync.getJobSchedulers();
+    expect(schedulers.map((s) => s.key)).not.toContain(`poll-${row.id}`);
+    expect(server.connections.has(row.id)).toBe(false);
+    expect(await server.deps.resolveConnection!(row.id)).toBeUndefined();
+    // The worker that had loaded it lets go at its next look at the row (cached for a second).
+    await new Promise((r) => setTimeout(r, 1_100));
+    const stillLoaded = worker.connections.get(row.id); // a job in flight may have found out already
+    if (stillLoaded) await expect(stillLoaded.row()).rejects.toThrow(/deleted/);
+    expect(worker.connections.has(row.id)).toBe(false);
+  });
+});
