@@ -87,7 +87,7 @@ export const ENV_VARS = {
   },
   QUALIFY_RATE_LIMIT_OAUTH: { doc: 'Requests per window one client IP may send to /oauth/* before 429 (0: no limit).', default: '30', ...int(0) },
   QUALIFY_TRUSTED_PROXIES: {
-    doc: 'Reverse proxies in front of qualify; the client IP for rate limits is read that many hops from the right of X-Forwarded-For (0: the socket address).',
+    doc: 'Reverse proxies in front of qualify; the client IP for rate limits is read that many hops from the right of X-Forwarded-For (0: the socket address). Loopback clients are never limited.',
     default: '0',
     ...int(0, 10),
   },

@@ -33,6 +33,12 @@ export interface PublicRateLimitOptions {
   trustedProxies: number;
   /** Without an answer from Redis within this long, the request passes (default 250 ms). */
   redisTimeoutMs: number;
+  /**
+   * Count clients on a loopback address too (default false). A loopback client is a proxy on the
+   * same host whose hops are not declared (QUALIFY_TRUSTED_PROXIES=0), a local tool or a bench:
+   * limiting it would put every CRM behind that proxy into one bucket and throttle the vendors.
+   */
+  limitLoopback: boolean;
   logger?: Logger;
   now?: () => number;
 }
@@ -43,7 +49,10 @@ export const DEFAULT_PUBLIC_RATE_LIMITS: Omit<PublicRateLimitOptions, 'prefix' |
   oauth: 30,
   trustedProxies: 0,
   redisTimeoutMs: 250,
+  limitLoopback: false,
 };
+
+const LOOPBACK = /^(?:127\.|::1$|::ffff:127\.)/;
 
 export function routeFamily(path: string): RouteFamily | null {
   if (path.startsWith('/webhooks/')) return 'webhooks';
@@ -69,7 +78,7 @@ export function clientIp(req: Request, trustedProxies: number): string {
 }
 
 export function publicRateLimit(redis: Redis, opts: Partial<PublicRateLimitOptions> & { prefix?: string } = {}): RequestHandler {
-  const o = { ...DEFAULT_PUBLIC_RATE_LIMITS, prefix: 'qualify', ...opts };
+  const o = { ...DEFAULT_PUBLIC_RATE_LIMITS, prefix: process.env.QUALIFY_QUEUE_PREFIX ?? 'qualify', ...opts };
   const now = o.now ?? Date.now;
   const limits: Record<RouteFamily, number> = { webhooks: o.webhooks, oauth: o.oauth };
   let lastWarning = 0;
@@ -78,9 +87,11 @@ export function publicRateLimit(redis: Redis, opts: Partial<PublicRateLimitOptio
     const family = routeFamily(req.path);
     const limit = family ? limits[family] : 0;
     if (!family || limit <= 0) return next();
+    const ip = clientIp(req, o.trustedProxies);
+    if (!o.limitLoopback && LOOPBACK.test(ip)) return next();
     const t = now();
     const window = Math.floor(t / o.windowMs);
-    const key = `${o.prefix}:ratelimit:${family}:${clientIp(req, o.trustedProxies)}:${window}`;
+    const key = `${o.prefix}:ratelimit:${family}:${ip}:${window}`;
     // The queue connections wait for Redis forever (BullMQ needs that); a request must not.
     let settled = false;
     const timer = setTimeout(() => fail(new Error(`no answer within ${o.redisTimeoutMs} ms`)), o.redisTimeoutMs);

@@ -10,7 +10,8 @@ import { publicRateLimit, type PublicRateLimitOptions } from '../../src/server/r
 
 function app(redis: Redis, opts: Partial<PublicRateLimitOptions>): express.Express {
   const a = express();
-  a.use(publicRateLimit(redis, opts));
+  // supertest connects from 127.0.0.1: count loopback clients like any other here.
+  a.use(publicRateLimit(redis, { limitLoopback: true, ...opts }));
   a.post('/webhooks/hubspot', (_req, res) => {
     res.status(204).end();
   });
@@ -96,6 +97,16 @@ describe('public route rate limit (real Redis)', () => {
       statuses.push(...(await Promise.all(Array.from({ length: 10 }, () => request(a).post('/webhooks/hubspot').send({})))).map((r) => r.status));
     }
     expect(statuses.filter((s) => s !== 204)).toEqual([]);
+  });
+
+  test('when the client is on a loopback address and loopback is not limited (the default), then it is never counted', async () => {
+    const a = express();
+    a.use(publicRateLimit(redis, { prefix: `${prefix}-i`, windowMs: 60_000, webhooks: 1 }));
+    a.post('/webhooks/hubspot', (_req, res) => {
+      res.status(204).end();
+    });
+    for (let i = 0; i < 5; i++) expect((await request(a).post('/webhooks/hubspot').send({})).status).toBe(204);
+    expect(await redis.keys(`${prefix}-i:*`)).toEqual([]);
   });
 
   test('when a limit is 0, then that family is not limited', async () => {
