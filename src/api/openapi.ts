@@ -33,6 +33,10 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Jso
   });
 }
 
+/** `post /workspaces/:id/api-keys` → `postWorkspacesIdApiKeys`: stable, unique per route, friendly to client generators. */
+const operationId = (route: AnyApiRoute): string =>
+  route.method + route.path.replace(/[/:-]+([A-Za-z0-9])/g, (_m, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');
+
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 
 export function openApiDocument(routes: readonly AnyApiRoute[], info: { version: string } = { version: '1' }): JsonSchema {
@@ -40,7 +44,7 @@ export function openApiDocument(routes: readonly AnyApiRoute[], info: { version:
   for (const route of routes) {
     const path = openApiPath(route.path);
     const operation: JsonSchema = {
-      operationId: `${route.method}${route.path.replace(/\/:?([A-Za-z0-9_-]+)/g, (_m, part: string) => part[0]!.toUpperCase() + part.slice(1))}`,
+      operationId: operationId(route),
       summary: route.summary,
       ...(route.description && { description: route.description }),
       tags: [route.path.split('/')[1]],

@@ -26,6 +26,29 @@ describe('OpenAPI document', () => {
     expect(listed.sort()).toEqual(API_ROUTES.map((r) => `${r.method.toUpperCase()} ${openApiPath(r.path)}`).sort());
     const ids = Object.values(doc.paths as Record<string, Record<string, Operation>>).flatMap((ops) => Object.values(ops).map((o) => o.operationId));
     expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toContain('postWorkspacesIdApiKeys');
+    expect(ids.every((id) => /^[a-z]+[A-Za-z0-9]*$/.test(id))).toBe(true);
+  });
+
+  test('when the document refers to a schema, then the reference resolves inside the document', async () => {
+    const doc = (await request(app).get('/api/openapi.json')).body;
+    const refs: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object') {
+        for (const [k, v] of Object.entries(node)) {
+          if (k === '$ref' && typeof v === 'string') refs.push(v);
+          else walk(v);
+        }
+      }
+    };
+    walk(doc);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) {
+      expect(ref.startsWith('#/')).toBe(true);
+      const target = ref.slice(2).split('/').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], doc);
+      expect({ ref, found: target !== undefined }).toEqual({ ref, found: true });
+    }
   });
 
   test('when a route takes a body, path ids or a query, then the document carries their schemas from the same zod schemas', async () => {
