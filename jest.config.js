@@ -10,6 +10,8 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+  // After every file: leave Node's http unpatched by nock, whatever the file did (see the file for why).
+  setupFilesAfterEnv: ['<rootDir>/test/support/restore-nock.ts'],
   testTimeout: 30000,
   testEnvironmentOptions: { globalsCleanup: 'on' },
 };
