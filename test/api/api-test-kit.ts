@@ -40,7 +40,8 @@ export async function startApiKit(store: Store, opts: { adminToken?: string | nu
   });
   const app = createApp({
     redis: runtime.redis,
-    store,
+    // The runtime's own view, as runtime.listen hands it over: a pause through the API drops the runtime's cached row.
+    store: runtime.deps.store,
     queues: runtime.queues,
     pipeline: runtime.deps,
     logger,
