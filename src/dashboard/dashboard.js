@@ -313,7 +313,7 @@ async function loadLeads() {
         h(
           'td',
           { class: 'who' },
-          h('div', { class: 'name' }, l.name ?? l.email ?? l.id),
+          h('button', { type: 'button', class: 'name link', 'aria-expanded': 'false', title: 'score breakdown and stage history' }, l.name ?? l.email ?? l.id),
           h('div', { class: 'muted small' }, [l.email, [l.title, l.company].filter(Boolean).join(', ')].filter(Boolean).join(' · ')),
         ),
         h('td', { class: 'stage' }, l.stage ? h('span', { class: `pill stage-${l.stage}` }, STAGE_LABEL[l.stage] ?? l.stage) : '–', l.stageSince ? h('div', { class: 'muted small' }, ago(l.stageSince)) : null),
@@ -327,8 +327,88 @@ async function loadLeads() {
   $('prev').disabled = filters.offset === 0;
   $('next').disabled = leads.length < PAGE_SIZE;
   $('page').textContent = leads.length ? `${filters.offset + 1}–${filters.offset + leads.length}` : '';
+  // Details stay open across a refresh or a filter change, as long as the lead is still listed.
+  for (const id of [...openLeads]) {
+    const row = body.querySelector(`tr[data-lead-id="${CSS.escape(id)}"]`);
+    if (row) void showDetails(row).catch(showLeadsError);
+    else openLeads.delete(id);
+  }
   // Which query the rows show: lets a test (or a curious user) tell a stale list from a fresh one.
   $('leads').dataset.query = q.toString();
+}
+
+/** Lead ids whose details are open. */
+const openLeads = new Set();
+
+const shortDate = (iso) => new Date(iso).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short' });
+
+/** The row under a lead: why it scores what it does (every contribution) and how it moved through the funnel. */
+async function showDetails(row) {
+  const id = row.dataset.leadId;
+  const lead = await api(`/api/leads/${encodeURIComponent(id)}`);
+  if (row.nextElementSibling?.classList.contains('details')) row.nextElementSibling.remove();
+  const contributions = [...(lead.score?.contributions ?? [])].sort((a, b) => Math.abs(b.points) - Math.abs(a.points));
+  const transitions = [...(lead.transitions ?? [])].reverse();
+  const details = h(
+    'tr',
+    { class: 'details', dataset: { detailsFor: id } },
+    h(
+      'td',
+      { colspan: '5' },
+      h(
+        'div',
+        { class: 'details-grid' },
+        h(
+          'div',
+          {},
+          h('h3', {}, 'Score', h('small', {}, lead.score ? ` fit ${Math.round(lead.score.fit)} · engagement ${Math.round(lead.score.engagement)} · ${lead.score.modelVersion}` : ' not scored')),
+          contributions.length
+            ? h(
+                'table',
+                { class: 'contributions' },
+                h(
+                  'tbody',
+                  {},
+                  contributions.map((c) =>
+                    h('tr', {}, h('td', { class: `num points ${c.points < 0 ? 'neg' : 'pos'}` }, `${c.points > 0 ? '+' : ''}${Math.round(c.points * 10) / 10}`), h('td', {}, c.label), h('td', { class: 'muted small' }, c.axis)),
+                  ),
+                ),
+              )
+            : h('p', { class: 'empty' }, 'No rule matched.'),
+        ),
+        h(
+          'div',
+          {},
+          h('h3', {}, 'Stage history', h('small', {}, ' newest first')),
+          transitions.length
+            ? h(
+                'ul',
+                { class: 'transitions' },
+                transitions.map((t) =>
+                  h(
+                    'li',
+                    { dataset: { to: t.to } },
+                    h('span', { class: 'muted small' }, shortDate(t.at)),
+                    ' ',
+                    h('b', {}, `${t.from ? `${STAGE_LABEL[t.from] ?? t.from} → ` : ''}${STAGE_LABEL[t.to] ?? t.to}`),
+                    h('div', { class: 'small' }, t.detail),
+                  ),
+                ),
+              )
+            : h('p', { class: 'empty' }, 'No stage recorded yet.'),
+        ),
+      ),
+    ),
+  );
+  row.after(details);
+  row.querySelector('button.name')?.setAttribute('aria-expanded', 'true');
+  openLeads.add(id);
+}
+
+function hideDetails(row) {
+  if (row.nextElementSibling?.classList.contains('details')) row.nextElementSibling.remove();
+  row.querySelector('button.name')?.setAttribute('aria-expanded', 'false');
+  openLeads.delete(row.dataset.leadId);
 }
 
 // ── loading ─────────────────────────────────────────────────────────────────────────────────
@@ -402,6 +482,13 @@ function init() {
     askForKey();
   });
   $('refresh').addEventListener('click', () => void loadAll());
+  $('leads').tBodies[0].addEventListener('click', (e) => {
+    const button = e.target.closest('button.name');
+    if (!button) return;
+    const row = button.closest('tr');
+    if (openLeads.has(row.dataset.leadId)) hideDetails(row);
+    else void showDetails(row).catch(showLeadsError);
+  });
   $('filters').addEventListener('submit', (e) => {
     e.preventDefault();
     filters.stage = $('filter-stage').value;

@@ -121,7 +121,7 @@ describeBrowser.each(storeBackends())('dashboard in headless Chromium on %s', (b
     expect(leads.length).toBeGreaterThan(0);
     const top = leads[0];
     const row = page.locator(`#leads tbody tr[data-lead-id="${top.id}"]`);
-    expect(await page.locator('#leads tbody tr').first().getAttribute('data-lead-id')).toBe(top.id);
+    expect(await page.locator('#leads tbody tr[data-lead-id]').first().getAttribute('data-lead-id')).toBe(top.id);
     expect(await row.locator('td.score').textContent()).toBe(String(Math.round(top.score)));
     expect(await row.locator('.grade').textContent()).toBe(top.segment);
     expect(await row.locator('.name').textContent()).toBe(top.name ?? top.email);
@@ -129,7 +129,7 @@ describeBrowser.each(storeBackends())('dashboard in headless Chromium on %s', (b
     const chips = await row.locator('.reason').allTextContents();
     expect(top.reasons).toBeTruthy();
     expect(chips.join('; ')).toBe(top.reasons);
-    expect(await page.locator('#leads tbody tr').count()).toBe(leads.length);
+    expect(await page.locator('#leads tbody tr[data-lead-id]').count()).toBe(leads.length);
   });
 
   test('when the connections are loaded, then sync health shows each one’s status, last sync, write errors and API budget', async () => {
@@ -153,7 +153,7 @@ describeBrowser.each(storeBackends())('dashboard in headless Chromium on %s', (b
     const { leads: gradeB } = await api('/api/leads?limit=25&offset=0&grade=B');
     await page.selectOption('#filter-grade', 'B');
     await page.waitForSelector('#leads[data-query="limit=25&offset=0&grade=B"]');
-    expect((await datasets(page, '#leads tbody tr')).map((d) => d.leadId)).toEqual(gradeB.map((l: Json) => l.id));
+    expect((await datasets(page, '#leads tbody tr[data-lead-id]')).map((d) => d.leadId)).toEqual(gradeB.map((l: Json) => l.id));
 
     const { leads } = await api('/api/leads?limit=25&offset=0');
     const someone = leads.find((l: Json) => l.email)!;
@@ -161,18 +161,41 @@ describeBrowser.each(storeBackends())('dashboard in headless Chromium on %s', (b
     await page.fill('#filter-email', someone.email);
     await page.click('#filters button[type="submit"]');
     await page.waitForSelector(`#leads[data-query="${new URLSearchParams({ limit: '25', offset: '0', email: someone.email })}"]`);
-    expect((await datasets(page, '#leads tbody tr')).map((d) => d.email)).toEqual([someone.email]);
+    expect((await datasets(page, '#leads tbody tr[data-lead-id]')).map((d) => d.email)).toEqual([someone.email]);
 
     await page.fill('#filter-email', 'nobody@nowhere.example');
     await page.click('#filters button[type="submit"]');
     await page.waitForSelector('#leads[data-query*="nobody"]');
-    expect(await page.locator('#leads tbody tr').count()).toBe(0);
+    expect(await page.locator('#leads tbody tr[data-lead-id]').count()).toBe(0);
     expect(await page.textContent('#leads-empty')).toBe('No leads match these filters.');
 
     // back to the full list for the screenshot
     await page.fill('#filter-email', '');
     await page.click('#filters button[type="submit"]');
     await page.waitForSelector('#leads[data-query="limit=25&offset=0"]');
+  });
+
+  test('when a lead’s name is clicked, then every score contribution and stage change the API holds for it is shown, and a second click hides them', async () => {
+    const { leads } = await api('/api/leads?limit=25&offset=0');
+    const top = leads[0];
+    const detail = await api(`/api/leads/${top.id}`);
+    const row = page.locator(`#leads tbody tr[data-lead-id="${top.id}"]`);
+    await row.locator('button.name').click();
+    const details = page.locator(`#leads tr.details[data-details-for="${top.id}"]`);
+    await details.waitFor();
+    expect(await details.locator('.contributions tr').count()).toBe(detail.score.contributions.length);
+    const labels = await details.locator('.contributions td:nth-child(2)').allTextContents();
+    expect(labels.sort()).toEqual(detail.score.contributions.map((c: Json) => c.label).sort());
+    expect(detail.transitions.length).toBeGreaterThan(0);
+    expect((await datasets(page, `#leads tr.details[data-details-for="${top.id}"] .transitions li`)).map((d) => d.to)).toEqual(
+      detail.transitions.map((t: Json) => t.to).reverse(),
+    );
+    expect(await details.locator('.transitions').textContent()).toContain(detail.transitions.at(-1).detail);
+    expect(await row.locator('button.name').getAttribute('aria-expanded')).toBe('true');
+
+    await row.locator('button.name').click();
+    expect(await page.locator('#leads tr.details').count()).toBe(0);
+    expect(await row.locator('button.name').getAttribute('aria-expanded')).toBe('false');
   });
 
   test('when everything is shown, then a screenshot is saved as the test artefact and the page raised no script error', async () => {
@@ -199,7 +222,7 @@ describeBrowser.each(storeBackends())('dashboard in headless Chromium on %s', (b
       await p.fill('#key-input', key);
       await p.click('#key-form button[type="submit"]');
       await loaded(p);
-      expect(await p.locator('#leads tbody tr').count()).toBeGreaterThan(0);
+      expect(await p.locator('#leads tbody tr[data-lead-id]').count()).toBeGreaterThan(0);
     } finally {
       await fresh.close();
     }
@@ -216,7 +239,7 @@ describeBrowser.each(storeBackends())('dashboard in headless Chromium on %s', (b
       expect(await p.textContent('#workspace')).toBe(ws.name);
       expect(await p.textContent('#funnel')).toContain('No leads yet');
       expect(await p.textContent('#connections')).toContain('No connections');
-      expect(await p.locator('#leads tbody tr').count()).toBe(0);
+      expect(await p.locator('#leads tbody tr[data-lead-id]').count()).toBe(0);
       expect(await p.isVisible('#leads-empty')).toBe(true);
     } finally {
       await fresh.close();
