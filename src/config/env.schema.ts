@@ -93,7 +93,7 @@ export const ENV_VARS = {
   },
   WRITEBACK_COALESCE_MS: { doc: 'How long write-back gathers changes of a lead before writing them (ms).', default: '2000', ...int(0) },
   QUALIFY_DEMO: {
-    doc: 'Run against the built-in HubSpot sandbox: auto (on when HUBSPOT_ACCESS_TOKEN is unset), true or false.',
+    doc: 'Run against the built-in HubSpot sandbox: auto (on when neither HUBSPOT_ACCESS_TOKEN nor HUBSPOT_CLIENT_ID is set), true or false.',
     default: 'auto',
     expected: 'auto, true or false',
     parse: (raw: string): 'auto' | boolean | undefined => {

@@ -112,7 +112,8 @@ function toConfig(e: ParsedEnv): Config {
       trustedProxies: e.QUALIFY_TRUSTED_PROXIES,
     },
     writebackCoalesceMs: e.WRITEBACK_COALESCE_MS,
-    demo: e.QUALIFY_DEMO === 'auto' ? e.HUBSPOT_ACCESS_TOKEN === null : e.QUALIFY_DEMO,
+    // An OAuth app (HUBSPOT_CLIENT_ID) means real portals are installed at run time: no sandbox then.
+    demo: e.QUALIFY_DEMO === 'auto' ? e.HUBSPOT_ACCESS_TOKEN === null && e.HUBSPOT_CLIENT_ID === null : e.QUALIFY_DEMO,
     hubspot: {
       configured: e.HUBSPOT_ACCESS_TOKEN !== null,
       accessToken: e.HUBSPOT_ACCESS_TOKEN,

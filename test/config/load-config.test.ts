@@ -61,6 +61,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ QUALIFY_DEMO: 'true', HUBSPOT_ACCESS_TOKEN: 'pat-token-value' }).demo).toBe(true);
   });
 
+  test('when only a HubSpot OAuth app is configured, then demo mode stays off (portals are installed at run time)', () => {
+    expect(loadConfig({ HUBSPOT_CLIENT_ID: 'hs-client', HUBSPOT_CLIENT_SECRET: 'hs-secret' }).demo).toBe(false);
+  });
+
   test('when several variables are bad, then one error lists each with its value and what was expected', () => {
     const error = problemsOf({
       PORT: 'eighty',
