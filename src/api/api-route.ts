@@ -31,7 +31,6 @@ export interface ApiRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType =
 
 // A route's generic parameters only matter where it is declared; the router and the document
 // treat every route alike.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyApiRoute = ApiRoute<any, any, any, any>;
 
 /** Declares a route with its input types inferred from its schemas. */

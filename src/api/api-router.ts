@@ -22,9 +22,10 @@ function handle(route: AnyApiRoute): RequestHandler {
         return result.data;
       };
       const rawBody = route.yamlBody && typeof req.body === 'string' ? { yaml: req.body } : req.body;
+      // A route without params or query still gets an (empty) object; one without a body gets none.
       const input = {
-        params: parse(route.params, req.params, 'params'),
-        query: parse(route.query, req.query, 'query'),
+        params: parse(route.params, req.params, 'params') ?? {},
+        query: parse(route.query, req.query, 'query') ?? {},
         body: parse(route.body, rawBody, 'body'),
       };
       const body = await route.handler(input, ctx);

@@ -230,6 +230,13 @@ describe.each(storeBackends())('admin API routes on %s', (_backend, open) => {
     expect(rolled.body.model).toMatchObject({ id: draft.id, active: true });
   });
 
+  test('when a body is not valid JSON or too large, then 400 or 413 says so in the API\'s error shape', async () => {
+    const bad = await api().post('/api/models').set('content-type', 'application/json').send('{"yaml": ').expect(400);
+    expect(bad.body).toMatchObject({ error: expect.stringMatching(/not valid JSON/), issues: [{ field: 'body' }] });
+    const huge = await api().post('/api/models').set('content-type', 'application/yaml').send('x'.repeat(1_100_000)).expect(413);
+    expect(huge.body.error).toMatch(/too large/);
+  });
+
   test('when a route does not exist, then 404 says so and points at the document', async () => {
     const res = await api().get('/api/nothing-here').expect(404);
     expect(res.body.error).toMatch(/openapi\.json/);
