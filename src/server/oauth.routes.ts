@@ -11,6 +11,7 @@ import type { OAuthCredentials } from '../oauth/oauth-credentials.js';
 import { InstallLinkError, InstallLinks } from '../oauth/install-link.js';
 import { OAUTH_SYSTEMS, OAuthStateError, OAuthStates, type OAuthSystem } from '../oauth/oauth-state.js';
 import type { SecretBox } from '../security/secret-box.js';
+import { StoreConflictError } from '../store/store-errors.js';
 import type { ConnectionRow, Store } from '../store/store.types.js';
 import { bearerMatches } from './admin-queues.routes.js';
 
@@ -243,7 +244,15 @@ export function oauthRoutes(d: OAuthRoutesDeps): Router {
         const where = existing.workspaceId === consumed.workspaceId ? `as connection ${existing.id}` : 'in another workspace';
         throw new HttpProblem(409, `${VENDOR[system]} account ${install.accountId} is already connected ${where}. Nothing was changed.`);
       }
-      const row = await ws.upsertConnection({ id, system, accountId: install.accountId, config: install.config });
+      // A reinstall keeps what setup learned (the portal's time zone…) and refreshes what the install knows.
+      const previous = await ws.getConnection(id);
+      let row: ConnectionRow;
+      try {
+        row = await ws.upsertConnection({ id, system, accountId: install.accountId, config: { ...previous?.config, ...install.config } });
+      } catch (err) {
+        if (err instanceof StoreConflictError) throw new HttpProblem(409, `${VENDOR[system]} account ${install.accountId} is already connected in another workspace. Nothing was changed.`);
+        throw err;
+      }
       await ws.saveCredentials(id, install.credentials);
       // A reinstall is how a connection that needed re-authorisation gets going again.
       if (row.status === 'needs_reauth') await ws.setConnectionStatus(id, 'active', null);

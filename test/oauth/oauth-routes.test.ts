@@ -162,15 +162,27 @@ describe.each(storeBackends())('OAuth install routes on %s', (_backend, open) =>
       expect((await store.forWorkspace('acme').getCredentials<OAuthCredentials>(`hubspot-${PORTAL}`))!.accessToken).toBe('hs-access-1');
     });
 
+    test('when the connection id is taken by another workspace, then the install is refused with 409', async () => {
+      await store.createWorkspace({ id: 'initech', name: 'Initech' });
+      await store.forWorkspace('initech').upsertConnection({ id: 'hubspot-80808', system: 'hubspot' });
+      const state = await startHubSpot();
+      nockHubSpotInstall({ portal: 80808, access: 'hs-access-taken' });
+      const res = await request(flow.app).get(`/oauth/hubspot/callback?code=c&state=${encodeURIComponent(state)}`);
+      expect(res.status).toBe(409);
+      expect(await store.forWorkspace('acme').getConnection('hubspot-80808')).toBeNull();
+    });
+
     test('when a connection that needs re-authorisation is installed again, then its tokens are replaced and it is active again', async () => {
       const acme = store.forWorkspace('acme');
+      await acme.upsertConnection({ id: `hubspot-${PORTAL}`, system: 'hubspot', config: { auth: 'oauth', timeZone: 'Europe/Paris' } });
       await acme.setConnectionStatus(`hubspot-${PORTAL}`, 'needs_reauth', 'HubSpot refused the refresh token');
       const state = await startHubSpot();
       nockHubSpotInstall({ access: 'hs-access-reinstalled' });
       const res = await request(flow.app).get(`/oauth/hubspot/callback?code=c&state=${encodeURIComponent(state)}`);
       expect(res.status).toBe(200);
       expect(res.body.connection.status).toBe('active');
-      expect(await acme.getConnection(`hubspot-${PORTAL}`)).toMatchObject({ status: 'active', statusMessage: null });
+      // What setup learned stays; what the install knows is refreshed.
+      expect(await acme.getConnection(`hubspot-${PORTAL}`)).toMatchObject({ status: 'active', statusMessage: null, config: { auth: 'oauth', timeZone: 'Europe/Paris', hubDomain: 'acme.test' } });
       expect((await acme.getCredentials<OAuthCredentials>(`hubspot-${PORTAL}`))!.accessToken).toBe('hs-access-reinstalled');
     });
   });
