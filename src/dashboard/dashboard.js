@@ -101,7 +101,7 @@ function askForKey(message) {
 
 // ── sections ────────────────────────────────────────────────────────────────────────────────
 
-function renderFunnel(stages) {
+function renderFunnel(stages, flow, since) {
   const list = $('funnel');
   const total = [...FUNNEL, ...SIDE_STAGES].reduce((a, s) => a + (stages[s] ?? 0), 0);
   if (total === 0) {
@@ -114,6 +114,8 @@ function renderFunnel(stages) {
   // opportunity never sat at SQL). The history, per grade, is in "Conversion by grade".
   const atOrPast = FUNNEL.map((_, i) => FUNNEL.slice(i).reduce((a, s) => a + (stages[s] ?? 0), 0));
   const widest = Math.max(1, ...FUNNEL.map((s) => stages[s] ?? 0));
+  const weeks = weekStarts(since);
+  const entered = new Map(flow.map((r) => [`${r.to}|${r.period}`, r.count]));
   list.replaceChildren(
     ...FUNNEL.map((stage, i) => {
       const count = stages[stage] ?? 0;
@@ -126,6 +128,7 @@ function renderFunnel(stages) {
         h('span', { class: 'track' }, h('span', { class: `fill stage-${stage}`, style: { width: `${(100 * count) / widest}%` } })),
         h('span', { class: 'count num' }, fmt.format(count)),
         h('span', { class: 'step', title: next ? `of the leads at or past ${STAGE_LABEL[stage]}, the share past it` : '' }, next ? `↓ ${next}` : ''),
+        sparkline(weeks.map((w) => ({ week: w, count: entered.get(`${stage}|${w}`) ?? 0 })), STAGE_LABEL[stage]),
       );
     }),
   );
@@ -133,6 +136,34 @@ function renderFunnel(stages) {
     ...SIDE_STAGES.map((s) => h('span', { class: 'side-stage', dataset: { stage: s, count: String(stages[s] ?? 0) } }, `${STAGE_LABEL[s]} `, h('b', {}, fmt.format(stages[s] ?? 0)))),
     h('span', { class: 'total' }, `${fmt.format(total)} leads in all`),
   );
+}
+
+/** Monday (UTC) of every week from `since` to now, as the API names periods (YYYY-MM-DD). */
+function weekStarts(since) {
+  const start = new Date(since ?? Date.now() - 13 * 7 * 86_400_000);
+  start.setUTCHours(0, 0, 0, 0);
+  start.setUTCDate(start.getUTCDate() - ((start.getUTCDay() + 6) % 7));
+  const weeks = [];
+  for (let d = start; d.getTime() <= Date.now(); d = new Date(d.getTime() + 7 * 86_400_000)) weeks.push(d.toISOString().slice(0, 10));
+  return weeks;
+}
+
+/** Leads entering a stage per week: the funnel's movement, next to where it stands now. */
+function sparkline(points, label) {
+  // Each stage on its own scale: the shape of its weeks matters, not its size next to "lead".
+  const top = Math.max(1, ...points.map((p) => p.count));
+  const W = 80;
+  const H = 16;
+  const bw = W / Math.max(1, points.length);
+  const chart = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'spark', role: 'img', 'aria-label': `${label}: leads entering per week` });
+  points.forEach((p, i) => {
+    const bh = p.count ? Math.max(1.5, (H * p.count) / top) : 0.5;
+    const bar = svg('rect', { x: i * bw + 0.5, y: H - bh, width: Math.max(1, bw - 1), height: bh, class: p.count ? 'on' : 'off' });
+    bar.append(svg('title', {}, `week of ${p.week}: ${p.count} entered ${label}`));
+    chart.append(bar);
+  });
+  const thisWeek = points.at(-1)?.count ?? 0;
+  return h('span', { class: 'entered', dataset: { thisWeek: String(thisWeek) } }, chart, h('span', { class: 'num small' }, thisWeek ? `+${fmt.format(thisWeek)}` : ''));
 }
 
 function renderConversion(rows) {
@@ -441,7 +472,7 @@ async function loadAll() {
         }),
         section('funnel', async () => {
           const f = await api('/api/funnel');
-          renderFunnel(f.stages ?? {});
+          renderFunnel(f.stages ?? {}, f.flow ?? [], f.since);
           renderConversion(f.conversionByGrade);
           renderHistogram(f.scoreHistogram);
           renderGrades(f.grades);

@@ -25,6 +25,7 @@ const describeBrowser = missing && !process.env.CI ? describe.skip : describe;
 
 const ARTIFACTS = resolve('test-artifacts');
 const CONTACTS = 80;
+const FUNNEL = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer'];
 
 type Json = Record<string, any>;
 type Dataset = Record<string, string>;
@@ -95,8 +96,16 @@ describeBrowser.each(storeBackends())('dashboard in headless Chromium on %s', (b
     const total = Object.values(shown).reduce((a, b) => a + b, 0);
     expect(total).toBe(await store.countLeads());
     expect(total).toBeGreaterThan(CONTACTS / 2);
+    // leads entering each stage this week: the flow's current ISO week (Monday, UTC)
+    const { flow } = await api('/api/funnel');
+    const monday = new Date();
+    monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7));
+    const week = monday.toISOString().slice(0, 10);
+    const thisWeek = Object.fromEntries((await datasets(page, '#funnel li[data-stage] .entered')).map((d, i) => [FUNNEL[i], Number(d.thisWeek)]));
+    expect(thisWeek).toEqual(Object.fromEntries(FUNNEL.map((st) => [st, flow.find((r: Json) => r.period === week && r.to === st)?.count ?? 0])));
+    expect(Object.values(thisWeek).reduce((a, b) => a + b, 0)).toBeGreaterThan(0); // the sync just moved them
     const visible = await page.$$eval('#funnel li[data-stage] .count', (els) => els.map((e) => e.textContent));
-    expect(visible).toEqual(['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer'].map((s) => String(stages[s] ?? 0)));
+    expect(visible).toEqual(FUNNEL.map((st) => String(stages[st] ?? 0)));
   });
 
   test('when the data is loaded, then the grade distribution and the conversion by grade match the API', async () => {
