@@ -155,8 +155,16 @@ export function faultEnvelope(faultcode: 'soapenv:Client' | 'soapenv:Server', re
   );
 }
 
+/** The envelope's org id, found without parsing it (any namespace prefix). */
+const ORG_ID_IN_ENVELOPE = /<(?:[\w.-]+:)?OrganizationId>\s*([A-Za-z0-9]{15,18})\s*<\//;
+
 export function createOutboundReceiver(opts: OutboundReceiverOptions = {}): WebhookReceiver {
   return {
+    // Lets the route hand the message to the connection of the org it names, in any workspace;
+    // that connection's receiver then checks everything (secret, envelope, org) as usual.
+    accountOf(rawBody: Buffer): string | null {
+      return ORG_ID_IN_ENVELOPE.exec(rawBody.toString('utf8'))?.[1] ?? null;
+    },
     receive(req: IncomingWebhook, connection: ConnectionRow): WebhookVerdict {
       if (opts.secret) {
         const given = req.query.secret;

@@ -39,7 +39,7 @@ export interface WebhookMetering {
  * and not counted (a label per scanned path would grow without bound).
  */
 export function meterWebhooks(metrics: Metrics, pipeline: PipelineDeps): WebhookMetering {
-  // One metered view per connection, built once: the route reads only id, row() and connector.webhook.
+  // One metered view per connection, built once: the route reads only id, system, row() and connector.webhook.
   const views = new WeakMap<ConnectionRuntime, ConnectionRuntime>();
   const metered = (conn: ConnectionRuntime, inner: WebhookReceiver): ConnectionRuntime => {
     let view = views.get(conn);
@@ -51,6 +51,17 @@ export function meterWebhooks(metrics: Metrics, pipeline: PipelineDeps): Webhook
           if (!verdict.ok) metrics.webhookRefused(conn.system, refusalReason(verdict));
           return verdict;
         },
+        // The route's fast path (HubSpot) is counted the same way as `receive`.
+        ...(inner.admit && {
+          admit: (req) => {
+            metrics.webhookReceived(conn.system);
+            const admission = inner.admit!(req);
+            if (!admission.ok) metrics.webhookRefused(conn.system, refusalReason(admission));
+            return admission;
+          },
+        }),
+        ...(inner.unpack && { unpack: inner.unpack.bind(inner) }),
+        ...(inner.accountOf && { accountOf: inner.accountOf.bind(inner) }),
         ...(inner.acknowledge && { acknowledge: inner.acknowledge.bind(inner) }),
         ...(inner.refuse && { refuse: inner.refuse.bind(inner) }),
       };
@@ -72,6 +83,14 @@ export function meterWebhooks(metrics: Metrics, pipeline: PipelineDeps): Webhook
         metrics.webhookRefused(system, 'unknown_connection');
         return conn;
       },
+      // A delivery routed to its account's connection (Salesforce org) is counted by that connection's receiver.
+      ...(pipeline.connectionForAccount && {
+        connectionForAccount: async (system, accountId) => {
+          const conn = await pipeline.connectionForAccount!(system, accountId);
+          const receiver = conn?.connector.webhook;
+          return conn && receiver ? metered(conn, receiver) : conn;
+        },
+      }),
     },
     countTooLarge: (err, req, _res, next) => {
       const status = (err as { status?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;

@@ -1,3 +1,4 @@
+import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ChangeHint } from '../connectors/connector.types.js';
 import { echoFilter } from './echo-filter.js';
@@ -15,13 +16,77 @@ export interface IngestOutcome {
 }
 
 /**
- * Handles one webhook delivery. Each event counts once (its dedupe key is remembered for 24 h);
+ * Handles one ingest job: hints parsed at the route and/or bodies queued as they came. Each event counts once (its dedupe key is remembered for 24 h);
  * echoes of qualify's own writes are dropped; the rest mark their records for a coalesced batch
  * read (or, when the notification carried the record, are processed at once). The seen-markers
  * are set only after the work is durably queued, so a crash in between means a harmless re-read,
  * never a lost event.
  */
-export async function ingestDelivery(deps: PipelineDeps, redis: Redis, prefix: string, conn: ConnectionRuntime, hints: ChangeHint[]): Promise<IngestOutcome> {
+export async function ingestDelivery(
+  deps: PipelineDeps,
+  redis: Redis,
+  prefix: string,
+  conn: ConnectionRuntime,
+  hints: ChangeHint[],
+  bodies: string[] = [],
+): Promise<IngestOutcome> {
+  if (bodies.length === 0) return ingestHints(deps, redis, prefix, conn, hints);
+  const { byConnection, refused } = await unpackBodies(deps, conn, bodies);
+  const own = byConnection.get(conn);
+  if (hints.length) byConnection.set(conn, own ? [...hints, ...own] : hints);
+  const out: IngestOutcome = { duplicates: 0, echoes: 0, reads: 0, processed: 0 };
+  for (const [target, targetHints] of byConnection) {
+    const o = await ingestHints(deps, redis, prefix, target, targetHints);
+    out.duplicates += o.duplicates;
+    out.echoes += o.echoes;
+    out.reads += o.reads;
+    out.processed += o.processed;
+  }
+  // The good bodies are in; a body the route admitted but zod refuses stays visible as a failed
+  // job with the field named (retrying can't fix it; the others' events are not lost either way).
+  if (refused.length) throw new UnrecoverableError(`webhook delivery refused in the ingest worker: ${refused.join('; ')}`);
+  return out;
+}
+
+/**
+ * Bodies queued as they came (WebhookReceiver.admit), parsed here with zod and split by account:
+ * each account's events go to the connection of that account in whichever workspace has it
+ * (HubSpot portalId), else to the connection that received them, which drops another account's
+ * events as it always did.
+ */
+async function unpackBodies(
+  deps: PipelineDeps,
+  conn: ConnectionRuntime,
+  bodies: string[],
+): Promise<{ byConnection: Map<ConnectionRuntime, ChangeHint[]>; refused: string[] }> {
+  const byConnection = new Map<ConnectionRuntime, ChangeHint[]>();
+  const refused: string[] = [];
+  const receiver = conn.connector.webhook;
+  if (!receiver?.unpack) throw new UnrecoverableError(`connection ${conn.id} has queued webhook bodies but its receiver cannot read them`);
+  const targets = new Map<string, ConnectionRuntime>();
+  for (const [i, body] of bodies.entries()) {
+    const unpacked = receiver.unpack(body);
+    if (!unpacked.ok) {
+      refused.push(`body ${i + 1} of ${bodies.length}: ${unpacked.reason}`);
+      continue;
+    }
+    for (const part of unpacked.parts) {
+      let target = targets.get(part.accountId);
+      if (!target) {
+        target = (await deps.connectionForAccount?.(conn.system, part.accountId)) ?? conn;
+        targets.set(part.accountId, target);
+      }
+      const hints = part.hints(await target.row());
+      if (hints.length === 0) continue;
+      const list = byConnection.get(target);
+      if (list) list.push(...hints);
+      else byConnection.set(target, hints);
+    }
+  }
+  return { byConnection, refused };
+}
+
+async function ingestHints(deps: PipelineDeps, redis: Redis, prefix: string, conn: ConnectionRuntime, hints: ChangeHint[]): Promise<IngestOutcome> {
   const out: IngestOutcome = { duplicates: 0, echoes: 0, reads: 0, processed: 0 };
   const keys = hints.map((h) => `${prefix}:seen:${conn.id}:${h.dedupeKey}`);
   const seen = keys.length ? await redis.mget(...keys) : [];

@@ -136,7 +136,10 @@ describe.each(storeBackends())('HubSpot webhook refusals on %s', (_backend, open
     // No waiting: the answer itself must mean "stored".
     const jobs = await e2e.runtime.queues.ingest.getJobs(ALL_STATES);
     expect(await ingestJobs()).toBe(before + 1);
-    const carried = jobs.flatMap((j) => j.data.hints).filter((h) => h.recordId === id && h.propertyValue === 'VP Marketing');
-    expect(carried).toHaveLength(1);
+    // The route queues the body as it came (the worker parses it): the event is in that body.
+    const queued = jobs
+      .flatMap((j) => (j.data.bodies ?? []).flatMap((b) => JSON.parse(b) as Array<{ objectId: number; propertyValue: string }>))
+      .filter((e) => String(e.objectId) === id && e.propertyValue === 'VP Marketing');
+    expect(queued).toHaveLength(1);
   });
 });
