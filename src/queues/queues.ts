@@ -18,6 +18,8 @@ export const QueueName = { ingest: 'lead-ingest', io: 'crm-io', sync: 'crm-sync'
 export interface DeliveryJob {
   connectionId: string;
   hints: ChangeHint[];
+  /** Bodies the receiver admitted at the route (HubSpot), queued as they came and parsed by the worker. */
+  bodies?: string[];
 }
 export interface IoJob {
   connectionId: string;
