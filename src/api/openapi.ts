@@ -50,7 +50,7 @@ export function openApiDocument(routes: readonly AnyApiRoute[], info: { version:
       tags: [route.path.split('/')[1]],
       security: [{ bearer: [] }],
       'x-qualify-access': route.access ?? 'workspace',
-      parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
+      parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query'), { $ref: '#/components/parameters/Workspace' }],
       ...(route.body && {
         requestBody: {
           required: true,
@@ -84,6 +84,15 @@ export function openApiDocument(routes: readonly AnyApiRoute[], info: { version:
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: { Error: jsonSchema(ErrorSchema, 'output') },
+      parameters: {
+        Workspace: {
+          name: 'X-Qualify-Workspace',
+          in: 'header',
+          required: false,
+          description: 'With the operator token: the workspace to act on (default `default`). Ignored with a workspace API key.',
+          schema: { type: 'string' },
+        },
+      },
     },
   };
 }

@@ -60,7 +60,8 @@ describe('OpenAPI document', () => {
     expect(leads.parameters.find((p) => p.name === 'limit')).toMatchObject({ required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } });
 
     const one: Operation = doc.paths['/api/leads/{id}'].get;
-    expect(one.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
+    expect(one.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true }), { $ref: '#/components/parameters/Workspace' }]);
+    expect(doc.components.parameters.Workspace).toMatchObject({ name: 'X-Qualify-Workspace', in: 'header', required: false });
     expect(one.responses['404']).toBeDefined();
 
     const upload: Operation = doc.paths['/api/models'].post;
