@@ -80,7 +80,8 @@ export function hubspotAuthorizeUrl(cfg: HubSpotOAuthConfig, state: string): str
   url.searchParams.set('redirect_uri', cfg.redirectUri);
   url.searchParams.set('scope', (cfg.scopes ?? HUBSPOT_OAUTH_SCOPES).join(' '));
   url.searchParams.set('state', state);
-  return url.toString();
+  // Spaces as %20, the form HubSpot's documentation shows (URLSearchParams would write '+').
+  return url.toString().replace(/\+/g, '%20');
 }
 
 function sdk(cfg: Pick<HubSpotOAuthConfig, 'baseUrl'>): Client {

@@ -20,7 +20,9 @@ describe('HubSpot OAuth (official SDK against nock)', () => {
   });
 
   test('when the authorise URL is built, then it carries the client id, redirect URI, the space-separated scopes and the state', () => {
-    const url = new URL(hubspotAuthorizeUrl(cfg, 'state-123'));
+    const text = hubspotAuthorizeUrl(cfg, 'state-123');
+    expect(text).toContain('scope=crm.objects.contacts.read%20crm.objects.contacts.write%20');
+    const url = new URL(text);
     expect(url.origin + url.pathname).toBe('https://app.hubspot.com/oauth/authorize');
     expect(url.searchParams.get('client_id')).toBe('client-id-1');
     expect(url.searchParams.get('redirect_uri')).toBe(cfg.redirectUri);
