@@ -34,8 +34,14 @@ export function isMissing(raw: unknown): boolean {
  * null. Numbers and booleans pass through. Anything else (objects, arrays) is not a scalar → null.
  */
 export function cleanScalar(raw: unknown): string | number | boolean | null {
+  if (typeof raw === 'string') {
+    // isMissing's test, with one trim; the collapse only when there is something to collapse
+    // (a whitespace other than a space, or two in a row): a backfill cleans ~40 values a contact.
+    const t = raw.trim();
+    if (MISSING_MARKERS.has(t.toLowerCase())) return null;
+    return /[^\S ]| {2}/.test(t) ? t.replace(/\s+/g, ' ') : t;
+  }
   if (isMissing(raw)) return null;
-  if (typeof raw === 'string') return raw.trim().replace(/\s+/g, ' ');
   if (typeof raw === 'number' || typeof raw === 'boolean') return raw;
   return null;
 }

@@ -61,7 +61,14 @@ export function parseBoolean(raw: unknown): boolean | null {
  * milliseconds (HubSpot writes some timestamps that way, e.g. "1732700000000"). Epoch seconds are
  * not guessed. Anything unparseable → null.
  */
+/** The form HubSpot's API and Date.toISOString() give: read straight by Date.parse, as the last rule below would. */
+const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function parseDate(raw: unknown): string | null {
+  if (typeof raw === 'string' && raw.length === 24 && ISO_UTC_MS.test(raw)) {
+    const ms = Date.parse(raw);
+    return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+  }
   const v = cleanScalar(raw);
   if (v === null || typeof v === 'boolean') return null;
   let ms: number;

@@ -295,5 +295,8 @@ function extractEvents(ctx: Ctx, recordId: string): EngagementEvent[] {
       }
     }
   }
-  return [...events.values()].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0));
+  // Each time parsed once, not twice per comparison.
+  const timed = [...events.values()].map((e) => ({ e, t: Date.parse(e.at) }));
+  timed.sort((a, b) => a.t - b.t || (a.e.sourceId < b.e.sourceId ? -1 : a.e.sourceId > b.e.sourceId ? 1 : 0));
+  return timed.map((x) => x.e);
 }

@@ -11,12 +11,23 @@ export type RecordFormat = 'json' | 'csv';
 export function readPath(raw: unknown, path: string, format: RecordFormat): unknown {
   if (format === 'csv') return isObject(raw) ? raw[path] : undefined;
   let node: unknown = raw;
-  for (const key of path.split('.')) {
+  for (const key of segments(path)) {
     if (Array.isArray(node) && /^\d+$/.test(key)) node = node[Number(key)];
     else if (isObject(node)) node = Object.hasOwn(node, key) ? node[key] : undefined;
     else return undefined;
   }
   return node;
+}
+
+// A mapping reads the same few dozen paths from every record: split each once, not per read.
+const SEGMENTS = new Map<string, readonly string[]>();
+function segments(path: string): readonly string[] {
+  let keys = SEGMENTS.get(path);
+  if (!keys) {
+    keys = path.split('.');
+    if (SEGMENTS.size < 10_000) SEGMENTS.set(path, keys); // bounded: paths come from mapping files
+  }
+  return keys;
 }
 
 /** A path's value as a cleaned scalar: missing markers → null; a Date (SDK-deserialised) → ISO text. */
