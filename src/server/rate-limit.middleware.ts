@@ -41,9 +41,11 @@ export interface PublicRateLimitOptions {
   limitLoopback: boolean;
   logger?: Logger;
   now?: () => number;
+  /** Told of every refusal (metrics: a webhook refused for the rate limit). */
+  onLimited?: (family: RouteFamily, path: string) => void;
 }
 
-export const DEFAULT_PUBLIC_RATE_LIMITS: Omit<PublicRateLimitOptions, 'prefix' | 'logger' | 'now'> = {
+export const DEFAULT_PUBLIC_RATE_LIMITS: Omit<PublicRateLimitOptions, 'prefix' | 'logger' | 'now' | 'onLimited'> = {
   windowMs: 10_000,
   webhooks: 20_000,
   oauth: 30,
@@ -118,6 +120,7 @@ export function publicRateLimit(redis: Redis, opts: Partial<PublicRateLimitOptio
           const count = Number(results?.[0]?.[1] ?? 0);
           if (count <= limit) return next();
           const retryAfterS = Math.max(1, Math.ceil(((window + 1) * o.windowMs - t) / 1000));
+          o.onLimited?.(family, req.path);
           res.setHeader('Retry-After', String(retryAfterS));
           res.status(429).json({ error: `too many requests to /${family} from this address (limit ${limit} per ${o.windowMs / 1000} s); retry in ${retryAfterS} s` });
         },

@@ -38,7 +38,8 @@ describe('public route rate limit (real Redis)', () => {
   });
 
   test('when one address sends more than the limit, then the surplus gets 429 with Retry-After, and other route families and /api are not counted', async () => {
-    const a = app(redis, { prefix: `${prefix}-a`, windowMs: 60_000, webhooks: 5, oauth: 2 });
+    const limited: string[] = [];
+    const a = app(redis, { prefix: `${prefix}-a`, windowMs: 60_000, webhooks: 5, oauth: 2, onLimited: (family, path) => limited.push(`${family} ${path}`) });
     const codes: number[] = [];
     for (let i = 0; i < 7; i++) codes.push((await request(a).post('/webhooks/hubspot').send({})).status);
     expect(codes).toEqual([204, 204, 204, 204, 204, 429, 429]);
@@ -48,6 +49,7 @@ describe('public route rate limit (real Redis)', () => {
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(refused.body.error).toMatch(/too many requests to \/webhooks from this address \(limit 5 per 60 s\)/);
+    expect(limited).toEqual(['webhooks /webhooks/hubspot', 'webhooks /webhooks/hubspot', 'webhooks /webhooks/hubspot']);
     expect((await request(a).get('/oauth/hubspot/install')).status).toBe(302);
     for (let i = 0; i < 10; i++) expect((await request(a).get('/api/workspace')).status).toBe(200);
   });
