@@ -14,6 +14,7 @@ import { Metrics } from '../metrics/metrics.js';
 import { RedisRateLimiter } from '../rate-limit/redis-rate-limiter.js';
 import { createRedis } from '../queues/redis-connection.js';
 import { secretBoxFromConfig } from '../security/secret-box.js';
+import { oauthSettingsFromConfig } from '../server/oauth.routes.js';
 import { createStore } from '../store/sql-store.js';
 import type { Store } from '../store/store.types.js';
 import { createConnectionFactory } from './connection-factory.js';
@@ -62,7 +63,8 @@ export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): 
   if (redisHandle.url !== config.redisUrl) logger.warn({ url: redisHandle.url }, `no Redis answered at ${config.redisUrl}; started a private redis-server`);
 
   // Connection credentials (OAuth tokens) are sealed with QUALIFY_SECRET_KEY (or the data dir's generated key).
-  const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, secretKey: secretBoxFromConfig(config, logger) });
+  const secretBox = secretBoxFromConfig(config, logger);
+  const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, secretKey: secretBox });
   const limiterRedis = createRedis(redisHandle.url);
   const limiter = new RedisRateLimiter(limiterRedis, { prefix: `${config.queuePrefix}:rl` });
 
@@ -131,6 +133,8 @@ export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): 
     // Connections installed through OAuth (any workspace) are built from their stored credentials.
     connectionFactory: opts.role === 'status' ? undefined : createConnectionFactory({ config, redis: limiterRedis, limiter, logger, metrics }),
     metrics,
+    oauth: { ...oauthSettingsFromConfig(config), ...(demo && { publicUrl: () => demo!.publicUrl }), secretBox },
+    rateLimits: { prefix: config.queuePrefix, ...config.rateLimits },
   });
   if (demo) demo.attach(runtime);
 

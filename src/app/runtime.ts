@@ -13,6 +13,8 @@ import { createRedis } from '../queues/redis-connection.js';
 import { startWorkers, type Workers } from '../queues/workers.js';
 import type { ScoringModel } from '../scoring/scoring-model.js';
 import { createApp } from '../server/app.js';
+import type { OAuthRoutesDeps } from '../server/oauth.routes.js';
+import type { PublicRateLimitOptions } from '../server/rate-limit.middleware.js';
 import express from 'express';
 import { healthRoutes } from '../server/health.routes.js';
 import { metricsRoutes } from '../server/metrics.routes.js';
@@ -56,6 +58,10 @@ export interface RuntimeOptions {
   modelRefreshMs?: number;
   /** This runtime's Prometheus registry (bootstrap passes the one its connectors report to); default a new one. */
   metrics?: Metrics;
+  /** OAuth install routes' settings (oauthSettingsFromConfig + the SecretBox); absent: no /oauth routes. The runtime adds store, Redis, logger and onInstalled → addConnection. */
+  oauth?: Omit<OAuthRoutesDeps, 'store' | 'redis' | 'logger' | 'onInstalled'>;
+  /** Per-client-IP limits on /webhooks and /oauth; absent: the defaults. */
+  rateLimits?: Partial<PublicRateLimitOptions>;
 }
 
 export interface Runtime {
@@ -315,7 +321,21 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     },
     refreshModels: () => models.refresh(),
     listen(port) {
-      const app = createApp({ redis, store, queues, pipeline: deps, logger, publicUrl: () => opts.publicUrl, adminToken: opts.adminToken, metrics });
+      const app = createApp({
+        redis,
+        store,
+        queues,
+        pipeline: deps,
+        logger,
+        publicUrl: () => opts.publicUrl,
+        adminToken: opts.adminToken,
+        metrics,
+        rateLimits: opts.rateLimits,
+        // Changes made through the admin API take effect in this process at once (others: within the model refresh / at their next job).
+        apiHooks: { modelsChanged: () => models.refresh(), connectionDeleted: (id) => runtime.removeConnection(id) },
+        // An install completed here is driven at once: connector built, setup, poll scheduled, first sync queued.
+        ...(opts.oauth && { oauth: { ...opts.oauth, store, redis, logger, onInstalled: (row: ConnectionRow) => runtime.addConnection(row) } }),
+      });
       return listenOn(app, port);
     },
     listenMetrics(port) {
