@@ -79,6 +79,15 @@ export const ENV_VARS = {
     expected: '64 hex digits, base64 of 32 bytes, or a passphrase of at least 16 characters',
     parse: (raw: string) => (raw.length >= 16 ? raw : undefined),
   },
+  QUALIFY_SECRET_KEY_PREVIOUS: {
+    doc: 'While rotating QUALIFY_SECRET_KEY: the old key(s), comma-separated. Stored secrets sealed under them still open, and move to the new key when next saved.',
+    secret: true,
+    expected: 'keys of the same form as QUALIFY_SECRET_KEY, comma-separated',
+    parse: (raw: string) => {
+      const keys = raw.split(',').map((k) => k.trim());
+      return keys.every((k) => k.length >= 16) ? keys : undefined;
+    },
+  },
   QUALIFY_RATE_LIMIT_WINDOW_MS: { doc: 'Window of the per-client-IP rate limits on the public webhook and OAuth routes (ms), shared by every server process through Redis.', default: '10000', ...int(100) },
   QUALIFY_RATE_LIMIT_WEBHOOKS: {
     doc: "Requests per window one client IP may send to /webhooks/* before 429 (0: no limit). Far above HubSpot's bursts (10 concurrent requests of up to 100 events).",

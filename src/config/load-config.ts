@@ -17,6 +17,8 @@ export interface Config {
   adminToken: string | null;
   /** QUALIFY_SECRET_KEY as given (see `src/security/secret-box.ts`); null: the generated key file in `dataDir`. */
   secretKey: string | null;
+  /** QUALIFY_SECRET_KEY_PREVIOUS: keys being rotated out (they still open stored secrets). */
+  secretKeyPrevious: string[];
   /** Per-client-IP limits on the public routes; 0 = no limit. */
   rateLimits: { windowMs: number; webhooks: number; oauth: number; trustedProxies: number };
   writebackCoalesceMs: number;
@@ -105,6 +107,7 @@ function toConfig(e: ParsedEnv): Config {
     workerMetricsPort: e.QUALIFY_WORKER_METRICS_PORT,
     adminToken: e.QUALIFY_ADMIN_TOKEN,
     secretKey: e.QUALIFY_SECRET_KEY,
+    secretKeyPrevious: e.QUALIFY_SECRET_KEY_PREVIOUS ?? [],
     rateLimits: {
       windowMs: e.QUALIFY_RATE_LIMIT_WINDOW_MS,
       webhooks: e.QUALIFY_RATE_LIMIT_WEBHOOKS,
@@ -149,6 +152,7 @@ export function secretValues(config: Config): string[] {
   return [
     config.adminToken,
     config.secretKey,
+    ...config.secretKeyPrevious,
     config.hubspot.accessToken,
     config.hubspot.clientSecret,
     config.salesforce.clientSecret,

@@ -37,16 +37,29 @@ export class SecretBoxError extends Error {
   }
 }
 
+function keyIdOf(key: Buffer): string {
+  return createHmac('sha256', key).update('qualify/key-id').digest().subarray(0, 6).toString('base64url');
+}
+
 export class SecretBox {
   readonly keyId: string;
   readonly #key: Buffer;
+  /** Every key that opens values, by key id: the current one and, while rotating, the previous ones. */
+  readonly #opening = new Map<string, Buffer>();
 
-  constructor(key: Buffer) {
-    if (key.length !== SECRET_KEY_BYTES) {
-      throw new Error(`SecretBox needs a ${SECRET_KEY_BYTES}-byte key, got ${key.length} bytes`);
+  /**
+   * `previous`: keys being rotated out (QUALIFY_SECRET_KEY_PREVIOUS). Values sealed under them
+   * still open; everything sealed from now on uses `key`, so each value moves to the new key the
+   * next time it is saved (a token refresh, a reinstall).
+   */
+  constructor(key: Buffer, previous: Buffer[] = []) {
+    for (const k of [key, ...previous]) {
+      if (k.length !== SECRET_KEY_BYTES) throw new Error(`SecretBox needs a ${SECRET_KEY_BYTES}-byte key, got ${k.length} bytes`);
     }
     this.#key = Buffer.from(key);
-    this.keyId = createHmac('sha256', this.#key).update('qualify/key-id').digest().subarray(0, 6).toString('base64url');
+    this.keyId = keyIdOf(this.#key);
+    for (const k of [...previous].reverse()) this.#opening.set(keyIdOf(k), Buffer.from(k));
+    this.#opening.set(this.keyId, this.#key);
   }
 
   /**
@@ -74,7 +87,8 @@ export class SecretBox {
       throw new SecretBoxError('malformed', `not a sealed value (expected ${VERSION}.<key id>.<iv>.<tag>.<ciphertext>)`);
     }
     const [, keyId, ivText, tagText, ciphertextText] = parts as [string, string, string, string, string];
-    if (keyId !== this.keyId) {
+    const key = this.#opening.get(keyId);
+    if (!key) {
       throw new SecretBoxError('wrong_key', `sealed under another key (key id ${keyId}; QUALIFY_SECRET_KEY has key id ${this.keyId})`);
     }
     const iv = Buffer.from(ivText, 'base64url');
@@ -83,7 +97,7 @@ export class SecretBox {
       throw new SecretBoxError('malformed', `sealed value has a ${iv.length}-byte IV and a ${tag.length}-byte tag (expected ${IV_BYTES} and ${TAG_BYTES})`);
     }
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#key, iv, { authTagLength: TAG_BYTES });
+      const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(Buffer.from(`${VERSION}|${context}`, 'utf8'));
       decipher.setAuthTag(tag);
       return Buffer.concat([decipher.update(Buffer.from(ciphertextText, 'base64url')), decipher.final()]).toString('utf8');
@@ -126,6 +140,8 @@ export function parseSecretKey(raw: string): Buffer {
 export interface SecretKeySource {
   /** `QUALIFY_SECRET_KEY` as configured, or null. */
   secretKey: string | null;
+  /** `QUALIFY_SECRET_KEY_PREVIOUS`: keys being rotated out, still accepted for opening. */
+  secretKeyPrevious?: string[];
   dataDir: string;
 }
 
@@ -190,5 +206,5 @@ export function secretBoxFromConfig(
       `QUALIFY_SECRET_KEY is unset: secrets are encrypted with the key in ${source.file}${source.generated ? ' (generated now)' : ''}. Set QUALIFY_SECRET_KEY in production (openssl rand -base64 32).`,
     );
   }
-  return new SecretBox(key);
+  return new SecretBox(key, (config.secretKeyPrevious ?? []).map(parseSecretKey));
 }

@@ -106,6 +106,8 @@ describe('loadConfig', () => {
     });
     expect(config.hubspot).toMatchObject({ clientId: 'hs-client', authUrl: 'https://app.hubspot.com/oauth/authorize' });
     expect(config.secretKey).toBe('a'.repeat(64));
+    expect(config.secretKeyPrevious).toEqual([]);
+    expect(loadConfig({ QUALIFY_SECRET_KEY_PREVIOUS: 'old-passphrase-one, old-passphrase-two' }).secretKeyPrevious).toEqual(['old-passphrase-one', 'old-passphrase-two']);
     expect(config.rateLimits).toEqual({ windowMs: 10000, webhooks: 0, oauth: 30, trustedProxies: 1 });
     expect(secretValues(config)).toContain('a'.repeat(64));
     const error = problemsOf({ QUALIFY_SECRET_KEY: 'short-key' });

@@ -77,6 +77,19 @@ describe('SecretBox', () => {
     expect(box.open(box.seal(''))).toBe('');
   });
 
+  test('when the key is rotated with the old one kept as previous, then old values still open and new values are sealed under the new key', () => {
+    const oldKey = randomBytes(32);
+    const newKey = randomBytes(32);
+    const before = new SecretBox(oldKey).seal('token sealed before the rotation', 'connection-a');
+    const rotating = new SecretBox(newKey, [oldKey]);
+    expect(rotating.open(before, 'connection-a')).toBe('token sealed before the rotation');
+    const after = rotating.seal('token sealed after');
+    expect(after.split('.')[1]).toBe(new SecretBox(newKey).keyId);
+    expect(new SecretBox(newKey).open(after)).toBe('token sealed after');
+    // Once the old key is dropped, what was never re-saved no longer opens, and says why.
+    expect(refusal(() => new SecretBox(newKey).open(before, 'connection-a')).reason).toBe('wrong_key');
+  });
+
   test('when a key is not 32 bytes, then the constructor refuses it', () => {
     expect(() => new SecretBox(randomBytes(16))).toThrow(/32-byte key/);
   });
@@ -118,6 +131,13 @@ describe('loadSecretKey', () => {
     expect(second.source).toEqual({ file: join(dataDir, 'secret.key'), generated: false });
     expect(second.key.equals(first.key)).toBe(true);
     expect(readFileSync(join(dataDir, 'secret.key'), 'utf8').trim()).toBe(first.key.toString('base64'));
+  });
+
+  test('when QUALIFY_SECRET_KEY_PREVIOUS is set, then secretBoxFromConfig opens values sealed under the previous key', () => {
+    const oldKey = randomBytes(32).toString('base64');
+    const sealed = secretBoxFromConfig({ secretKey: oldKey, dataDir: tempDir() }).seal('x');
+    const box = secretBoxFromConfig({ secretKey: randomBytes(32).toString('hex'), secretKeyPrevious: [oldKey], dataDir: tempDir() });
+    expect(box.open(sealed)).toBe('x');
   });
 
   test('when QUALIFY_SECRET_KEY is set, then it wins and no file is written', () => {
