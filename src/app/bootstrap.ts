@@ -63,7 +63,8 @@ export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): 
   if (redisHandle.url !== config.redisUrl) logger.warn({ url: redisHandle.url }, `no Redis answered at ${config.redisUrl}; started a private redis-server`);
 
   // Connection credentials (OAuth tokens) are sealed with QUALIFY_SECRET_KEY (or the data dir's generated key).
-  const secretBox = secretBoxFromConfig(config, logger);
+  // `qualify status` reads no secret: it neither needs the key nor should it create one.
+  const secretBox = opts.role === 'status' ? null : secretBoxFromConfig(config, logger);
   const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, secretKey: secretBox });
   const limiterRedis = createRedis(redisHandle.url);
   const limiter = new RedisRateLimiter(limiterRedis, { prefix: `${config.queuePrefix}:rl` });
@@ -133,7 +134,7 @@ export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): 
     // Connections installed through OAuth (any workspace) are built from their stored credentials.
     connectionFactory: opts.role === 'status' ? undefined : createConnectionFactory({ config, redis: limiterRedis, limiter, logger, metrics }),
     metrics,
-    oauth: { ...oauthSettingsFromConfig(config), ...(demo && { publicUrl: () => demo!.publicUrl }), secretBox },
+    ...(secretBox && { oauth: { ...oauthSettingsFromConfig(config), ...(demo && { publicUrl: () => demo!.publicUrl }), secretBox } }),
     rateLimits: { prefix: config.queuePrefix, ...config.rateLimits },
   });
   if (demo) demo.attach(runtime);
