@@ -6,6 +6,7 @@ import {
   HubSpotBatchResponseSchema,
   HubSpotSearchPageSchema,
   type HubSpotContact,
+  type HubSpotSearchPage,
 } from './provider.schema.js';
 
 /**
@@ -101,7 +102,7 @@ export async function* pollContacts(
 
   ctx.logger.info({ since: new Date(window.since).toISOString(), until: new Date(window.until).toISOString(), afterId, full: opts.full }, 'hubspot poll window');
 
-  const fetchPage = async (after: string | null) => {
+  const search = async (after: string | null): Promise<HubSpotSearchPage> => {
     const filters = [
       { propertyName: 'lastmodifieddate', operator: 'GTE', value: String(window.since) },
       { propertyName: 'lastmodifieddate', operator: 'LTE', value: String(window.until) },
@@ -120,38 +121,116 @@ export async function* pollContacts(
       (sdk) => sdk.crm.contacts.searchApi.doSearch(request as Parameters<typeof sdk.crm.contacts.searchApi.doSearch>[0]),
       ctx.signal,
     );
-    const page = client.parse(HubSpotSearchPageSchema, response, 'contact search');
-    return { page, contacts: await withHistory(client, ctx, page.results, opts) };
+    return client.parse(HubSpotSearchPageSchema, response, 'contact search');
   };
 
-  // One page is read ahead: the next search (and its history reads) runs while the caller
-  // processes this page, so the search budget, not our own processing, sets the pace.
-  let ahead: Promise<Awaited<ReturnType<typeof fetchPage>>> | null = null;
-  const readAhead = (after: string) => {
-    ahead = fetchPage(after);
-    ahead.catch(() => undefined); // if the caller stops first, the unread page's failure is moot
-  };
-  try {
-    if (ctx.signal?.aborted) return;
-    let current = await fetchPage(afterId);
+  // Searches run ahead of the caller, one after another (each asks for ids after the previous
+  // page's last), as fast as search's own 5 requests/s allow; each page's history reads start as
+  // soon as its search returns and run beside the next searches, on the burst budget. So neither
+  // the history reads nor the caller's processing of a page hold up the next search. Pages are
+  // still yielded strictly in order, and at most READ_AHEAD_PAGES wait in memory.
+  const ahead = new ReadAhead<{ page: HubSpotSearchPage; contacts: Promise<HubSpotContact[]> }>(READ_AHEAD_PAGES);
+  const searcher = (async () => {
+    let after = afterId;
     for (;;) {
-      const { page, contacts } = current;
-      total ??= page.total;
+      if (!(await ahead.room()) || ctx.signal?.aborted) return ahead.end();
+      const page = await search(after);
+      const contacts = withHistory(client, ctx, page.results, opts);
+      contacts.catch(() => undefined); // surfaced when the caller reaches this page
+      ahead.push({ page, contacts });
       const last = page.results.at(-1);
       // HubSpot sends paging.next only when more results match; its `after` is never used (keyset on id instead).
+      if (last === undefined || page.paging?.next === undefined) return ahead.end();
+      after = last.id;
+    }
+  })();
+  searcher.catch((err: unknown) => ahead.fail(err));
+
+  try {
+    if (ctx.signal?.aborted) return;
+    for (;;) {
+      const item = await ahead.take();
+      if (item === null) return;
+      const { page } = item;
+      const contacts = await item.contacts;
+      total ??= page.total;
+      const last = page.results.at(-1);
       const more = last !== undefined && page.paging?.next !== undefined;
       done += page.results.length;
       const next: HubSpotCursor = more
         ? { v: 1, since: window.since, until: window.until, afterId: last.id }
         : { v: 1, since: Math.max(window.since, window.until - indexLagMs), until: null, afterId: null };
-      if (more && !ctx.signal?.aborted) readAhead(last.id);
       yield { records: contacts.map(toRawRecord), cursor: next, progress: { done, total: Math.max(total, done) } };
-      if (!more || ctx.signal?.aborted || ahead === null) return;
-      current = await ahead;
-      ahead = null;
+      if (!more || ctx.signal?.aborted) return;
     }
   } finally {
-    ahead = null;
+    ahead.close(); // the searcher stops before its next search; pages read ahead are dropped
+  }
+}
+
+/** How many search pages may be read ahead of the caller (searched, history being read or done). */
+export const READ_AHEAD_PAGES = 3;
+
+/**
+ * A bounded, ordered hand-over between one producer and one consumer: the producer waits for
+ * room, the consumer for the next item; a failure reaches the consumer after the items before it.
+ */
+class ReadAhead<T> {
+  private items: T[] = [];
+  private ended = false;
+  private closed = false;
+  private error: { err: unknown } | null = null;
+  private wakeConsumer: (() => void) | null = null;
+  private wakeProducer: (() => void) | null = null;
+
+  constructor(private readonly capacity: number) {}
+
+  /** Resolves true when there is room for one more item, false once the consumer has closed. */
+  async room(): Promise<boolean> {
+    while (!this.closed && this.items.length >= this.capacity) await new Promise<void>((r) => (this.wakeProducer = r));
+    return !this.closed;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+    this.wake();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.wake();
+  }
+
+  fail(err: unknown): void {
+    this.error = { err };
+    this.wake();
+  }
+
+  /** The next item in order; null once the producer has ended and everything was taken. */
+  async take(): Promise<T | null> {
+    for (;;) {
+      const item = this.items.shift();
+      if (item !== undefined) {
+        this.wakeProducer?.();
+        this.wakeProducer = null;
+        return item;
+      }
+      if (this.error) throw this.error.err;
+      if (this.ended) return null;
+      await new Promise<void>((r) => (this.wakeConsumer = r));
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.items = [];
+    this.wakeProducer?.();
+    this.wakeProducer = null;
+  }
+
+  private wake(): void {
+    this.wakeConsumer?.();
+    this.wakeConsumer = null;
   }
 }
 
@@ -190,9 +269,10 @@ async function withHistory(client: HubSpotClient, ctx: ConnectorContext, contact
 export async function batchRead(client: HubSpotClient, ctx: ConnectorContext, ids: string[], opts: ReadOptions, history: boolean): Promise<HubSpotContact[]> {
   const size = history ? HISTORY_BATCH_SIZE : READ_BATCH_SIZE;
   const properties = readPropertyList(opts);
-  const out: HubSpotContact[] = [];
-  for (let i = 0; i < ids.length; i += size) {
-    const chunk = ids.slice(i, i + size);
+  const chunks: string[][] = [];
+  for (let i = 0; i < ids.length; i += size) chunks.push(ids.slice(i, i + size));
+  // The chunks go out together; the shared limiter paces them. Results keep the chunks' order.
+  const reads = chunks.map(async (chunk) => {
     const response = await client.call(
       'contact batch read',
       'standard',
@@ -208,7 +288,7 @@ export async function batchRead(client: HubSpotClient, ctx: ConnectorContext, id
     if (parsed.errors?.length) {
       ctx.logger.debug({ errors: parsed.errors.map((e) => e.message) }, 'hubspot batch read: some contacts were not found');
     }
-    out.push(...parsed.results);
-  }
-  return out;
+    return parsed.results;
+  });
+  return (await Promise.all(reads)).flat();
 }
