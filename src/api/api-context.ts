@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { PipelineDeps } from '../pipeline/pipeline.types.js';
+import type { Queues } from '../queues/queues.js';
 import type { Store } from '../store/store.types.js';
 
 /** What the admin API needs from the rest of the service (the app hands it over once). */
@@ -7,6 +8,8 @@ export interface ApiServices {
   /** The root store (`default` workspace view); global calls (workspaces, API keys) go through it. */
   store: Store;
   pipeline: PipelineDeps;
+  /** POST /api/rescore queues its work here; the workers (this process's or others') run it. */
+  queues: Pick<Queues, 'rescore'>;
   logger: Logger;
   /** QUALIFY_ADMIN_TOKEN; without it there is no operator and every call needs a workspace key. */
   adminToken?: string;

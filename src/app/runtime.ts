@@ -72,7 +72,7 @@ export interface Runtime {
   metrics: Metrics;
   /** Runs every connection's idempotent first-connect setup (custom properties, account id). */
   setupConnections(): Promise<void>;
-  startWorkers(opts?: { concurrency?: { ingest?: number; io?: number; sync?: number } }): Workers;
+  startWorkers(opts?: { concurrency?: { ingest?: number; io?: number; sync?: number; rescore?: number } }): Workers;
   /** Registers each connection's incremental poll on a BullMQ job scheduler (one per connection, shared by all processes). */
   schedulePolls(): Promise<void>;
   /**

@@ -114,7 +114,7 @@ export class Metrics implements PipelineMetrics {
     const queues = this.queues;
     if (!queues) return Promise.resolve(null);
     if (!this.countsRead) {
-      const read = readJobCounts([queues.ingest, queues.io, queues.sync]);
+      const read = readJobCounts(queues.all());
       this.countsRead = read;
       void read.finally(() => {
         if (this.countsRead === read) this.countsRead = undefined;

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { ChangeHint } from '../connectors/connector.types.js';
 
 /**
- * Three queues, one concern each:
+ * Four queues, one concern each:
  * - lead-ingest: one job per webhook delivery, written before the vendor gets its 2xx. Events are
  *   deduplicated by their dedupe key when the job runs (a marker kept 24 h, as long as HubSpot
  *   retries), so a repeated delivery has one effect.
@@ -11,8 +11,10 @@ import type { ChangeHint } from '../connectors/connector.types.js';
  *   Deduplicated per connection and kind: at most one runs and one waits, so several worker
  *   processes never write the same batch twice.
  * - crm-sync: scheduled incremental polls (the safety net for lost webhooks) and backfills.
+ * - lead-rescore: re-scoring a whole workspace (POST /api/rescore), one at a time per workspace;
+ *   it can outlast an HTTP request, so the API answers with the job and reports its progress.
  */
-export const QueueName = { ingest: 'lead-ingest', io: 'crm-io', sync: 'crm-sync' } as const;
+export const QueueName = { ingest: 'lead-ingest', io: 'crm-io', sync: 'crm-sync', rescore: 'lead-rescore' } as const;
 
 /** One webhook delivery: every event it carried, queued in one Redis write before we answer. */
 export interface DeliveryJob {
@@ -29,11 +31,18 @@ export interface SyncJob {
   connectionId: string;
   full: boolean;
 }
+/** Re-score every stored lead of one workspace (src/queues/rescore-jobs.ts). */
+export interface RescoreJob {
+  workspaceId: string;
+}
 
 export interface Queues {
   ingest: Queue<DeliveryJob>;
   io: Queue<IoJob>;
   sync: Queue<SyncJob>;
+  rescore: Queue<RescoreJob>;
+  /** Every queue above (metrics, the queue dashboard). */
+  all(): Queue[];
   close(): Promise<void>;
 }
 
@@ -63,12 +72,25 @@ export function createQueues(connection: Redis, prefix: string): Queues {
     prefix,
     defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
   });
+  const rescore = new Queue<RescoreJob>(QueueName.rescore, {
+    connection,
+    prefix,
+    // Finished jobs are kept a day so GET /api/rescore/:jobId can still tell how one ended.
+    defaultJobOptions: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 5000 },
+      removeOnComplete: { age: 86_400, count: 1000 },
+      removeOnFail: { age: 86_400, count: 1000 },
+    },
+  });
   return {
     ingest,
     io,
     sync,
+    rescore,
+    all: () => [ingest, io, sync, rescore],
     async close() {
-      await Promise.all([ingest.close(), io.close(), sync.close()]);
+      await Promise.all([ingest.close(), io.close(), sync.close(), rescore.close()]);
     },
   };
 }

@@ -7,6 +7,7 @@ import { processRecords } from '../pipeline/process-records.js';
 import type { ConnectionRuntime, PipelineDeps } from '../pipeline/pipeline.types.js';
 import { runSync } from '../pipeline/run-sync.js';
 import { QueueName, safeJobId, scheduleIo, type DeliveryJob, type IoJob, type Queues, type SyncJob } from './queues.js';
+import { startRescoreWorker } from './rescore-jobs.js';
 
 /** Records read per pass of a read flush. */
 const READ_BATCH = 200;
@@ -14,7 +15,8 @@ const READ_BATCH = 200;
 export interface WorkerOptions {
   prefix: string;
   coalesceMs: number;
-  concurrency?: { ingest?: number; io?: number; sync?: number };
+  /** `rescore: 0`: no rescore worker (a one-off command must not take a whole workspace's rescore with it when it exits). */
+  concurrency?: { ingest?: number; io?: number; sync?: number; rescore?: number };
 }
 
 export interface Workers {
@@ -131,7 +133,9 @@ export function startWorkers(connection: Redis, queues: Queues, deps: PipelineDe
     { connection, prefix: opts.prefix, concurrency: opts.concurrency?.sync ?? 2, lockDuration: 60_000 },
   );
 
-  const workers = [ingest, io, sync];
+  const rescore = opts.concurrency?.rescore === 0 ? [] : [startRescoreWorker(connection, deps, { prefix: opts.prefix, concurrency: opts.concurrency?.rescore })];
+
+  const workers = [ingest, io, sync, ...rescore];
   for (const w of workers) {
     w.on('failed', (job, err) => deps.logger.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
     w.on('error', (err) => deps.logger.error({ queue: w.name, err: err.message }, 'worker error'));

@@ -77,7 +77,7 @@ export function adminQueuesRoutes(queues: Queues, adminToken: string | undefined
     if (!board) {
       const serverAdapter = new ExpressAdapter();
       serverAdapter.setBasePath(ADMIN_QUEUES_PATH);
-      createBullBoard({ queues: [queues.ingest, queues.io, queues.sync].map((q) => new BullMQAdapter(q)), serverAdapter });
+      createBullBoard({ queues: queues.all().map((q) => new BullMQAdapter(q)), serverAdapter });
       board = serverAdapter.getRouter() as Router;
     }
     board(req, res, next);

@@ -45,7 +45,7 @@ export function createApp(d: AppDeps): express.Express {
   app.use(webhookRoutes(metered?.pipeline ?? d.pipeline, d.queues, d.publicUrl, d.logger));
   if (metered) app.use(metered.countTooLarge);
   // The admin API: workspace API keys or the operator token (src/api/api-auth.middleware.ts).
-  app.use(apiRouter({ store: d.store, pipeline: d.pipeline, logger: d.logger, adminToken: d.adminToken, hooks: d.apiHooks }));
+  app.use(apiRouter({ store: d.store, pipeline: d.pipeline, queues: d.queues, logger: d.logger, adminToken: d.adminToken, hooks: d.apiHooks }));
   if (d.oauth) app.use(oauthRoutes(d.oauth));
   if (d.metrics) app.use(metricsRoutes(d.metrics, d.adminToken));
   app.use(adminQueuesRoutes(d.queues, d.adminToken));

@@ -4,7 +4,7 @@ import { API_ROUTES } from '../../src/api/api-routes.js';
 import { routeKey } from '../../src/api/api-route.js';
 import type { Store } from '../../src/store/store.types.js';
 import { storeBackends } from '../support/store-backends.js';
-import { ADMIN_TOKEN, as, generousModelYaml, makeWorkspace, personLead, startApiKit, storeLead, type ApiKit, type TestWorkspace } from './api-test-kit.js';
+import { ADMIN_TOKEN, as, generousModelYaml, makeWorkspace, personLead, rescoreAndWait, startApiKit, storeLead, type ApiKit, type TestWorkspace } from './api-test-kit.js';
 
 /**
  * One workspace can never see or touch another's data, on EVERY route. Workspace A holds leads,
@@ -23,6 +23,8 @@ interface World {
   aKeyId: string;
   aPublishedId: string;
   aDraftId: string;
+  /** A's finished rescore job. */
+  aRescoreJobId: string;
   /** A's state, read through A's own view: what B must not change. */
   snapshot(): Promise<string>;
 }
@@ -133,8 +135,15 @@ const CASES: Record<string, Case> = {
     expect(text(res.body)).not.toContain(w.aEmail);
   },
   'POST /rescore': async (w) => {
-    const res = await asB(w).post('/api/rescore').expect(200);
-    expect(res.body.rescored).toBe(1);
+    const { jobId, job } = await rescoreAndWait(w.kit.app, w.b.key, w.a.id);
+    expect(jobId).not.toBe(w.aRescoreJobId);
+    expect(job).toMatchObject({ state: 'completed', progress: { done: 1, total: 1 }, result: { rescored: 1 } });
+  },
+  'GET /rescore/:jobId': async (w) => {
+    const res = await asB(w).get(`/api/rescore/${w.aRescoreJobId}`).expect(404);
+    expect(text(res.body)).not.toContain(w.aRescoreJobId);
+    // …while A sees its own job.
+    await as(w.kit.app, w.a.key).get(`/api/rescore/${w.aRescoreJobId}`).expect(200);
   },
   'GET /funnel': async (w) => {
     const res = await asB(w).get('/api/funnel').expect(200);
@@ -166,8 +175,9 @@ describe.each(storeBackends())('workspace isolation on %s', (_backend, open) => 
     await a.store.saveCursor(aConnectionId, 'contacts', { after: 'A-cursor' });
     const aKeyId = (await a.store.createApiKey('second key of A')).apiKey.id;
     const apiA = as(kit.app, a.key);
-    await apiA.post('/api/rescore').expect(200);
-    await as(kit.app, b.key).post('/api/rescore').expect(200);
+    const aRescore = await rescoreAndWait(kit.app, a.key);
+    expect(aRescore.job.state).toBe('completed');
+    expect((await rescoreAndWait(kit.app, b.key)).job.state).toBe('completed');
     const aPublishedId = (await apiA.post('/api/models').send({ yaml: generousModelYaml(5) }).expect(201)).body.model.id;
     await apiA.post(`/api/models/${aPublishedId}/publish`).expect(200);
     const aDraftId = (await apiA.post('/api/models').send({ yaml: generousModelYaml(6) }).expect(201)).body.model.id;
@@ -186,7 +196,7 @@ describe.each(storeBackends())('workspace isolation on %s', (_backend, open) => 
       const { updatedAt: _u, ...connection } = conn ?? ({} as Record<string, unknown>);
       return JSON.stringify({ lead, scores, transitions, connection, cursor, keys: keys.map(({ lastUsedAt: _l, ...k }) => k), models, active });
     };
-    world = { kit, a, b, aLeadId, aEmail, aConnectionId, aKeyId, aPublishedId, aDraftId, snapshot };
+    world = { kit, a, b, aLeadId, aEmail, aConnectionId, aKeyId, aPublishedId, aDraftId, aRescoreJobId: aRescore.jobId, snapshot };
   });
   afterAll(async () => {
     await world?.kit.close();

@@ -5,7 +5,7 @@ import { API_ROUTES } from '../../src/api/api-routes.js';
 import { routeKey } from '../../src/api/api-route.js';
 import type { Store } from '../../src/store/store.types.js';
 import { storeBackends } from '../support/store-backends.js';
-import { ADMIN_TOKEN, as, generousModelYaml, makeWorkspace, personLead, startApiKit, storeLead, type ApiKit, type TestWorkspace } from './api-test-kit.js';
+import { ADMIN_TOKEN, as, generousModelYaml, makeWorkspace, personLead, rescoreAndWait, startApiKit, storeLead, type ApiKit, type TestWorkspace } from './api-test-kit.js';
 
 /** Every answer must be what the OpenAPI document says it is: the route's own response schema parses it. */
 function documented(key: string, body: unknown): void {
@@ -114,18 +114,62 @@ describe.each(storeBackends())('admin API routes on %s', (_backend, open) => {
     expect(await ws.store.getConnection(id)).toBeNull();
   });
 
-  test('when the workspace is rescored, then every lead gets a score with reasons and a stage', async () => {
-    const res = await api().post('/api/rescore').expect(200);
-    documented('POST /rescore', res.body);
-    expect(res.body).toMatchObject({ rescored: 3, writesQueued: 0 });
-    expect(res.body.model).toMatch(/^default@1-/);
+  test('when the workspace is rescored, then a job is queued (202) that scores every lead with reasons and a stage, reporting progress and its result', async () => {
+    const started = await api().post('/api/rescore').expect(202);
+    documented('POST /rescore', started.body);
+    expect(started.body.job).toEqual({ id: expect.any(String), state: expect.any(String) });
+    const deadline = Date.now() + 30_000;
+    let job: { state: string; [k: string]: unknown };
+    do {
+      const res = await api().get(`/api/rescore/${started.body.job.id}`).expect(200);
+      documented('GET /rescore/:jobId', res.body);
+      job = res.body;
+      if (Date.now() > deadline) throw new Error(`rescore job still ${job.state}`);
+    } while (job.state !== 'completed' && job.state !== 'failed');
+    expect(job).toEqual({
+      id: started.body.job.id,
+      state: 'completed',
+      progress: { done: 3, total: 3 },
+      result: { rescored: 3, writesQueued: 0, model: expect.stringMatching(/^default@1-/) },
+    });
     const vp = await ws.store.getLead(leadIds.vp!);
     expect(vp?.score?.reasons).toContain('demo request');
     expect(vp?.lifecycle?.stage).toBeDefined();
   });
 
+  test('when a rescore is asked for while one waits for the same workspace, then that job comes back; another workspace gets its own; once done a new one starts', async () => {
+    const other = await makeWorkspace(store, 'routes-other');
+    const queue = kit.runtime.queues.rescore;
+    // Paused, no worker takes the job: it is still waiting when the second request comes.
+    await queue.pause();
+    let first: string;
+    try {
+      first = (await api().post('/api/rescore').expect(202)).body.job.id;
+      const second = await api().post('/api/rescore').expect(202);
+      expect(second.body.job).toEqual({ id: first, state: 'waiting' });
+      const theirs = (await as(kit.app, other.key).post('/api/rescore').expect(202)).body.job.id;
+      expect(theirs).not.toBe(first);
+      await as(kit.app, other.key).get(`/api/rescore/${first}`).expect(404);
+    } finally {
+      await queue.resume();
+    }
+    const deadline = Date.now() + 30_000;
+    while ((await api().get(`/api/rescore/${first}`).expect(200)).body.state !== 'completed') {
+      if (Date.now() > deadline) throw new Error('the rescore job did not complete');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const next = await rescoreAndWait(kit.app, ws.key);
+    expect(next.jobId).not.toBe(first);
+    expect(next.job.result?.rescored).toBe(3);
+  });
+
+  test('when a rescore job id is unknown, then 404', async () => {
+    const res = await api().get('/api/rescore/no-such-job').expect(404);
+    expect(res.body.error).toMatch(/rescore job/);
+  });
+
   test('when leads are searched by email, stage and grade, then only matching leads of the workspace come back', async () => {
-    await api().post('/api/rescore').expect(200);
+    await rescoreAndWait(kit.app, ws.key);
     const all = await api().get('/api/leads').expect(200);
     documented('GET /leads', all.body);
     expect(all.body.leads.map((l: { id: string }) => l.id).sort()).toEqual(Object.values(leadIds).sort());
@@ -153,7 +197,7 @@ describe.each(storeBackends())('admin API routes on %s', (_backend, open) => {
   });
 
   test('when one lead is asked for, then its canonical data, score, history and transitions with reasons come with it', async () => {
-    await api().post('/api/rescore').expect(200);
+    await rescoreAndWait(kit.app, ws.key);
     const res = await api().get(`/api/leads/${leadIds.vp}`).expect(200);
     documented('GET /leads/:id', res.body);
     expect(res.body.lead.email).toBe(emails.vp);
@@ -164,7 +208,7 @@ describe.each(storeBackends())('admin API routes on %s', (_backend, open) => {
   });
 
   test('when the funnel is asked for, then stages, grades, histogram, conversion by grade and flow count the workspace', async () => {
-    await api().post('/api/rescore').expect(200);
+    await rescoreAndWait(kit.app, ws.key);
     const res = await api().get('/api/funnel?bucket=day').expect(200);
     documented('GET /funnel', res.body);
     const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);

@@ -8,11 +8,14 @@ import { createApp } from '../../src/server/app.js';
 import type { Store } from '../../src/store/store.types.js';
 import { defaultScoringModelPath } from '../../src/qualification/qualify-lead.js';
 import { readFileSync } from 'node:fs';
+import { startRescoreWorker } from '../../src/queues/rescore-jobs.js';
 
 /**
  * The admin API on real parts: the given store, real Redis under a fresh prefix, the runtime's
  * pipeline deps (models per workspace, rescoring) and the app the service serves. No connection
- * is driven (nothing polls a CRM); tests put rows in the store through a workspace's view.
+ * is driven (nothing polls a CRM); tests put rows in the store through a workspace's view. Of the
+ * workers only the rescore one runs (POST /api/rescore queues a job); a test that wants the
+ * others starts them (kit.runtime.startWorkers).
  */
 export interface ApiKit {
   app: Express;
@@ -27,9 +30,10 @@ export const ADMIN_TOKEN = 'operator-token-for-tests';
 export async function startApiKit(store: Store, opts: { adminToken?: string | null; connections?: ConnectionSpec[] } = {}): Promise<ApiKit> {
   const adminToken = opts.adminToken === null ? undefined : (opts.adminToken ?? ADMIN_TOKEN);
   const logger = pino({ level: 'silent' });
+  const queuePrefix = `qualify-test-api-${randomUUID().slice(0, 8)}`;
   const runtime = await createRuntime({
     redisUrl: process.env.REDIS_URL!,
-    queuePrefix: `qualify-test-api-${randomUUID().slice(0, 8)}`,
+    queuePrefix,
     store,
     logger,
     modelFile: 'mappings/scoring.yaml',
@@ -50,7 +54,18 @@ export async function startApiKit(store: Store, opts: { adminToken?: string | nu
     // As the service wires them: a publish is scored with at once, a deleted connection stops being polled.
     apiHooks: { modelsChanged: () => runtime.refreshModels(), connectionDeleted: (id) => runtime.removeConnection(id) },
   });
-  return { app, runtime, store, adminToken: adminToken ?? '', close: () => runtime.close() };
+  const rescoreWorker = startRescoreWorker(runtime.redis, runtime.deps, { prefix: queuePrefix });
+  return {
+    app,
+    runtime,
+    store,
+    adminToken: adminToken ?? '',
+    async close() {
+      await rescoreWorker.close();
+      await runtime.queues.rescore.obliterate({ force: true }).catch(() => {});
+      await runtime.close();
+    },
+  };
 }
 
 /** A workspace with its own API key, made the way an operator would (through the store). */
@@ -109,4 +124,25 @@ export function as(app: Express, key: string, workspace?: string) {
     post: (url: string) => set(request(app).post(url)),
     delete: (url: string) => set(request(app).delete(url)),
   };
+}
+
+export interface RescoreOutcome {
+  /** The job's id, as POST /api/rescore answered it. */
+  jobId: string;
+  /** GET /api/rescore/:jobId once the job ended. */
+  job: { id: string; state: string; progress: { done: number; total: number }; result?: { rescored: number; writesQueued: number; model: string }; failedReason?: string };
+}
+
+/** POST /api/rescore (202), then GET /api/rescore/:jobId until the job completed or failed. */
+export async function rescoreAndWait(app: Express, key: string, workspace?: string, timeoutMs = 30_000): Promise<RescoreOutcome> {
+  const api = as(app, key, workspace);
+  const started = await api.post('/api/rescore').expect(202);
+  const jobId = started.body.job.id as string;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await api.get(`/api/rescore/${jobId}`).expect(200);
+    if (res.body.state === 'completed' || res.body.state === 'failed') return { jobId, job: res.body };
+    if (Date.now() > deadline) throw new Error(`rescore job ${jobId} still ${res.body.state} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { defaultScoringModelPath } from '../../src/qualification/qualify-lead.js';
 import type { Store } from '../../src/store/store.types.js';
 import { storeBackends } from '../support/store-backends.js';
-import { as, generousModelYaml, makeWorkspace, personLead, startApiKit, storeLead, type ApiKit, type TestWorkspace } from './api-test-kit.js';
+import { as, generousModelYaml, makeWorkspace, personLead, rescoreAndWait, startApiKit, storeLead, type ApiKit, type TestWorkspace } from './api-test-kit.js';
 
 describe.each(storeBackends())('scoring model draft → simulate → publish → rollback on %s', (_backend, open) => {
   let store: Store;
@@ -34,8 +34,12 @@ describe.each(storeBackends())('scoring model draft → simulate → publish →
   const activeVersion = async () => (await api().get('/api/models/active').expect(200)).body.versionId as string;
 
   test('when a model change is simulated, published and rolled back, then simulation writes nothing and the pipeline scores with the active version', async () => {
-    const first = await api().post('/api/rescore').expect(200);
-    const fileModel = first.body.model as string;
+    const rescore = async () => {
+      const { job } = await rescoreAndWait(kit.app, ws.key);
+      expect(job.state).toBe('completed');
+      return job.result!;
+    };
+    const fileModel = (await rescore()).model;
     expect(fileModel).toMatch(/^default@1-/);
     const before = await grades();
     expect(before.filter((s) => s.grade === 'A').length).toBeLessThan(ids.length);
@@ -63,8 +67,7 @@ describe.each(storeBackends())('scoring model draft → simulate → publish →
     await api().post(`/api/models/${draft.id}/publish`).expect(200);
     // The pipeline scores with it from the next call on, not after its periodic re-read.
     expect(await activeVersion()).toBe(draft.versionId);
-    const rescored = await api().post('/api/rescore').expect(200);
-    expect(rescored.body.model).toBe(draft.versionId);
+    expect((await rescore()).model).toBe(draft.versionId);
     const after = await grades();
     expect(after.map((s) => s.modelVersion)).toEqual(ids.map(() => draft.versionId));
     expect(after.map((s) => s.grade)).toEqual(ids.map(() => 'A'));
@@ -74,7 +77,7 @@ describe.each(storeBackends())('scoring model draft → simulate → publish →
     const models = (await api().get('/api/models').expect(200)).body.models;
     expect(models.find((m: { id: string }) => m.id === draft.id)).toMatchObject({ status: 'retired', active: false });
     expect(await activeVersion()).toBe(fileModel);
-    await api().post('/api/rescore').expect(200);
+    await rescore();
     const back = await grades();
     expect(back.map((s) => s.grade)).toEqual(before.map((s) => s.grade));
     expect(back.map((s) => s.modelVersion)).toEqual(ids.map(() => fileModel));

@@ -6,13 +6,14 @@ import { apiRouter } from '../../src/api/api-router.js';
 import { API_ROUTES } from '../../src/api/api-routes.js';
 import { openApiPath } from '../../src/api/api-route.js';
 import type { PipelineDeps } from '../../src/pipeline/pipeline.types.js';
+import type { Queues } from '../../src/queues/queues.js';
 import type { Store } from '../../src/store/store.types.js';
 
 /**
  * The document needs no store or key: an app with the API router alone serves it. (Every other
  * route needs a caller, and the auth middleware refuses before touching the store.)
  */
-const app = express().use(apiRouter({ store: {} as Store, pipeline: {} as PipelineDeps, logger: pino({ level: 'silent' }) }));
+const app = express().use(apiRouter({ store: {} as Store, pipeline: {} as PipelineDeps, queues: {} as Pick<Queues, 'rescore'>, logger: pino({ level: 'silent' }) }));
 
 type Operation = { operationId: string; summary: string; parameters: Array<{ name: string; in: string; required: boolean; schema: Record<string, unknown> }>; requestBody?: { content: Record<string, { schema: Record<string, unknown> }> }; responses: Record<string, unknown> };
 

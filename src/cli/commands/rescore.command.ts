@@ -25,7 +25,7 @@ export function register(program: Command): void {
         process.exit(1);
       }
       const store = booted.store.forWorkspace(flags.workspace);
-      const workers = runtime.startWorkers({ concurrency: { ingest: 1, io: 2, sync: 1 } });
+      const workers = runtime.startWorkers({ concurrency: { ingest: 1, io: 2, sync: 1, rescore: 0 } });
       const total = await store.countLeads();
       const bar = new SingleBar({ format: 'rescore {bar} {value}/{total} leads | {duration_formatted}', stream: process.stderr }, Presets.shades_classic);
       bar.start(total, 0);

@@ -47,7 +47,7 @@ export function register(program: Command): void {
         process.exit(1);
       };
       await booted.runtime.setupConnections().catch(stopped);
-      const workers = booted.runtime.startWorkers({ concurrency: { ingest: 1, io: 2, sync: 1 } });
+      const workers = booted.runtime.startWorkers({ concurrency: { ingest: 1, io: 2, sync: 1, rescore: 0 } });
       const bar = new SingleBar({ format: `${args.data.system} {bar} {value}/{total} contacts | {duration_formatted} | eta {eta_formatted}`, stream: process.stderr }, Presets.shades_classic);
       let started = false;
       const t0 = Date.now();
