@@ -13,8 +13,15 @@ export interface ApiServices {
   logger: Logger;
   /** QUALIFY_ADMIN_TOKEN; without it there is no operator and every call needs a workspace key. */
   adminToken?: string;
+  /** Which systems this server can connect through OAuth (their client id and secret are set); absent: none. */
+  oauth?: OAuthAvailability;
   /** Lets the running service act at once on what the API changed; absent, it notices on its own (models are re-read every few seconds). */
   hooks?: ApiHooks;
+}
+
+export interface OAuthAvailability {
+  hubspot: boolean;
+  salesforce: boolean;
 }
 
 export interface ApiHooks {

@@ -11,13 +11,18 @@ export const workspaceRoutes = [
   defineRoute({
     method: 'get',
     path: '/workspace',
-    summary: "The caller's workspace",
-    response: z.object({ workspace: WorkspaceSchema }),
-    async handler(_input, { store, workspaceId }) {
+    summary: "The caller's workspace, and which CRMs it can connect from here",
+    response: z.object({
+      workspace: WorkspaceSchema,
+      oauth: z
+        .object({ hubspot: z.boolean(), salesforce: z.boolean() })
+        .describe('true: POST /oauth/<system>/install-link starts an install; false: that system is not configured on this server (it answers 501)'),
+    }),
+    async handler(_input, { store, workspaceId, services }) {
       const workspace = await store.getWorkspace(workspaceId);
       // A key whose workspace was removed under it: nothing to show.
       if (!workspace) throw notFound('workspace');
-      return { workspace };
+      return { workspace, oauth: { hubspot: services.oauth?.hubspot ?? false, salesforce: services.oauth?.salesforce ?? false } };
     },
   }),
   defineRoute({

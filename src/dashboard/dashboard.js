@@ -21,6 +21,8 @@ const STAGE_LABEL = {
   disqualified: 'Disqualified',
 };
 const SYSTEM_LABEL = { hubspot: 'HubSpot', salesforce: 'Salesforce' };
+/** What the server needs before a system can be connected from here (README: Connecting CRM accounts). */
+const OAUTH_SETUP = { hubspot: 'HUBSPOT_CLIENT_ID/_SECRET', salesforce: 'SALESFORCE_CLIENT_ID/_SECRET' };
 
 const $ = (id) => document.getElementById(id);
 const fmt = new Intl.NumberFormat('en');
@@ -314,6 +316,61 @@ function renderConnections(connections) {
   );
 }
 
+/**
+ * "Connect HubSpot" / "Connect Salesforce" for the systems the server can install through OAuth
+ * (GET /api/workspace's `oauth`); the others are not offered, and one line says what is missing.
+ */
+function renderConnect(oauth) {
+  const systems = Object.keys(SYSTEM_LABEL);
+  const missing = systems.filter((s) => !oauth?.[s]);
+  $('connect').replaceChildren(
+    ...systems.filter((s) => oauth?.[s]).map((s) => h('button', { type: 'button', dataset: { system: s } }, `Connect ${SYSTEM_LABEL[s]}`)),
+    ...(missing.length
+      ? [
+          h(
+            'p',
+            { class: 'note connect-note', title: `The server needs ${missing.map((s) => OAUTH_SETUP[s]).join(' and ')} (README: Connecting CRM accounts).` },
+            `${missing.map((s) => SYSTEM_LABEL[s]).join(' and ')} cannot be connected here: no OAuth app is set up on the server.`,
+          ),
+        ]
+      : []),
+    h('p', { class: 'error connect-error', role: 'alert', hidden: true }),
+  );
+}
+
+/**
+ * Asks qualify for a one-time install link with the key (the key never goes into a URL) and
+ * follows it: qualify sends the browser on to the vendor's consent page with a signed state.
+ */
+async function startInstall(button) {
+  const system = button.dataset.system;
+  const error = $('connect').querySelector('.connect-error');
+  error.hidden = true;
+  button.disabled = true;
+  try {
+    const res = await fetch(`/oauth/${encodeURIComponent(system)}/install-link`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey()}`, accept: 'application/json' },
+    });
+    if (res.status === 401) throw new Unauthorised('refused');
+    const body = await res.json().catch(() => null);
+    if (!res.ok) throw new Error(body?.error ?? `HTTP ${res.status}`);
+    const url = new URL(String(body?.url ?? ''), location.href);
+    // Only a web address is followed (never a javascript: one, whatever the answer says).
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('the install link is not a web address');
+    location.assign(url.href);
+  } catch (err) {
+    button.disabled = false;
+    if (err instanceof Unauthorised) {
+      localStorage.removeItem(KEY_STORAGE);
+      askForKey('That key was refused (401): it may be mistyped or revoked. Paste a workspace API key.');
+      return;
+    }
+    error.textContent = `Could not start connecting ${SYSTEM_LABEL[system] ?? system}: ${err.message}`;
+    error.hidden = false;
+  }
+}
+
 // ── leads ───────────────────────────────────────────────────────────────────────────────────
 
 const filters = { stage: '', grade: '', email: '', offset: 0 };
@@ -466,9 +523,10 @@ async function loadAll() {
     const errors = (
       await Promise.all([
         section('workspace', async () => {
-          const { workspace } = await api('/api/workspace');
+          const { workspace, oauth } = await api('/api/workspace');
           $('workspace').textContent = workspace.name ?? workspace.id;
           document.title = `qualify · ${workspace.name ?? workspace.id}`;
+          renderConnect(oauth);
         }),
         section('funnel', async () => {
           const f = await api('/api/funnel');
@@ -513,6 +571,10 @@ function init() {
     askForKey();
   });
   $('refresh').addEventListener('click', () => void loadAll());
+  $('connect').addEventListener('click', (e) => {
+    const button = e.target.closest('button[data-system]');
+    if (button && !button.disabled) void startInstall(button);
+  });
   $('leads').tBodies[0].addEventListener('click', (e) => {
     const button = e.target.closest('button.name');
     if (!button) return;

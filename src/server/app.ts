@@ -45,7 +45,18 @@ export function createApp(d: AppDeps): express.Express {
   app.use(webhookRoutes(metered?.pipeline ?? d.pipeline, d.queues, d.publicUrl, d.logger));
   if (metered) app.use(metered.countTooLarge);
   // The admin API: workspace API keys or the operator token (src/api/api-auth.middleware.ts).
-  app.use(apiRouter({ store: d.store, pipeline: d.pipeline, queues: d.queues, logger: d.logger, adminToken: d.adminToken, hooks: d.apiHooks }));
+  app.use(
+    apiRouter({
+      store: d.store,
+      pipeline: d.pipeline,
+      queues: d.queues,
+      logger: d.logger,
+      adminToken: d.adminToken,
+      hooks: d.apiHooks,
+      // What the dashboard offers to connect: the systems whose install routes would not answer 501.
+      oauth: { hubspot: Boolean(d.oauth?.hubspot), salesforce: Boolean(d.oauth?.salesforce) },
+    }),
+  );
   if (d.oauth) app.use(oauthRoutes(d.oauth));
   if (d.metrics) app.use(metricsRoutes(d.metrics, d.adminToken));
   app.use(adminQueuesRoutes(d.queues, d.adminToken));

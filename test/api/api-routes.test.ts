@@ -44,6 +44,8 @@ describe.each(storeBackends())('admin API routes on %s', (_backend, open) => {
   test('when a workspace key asks for its workspace, then it gets that workspace', async () => {
     const res = await api().get('/api/workspace').expect(200);
     expect(res.body.workspace).toMatchObject({ id: ws.id, name: 'Workspace routes' });
+    // This app serves no /oauth routes: nothing can be connected from it (the dashboard offers no button).
+    expect(res.body.oauth).toEqual({ hubspot: false, salesforce: false });
     documented('GET /workspace', res.body);
   });
 

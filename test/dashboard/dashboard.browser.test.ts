@@ -1,7 +1,10 @@
 import { mkdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { pino } from 'pino';
 import type { BrowserContext, Page } from 'playwright-core';
+import { createApp } from '../../src/server/app.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
 import type { Store } from '../../src/store/store.types.js';
 import { startE2E, type E2E } from '../support/e2e-harness.js';
@@ -26,6 +29,12 @@ const describeBrowser = missing && !process.env.CI ? describe.skip : describe;
 const ARTIFACTS = resolve('test-artifacts');
 const CONTACTS = 80;
 const FUNNEL = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer'];
+/** The OAuth apps the test server is configured with (their vendors' pages are answered by the test, never reached). */
+const OAUTH = {
+  hubspot: { clientId: 'hs-dashboard-client', clientSecret: 'hs-dashboard-secret' },
+  salesforce: { loginUrl: 'https://login.salesforce.com', clientId: 'sf-dashboard-key', clientSecret: 'sf-dashboard-secret' },
+};
+const AUTHORISE = { hubspot: 'https://app.hubspot.com/oauth/authorize', salesforce: 'https://login.salesforce.com/services/oauth2/authorize' } as const;
 
 type Json = Record<string, any>;
 type Dataset = Record<string, string>;
@@ -63,7 +72,7 @@ describeBrowser.each(storeBackends())('dashboard in headless Chromium on %s', (b
   beforeAll(async () => {
     if (missing) throw new Error(missing); // CI: Chromium is part of the test environment
     store = await open();
-    e2e = await startE2E({ store, contacts: CONTACTS, webhook: false });
+    e2e = await startE2E({ store, contacts: CONTACTS, webhook: false, oauth: OAUTH });
     await runSync(e2e.runtime.deps, e2e.conn, { full: true });
     await e2e.settle();
     ({ key } = await store.createApiKey('dashboard test'));
@@ -157,6 +166,96 @@ describeBrowser.each(storeBackends())('dashboard in headless Chromium on %s', (b
     }
     expect(await page.locator('.connection').count()).toBe(connections.length);
   });
+
+  test.each(['hubspot', 'salesforce'] as const)(
+    'when OAuth is configured for %s, then its Connect button asks for an install link with the key and the browser lands on the vendor’s authorise page with a signed state',
+    async (system) => {
+      expect((await api('/api/workspace')).oauth).toEqual({ hubspot: true, salesforce: true });
+      // Both systems are configured: both are offered, and no line says something is missing.
+      expect((await datasets(page, '#connect button')).map((d) => d.system)).toEqual(['hubspot', 'salesforce']);
+      expect(await page.locator('#connect .connect-note').count()).toBe(0);
+      expect(await page.textContent('#connect')).toBe('Connect HubSpotConnect Salesforce');
+
+      const p = await context.newPage(); // same browser profile: the key is already kept
+      try {
+        // Nothing leaves this machine: the vendor's page is answered here, any other address is refused.
+        await p.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
+        const vendor: string[] = [];
+        await p.route(`${new URL(AUTHORISE[system]).origin}/**`, (route) => {
+          vendor.push(route.request().url());
+          return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>consent</title><p>the vendor’s consent page</p>' });
+        });
+        // Playwright cannot intercept the target of a redirect (Chromium would look the vendor up on
+        // the network), so the install link's answer is fetched here: its 302 is checked, and the
+        // browser is sent on to the same Location by a refresh, a navigation the route above answers.
+        const installs: Array<{ status: number; location?: string }> = [];
+        await p.route(`${e2e.publicUrl}/oauth/${system}/install?link=*`, async (route) => {
+          const res = await route.fetch({ maxRedirects: 0 });
+          const location = res.headers().location;
+          installs.push({ status: res.status(), location });
+          const html = location?.startsWith(AUTHORISE[system]) ? `<meta http-equiv="refresh" content="0;url=${location.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">` : 'not redirected';
+          await route.fulfill({ status: 200, contentType: 'text/html', body: `<!doctype html>${html}` });
+        });
+        const installLinks: Array<{ authorization?: string }> = [];
+        p.on('request', (r) => {
+          if (r.method() === 'POST' && r.url().endsWith(`/oauth/${system}/install-link`)) installLinks.push({ authorization: r.headers().authorization });
+        });
+        await p.goto(`${e2e.publicUrl}/`);
+        await loaded(p);
+        await p.click(`#connect button[data-system="${system}"]`);
+        await p.waitForURL((u) => u.href.startsWith(AUTHORISE[system]), { timeout: 15_000 });
+
+        expect(installLinks).toEqual([{ authorization: `Bearer ${key}` }]);
+        expect(installs).toEqual([{ status: 302, location: p.url() }]);
+        expect(vendor).toEqual([p.url()]);
+        const url = new URL(p.url());
+        expect(`${url.origin}${url.pathname}`).toBe(AUTHORISE[system]);
+        expect(url.searchParams.get('client_id')).toBe(OAUTH[system].clientId);
+        expect(url.searchParams.get('redirect_uri')).toBe(`${e2e.publicUrl}/oauth/${system}/callback`);
+        expect(url.searchParams.get('state')).toMatch(/^[\w.~-]{32,}$/);
+        if (system === 'salesforce') expect(url.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+        // The key went in a header only, never into an address the vendor (or a log) could see.
+        expect(url.href).not.toContain(key);
+        expect(await p.textContent('body')).toContain('consent page');
+      } finally {
+        await p.close();
+      }
+    },
+    30_000,
+  );
+
+  test('when the server has no OAuth app configured, then no Connect button is offered and one line says what the server needs', async () => {
+    // The same data and workspace behind an app without /oauth routes (as a server without client ids runs).
+    const bare = createApp({
+      redis: e2e.runtime.redis,
+      store: e2e.runtime.deps.store,
+      queues: e2e.runtime.queues,
+      pipeline: e2e.runtime.deps,
+      logger: pino({ level: 'silent' }),
+      publicUrl: () => e2e.publicUrl,
+    });
+    const server = bare.listen(0, '127.0.0.1');
+    await new Promise((ok) => server.once('listening', ok));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const fresh = await chromium.browser.newContext();
+    try {
+      const res = await fetch(`${origin}/api/workspace`, { headers: { authorization: `Bearer ${key}` } });
+      expect(((await res.json()) as Json).oauth).toEqual({ hubspot: false, salesforce: false });
+      const p = await fresh.newPage();
+      await p.goto(`${origin}/#key=${encodeURIComponent(key)}`);
+      await loaded(p);
+      expect(await p.locator('#connect button').count()).toBe(0);
+      expect(await p.textContent('#connect')).toBe(await p.textContent('#connect .connect-note'));
+      const note = p.locator('#connect .connect-note');
+      expect(await note.textContent()).toBe('HubSpot and Salesforce cannot be connected here: no OAuth app is set up on the server.');
+      expect(await note.getAttribute('title')).toContain('HUBSPOT_CLIENT_ID/_SECRET and SALESFORCE_CLIENT_ID/_SECRET');
+      // The rest of the card is there as before.
+      expect(await p.locator('.connection').count()).toBeGreaterThan(0);
+    } finally {
+      await fresh.close();
+      await new Promise((ok) => server.close(ok));
+    }
+  }, 30_000);
 
   test('when filtered by grade and searched by email, then the list shows exactly what the API returns for that query', async () => {
     const { leads: gradeB } = await api('/api/leads?limit=25&offset=0&grade=B');

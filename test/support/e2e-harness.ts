@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { createHubSpotConnector } from '../../connectors/hubspot/index.js';
@@ -10,6 +10,8 @@ import type { ConnectionRuntime } from '../../src/pipeline/pipeline.types.js';
 import type { Workers } from '../../src/queues/workers.js';
 import { createRedis } from '../../src/queues/redis-connection.js';
 import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
+import { SecretBox } from '../../src/security/secret-box.js';
+import type { OAuthRoutesDeps } from '../../src/server/oauth.routes.js';
 import type { Store } from '../../src/store/store.types.js';
 
 /**
@@ -50,6 +52,8 @@ export interface E2EOptions {
   workers?: boolean;
   /** The connection's id (default hubspot-e2e); a `qualify worker` child process drives 'hubspot-default'. */
   connectionId?: string;
+  /** OAuth installs served (/oauth/*) with these apps' settings (null: that system not configured); absent: no /oauth routes. */
+  oauth?: Pick<OAuthRoutesDeps, 'hubspot' | 'salesforce'>;
 }
 
 export function freePort(): Promise<number> {
@@ -103,6 +107,7 @@ export async function startE2E(o: E2EOptions): Promise<E2E> {
     coalesceMs: o.coalesceMs ?? 50,
     publicUrl,
     connections: [{ id: connectionId, system: 'hubspot', connector, mappingFile: 'mappings/hubspot.yaml', pollIntervalMs: 3_600_000 }],
+    ...(o.oauth && { oauth: { ...o.oauth, prefix, secretBox: new SecretBox(randomBytes(32)), publicUrl: () => publicUrl } }),
   });
   await runtime.setupConnections();
   const workers: Workers = o.workers === false ? { workers: [], close: async () => {} } : runtime.startWorkers();
