@@ -4,7 +4,7 @@ import type { Queues } from '../queues/queues.js';
 import type { ApiCallMetrics, PipelineMetrics } from './metric-hooks.js';
 
 /** Why a webhook delivery was refused: a small fixed set, so the label never grows with input. */
-export const REFUSAL_REASONS = ['signature', 'stale', 'malformed', 'too_large', 'unknown_connection'] as const;
+export const REFUSAL_REASONS = ['signature', 'stale', 'malformed', 'too_large', 'unknown_connection', 'rate_limited'] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /** Every state BullMQ counts, listed so each queue reports the same series (zeros included). */

@@ -23,6 +23,21 @@ export function refusalReason(verdict: { status: number; reason: string }): Refu
   return 'malformed';
 }
 
+/**
+ * The per-IP limiter's `onLimited` hook (src/server/rate-limit.middleware.ts): a webhook request
+ * refused with 429 before any route saw it is received and refused as `rate_limited`, under the
+ * system its path names ("other" for a path naming none, as for too_large). OAuth refusals are not
+ * webhooks and are not counted here.
+ */
+export function countRateLimited(metrics: Metrics): (family: string, path: string) => void {
+  return (family, path) => {
+    if (family !== 'webhooks') return;
+    const system = systemLabel(path.split('/')[2]);
+    metrics.webhookReceived(system);
+    metrics.webhookRefused(system, 'rate_limited');
+  };
+}
+
 export interface WebhookMetering {
   /** The pipeline deps for the webhook routes: connection lookups and receivers that count what they see. */
   pipeline: PipelineDeps;

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { ApiHooks } from '../api/api-context.js';
 import { apiRouter } from '../api/api-router.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { meterWebhooks } from '../metrics/webhook-metrics.js';
+import { countRateLimited, meterWebhooks } from '../metrics/webhook-metrics.js';
 import type { PipelineDeps } from '../pipeline/pipeline.types.js';
 import type { Queues } from '../queues/queues.js';
 import type { Store } from '../store/store.types.js';
@@ -13,7 +13,7 @@ import { adminQueuesRoutes } from './admin-queues.routes.js';
 import { healthRoutes } from './health.routes.js';
 import { metricsRoutes } from './metrics.routes.js';
 import { oauthRoutes, type OAuthRoutesDeps } from './oauth.routes.js';
-import { publicRateLimit, type PublicRateLimitOptions } from './rate-limit.middleware.js';
+import { publicRateLimit, type PublicRateLimitOptions, type RouteFamily } from './rate-limit.middleware.js';
 import { webhookRoutes } from './webhooks.routes.js';
 
 export interface AppDeps {
@@ -40,7 +40,21 @@ export function createApp(d: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.use(healthRoutes(d.redis, d.store));
   app.use(dashboardRoutes());
-  app.use(publicRateLimit(d.redis, { logger: d.logger, ...d.rateLimits }));
+  // Webhooks the per-IP limit refuses never reach a receiver: the limiter tells the metrics itself.
+  const countLimited = d.metrics && countRateLimited(d.metrics);
+  const onLimited = d.rateLimits?.onLimited;
+  app.use(
+    publicRateLimit(d.redis, {
+      logger: d.logger,
+      ...d.rateLimits,
+      ...((countLimited || onLimited) && {
+        onLimited: (family: RouteFamily, path: string) => {
+          countLimited?.(family, path);
+          onLimited?.(family, path);
+        },
+      }),
+    }),
+  );
   const metered = d.metrics && meterWebhooks(d.metrics, d.pipeline);
   app.use(webhookRoutes(metered?.pipeline ?? d.pipeline, d.queues, d.publicUrl, d.logger));
   if (metered) app.use(metered.countTooLarge);
