@@ -12,6 +12,7 @@ export default {
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   // After every file: leave Node's http unpatched by nock, whatever the file did (see the file for why).
   setupFilesAfterEnv: ['<rootDir>/test/support/restore-nock.ts'],
-  testTimeout: 30000,
+  // Tests drive real Redis, PostgreSQL, PGlite and child processes: leave room for a busy machine.
+  testTimeout: 60000,
   testEnvironmentOptions: { globalsCleanup: 'on' },
 };
