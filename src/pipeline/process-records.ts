@@ -25,6 +25,16 @@ type SourceInput = { system: SourceSystem; recordId: string; lead: Lead; sourceU
  * whole page at a time: a few store round trips per batch, not per record.
  */
 export async function processRecords(deps: PipelineDeps, conn: ConnectionRuntime, records: RawRecord[]): Promise<ProcessOutcome> {
+  const { outcome, touched } = await storeRecords(deps, conn, records);
+  outcome.writesQueued = await requalifyLeads(deps, touched, conn.store);
+  return outcome;
+}
+
+/**
+ * The first half of processRecords: map and store the records; returns the leads they touched,
+ * to be re-qualified (requalifyLeads). A sync stores the next page while this one is re-qualified.
+ */
+export async function storeRecords(deps: PipelineDeps, conn: ConnectionRuntime, records: RawRecord[]): Promise<{ outcome: ProcessOutcome; touched: string[] }> {
   const outcome: ProcessOutcome = { processed: 0, stale: 0, unmappable: 0, writesQueued: 0 };
   const inputs: SourceInput[] = [];
   for (const record of records) {
@@ -45,8 +55,7 @@ export async function processRecords(deps: PipelineDeps, conn: ConnectionRuntime
       touched.add(r.leadId);
     }
   }
-  outcome.writesQueued = await requalifyLeads(deps, [...touched], conn.store);
-  return outcome;
+  return { outcome, touched: [...touched] };
 }
 
 async function upsertAll(store: Store, inputs: SourceInput[]): Promise<UpsertSourceRecordResult[]> {

@@ -1,5 +1,8 @@
-import { processRecords, type ProcessOutcome } from './process-records.js';
+import { requalifyLeads, storeRecords, type ProcessOutcome } from './process-records.js';
 import type { ConnectionRuntime, PipelineDeps } from './pipeline.types.js';
+
+/** Pages being stored or re-qualified at once (their cursors are still saved in order). */
+const PAGES_IN_FLIGHT = 2;
 
 export interface SyncProgress {
   pages: number;
@@ -29,27 +32,48 @@ export async function runSync(
   const out: SyncOutcome = { pages: 0, records: 0, processed: 0, stale: 0, unmappable: 0, writesQueued: 0 };
   const pages = conn.connector.poll(ctx, cursor, { full: opts.full })[Symbol.asyncIterator]();
   // Read-ahead of one page: the next request (paced by the vendor's limit) is in flight while this
-  // page is stored and scored. Cursors are still saved strictly in order, after each page is done.
+  // page is stored and scored. Up to PAGES_IN_FLIGHT pages are worked on at once, so one page's
+  // store round trips overlap another's mapping and scoring: stores may run side by side (the store
+  // serialises writers of the same records and people, as for concurrent workers), while
+  // re-qualifications run one page at a time, in page order, each after its own page's store and
+  // every earlier one, so the last re-qualification of a lead sees every store that touched it.
+  // Cursors are still saved strictly in order, after each page is done.
+  let requalifying: Promise<void> = Promise.resolve();
+  const inFlight: Array<Promise<void>> = [];
   let next = pages.next();
-  for (;;) {
-    const step = await next;
-    if (step.done) break;
-    const page = step.value;
-    next = pages.next();
-    next.catch(() => {}); // surfaced when awaited; avoids an unhandled rejection while this page runs
-    const r = await processRecords(deps, conn, page.records);
-    await conn.store.saveCursor(conn.id, stream, page.cursor);
-    out.pages++;
-    out.records += page.records.length;
-    out.processed += r.processed;
-    out.stale += r.stale;
-    out.unmappable += r.unmappable;
-    out.writesQueued += r.writesQueued;
-    await opts.onPage?.({ pages: out.pages, records: out.records, done: page.progress?.done ?? out.records, total: page.progress?.total });
-    if (opts.signal?.aborted) {
-      await pages.return?.();
-      break;
+  try {
+    for (;;) {
+      const step = await next;
+      if (step.done) break;
+      const page = step.value;
+      next = pages.next();
+      next.catch(() => {}); // surfaced when awaited; avoids an unhandled rejection while this page runs
+      const stored = storeRecords(deps, conn, page.records);
+      stored.catch(() => {}); // surfaced by this page's re-qualification
+      const previous = requalifying;
+      requalifying = (async () => {
+        const s = await stored;
+        await previous;
+        const r = s.outcome;
+        r.writesQueued = await requalifyLeads(deps, s.touched, conn.store);
+        await conn.store.saveCursor(conn.id, stream, page.cursor);
+        out.pages++;
+        out.records += page.records.length;
+        out.processed += r.processed;
+        out.stale += r.stale;
+        out.unmappable += r.unmappable;
+        out.writesQueued += r.writesQueued;
+        await opts.onPage?.({ pages: out.pages, records: out.records, done: page.progress?.done ?? out.records, total: page.progress?.total });
+      })();
+      requalifying.catch(() => {}); // surfaced below, in page order
+      inFlight.push(requalifying);
+      if (inFlight.length >= PAGES_IN_FLIGHT) await inFlight.shift();
+      if (opts.signal?.aborted) break;
     }
+    while (inFlight.length) await inFlight.shift();
+    if (opts.signal?.aborted) await pages.return?.();
+  } finally {
+    await Promise.allSettled([requalifying, ...inFlight]); // pages in flight finish (or fail) before the sync returns
   }
   // Writes left pending by a failed flush (retries exhausted, a crash) get another chance every poll.
   if ((await conn.writes.size()) > 0) await deps.scheduleWriteFlush(conn.id);
