@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+// Loaded when a PGlite store is opened, not with this module: importing PGlite costs ~40 MB of
+// memory, which a process on PostgreSQL (e.g. a backfill under its 300 MB budget) never needs.
+import type { PGlite } from '@electric-sql/pglite';
 import { assertSchemaName, type SqlDriver, type SqlExecutor, type SqlParam, type SqlRow } from './sql-driver.js';
 
 interface PGliteLike {
@@ -34,6 +36,7 @@ const EMBEDDED_MEMORY = {
  * (tests, to pay the WASM start once); the driver then leaves closing it to its owner.
  */
 export async function createPgliteDriver(opts: { dataDir?: string; inMemory?: boolean; instance?: PGlite; schema?: string }): Promise<SqlDriver> {
+  const { PGlite } = await import('@electric-sql/pglite');
   let db: PGlite;
   const owned = !opts.instance;
   if (opts.instance) {
