@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute, notFound } from './api-route.js';
+import { defineRoute, foundOr404 } from './api-route.js';
 
 export const ApiKeySchema = z.object({
   id: z.string(),
@@ -23,7 +23,7 @@ export const apiKeyRoutes = [
     status: 201,
     response: z.object({ key: z.string(), apiKey: ApiKeySchema }),
     async handler({ params, body }, { services }) {
-      if (!(await services.store.getWorkspace(params.id))) throw notFound('workspace');
+      await foundOr404('workspace', services.store.getWorkspace(params.id));
       return services.store.forWorkspace(params.id).createApiKey(body.name);
     },
   }),
@@ -43,7 +43,7 @@ export const apiKeyRoutes = [
     params: z.object({ id: z.string().min(1) }),
     response: z.object({ revoked: z.literal(true), id: z.string() }),
     async handler({ params }, { store }) {
-      if (!(await store.revokeApiKey(params.id))) throw notFound('API key');
+      await foundOr404('API key', store.revokeApiKey(params.id));
       return { revoked: true as const, id: params.id };
     },
   }),

@@ -57,6 +57,17 @@ export function notFound(what: string): ApiError {
   return new ApiError(404, `no such ${what}`);
 }
 
+/**
+ * What a lookup or change in the caller's workspace found, else 404 "no such <what>": a store view
+ * sees only its own workspace, so nothing found (null, or false from a delete) is the one answer
+ * for both an unknown id and another workspace's.
+ */
+export async function foundOr404<T>(what: string, result: Promise<T | null | undefined | false>): Promise<Exclude<T, null | undefined | false>> {
+  const value = await result;
+  if (value === null || value === undefined || value === false) throw notFound(what);
+  return value as Exclude<T, null | undefined | false>;
+}
+
 export const ErrorSchema = z.object({
   error: z.string(),
   issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),

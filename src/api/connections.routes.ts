@@ -3,7 +3,7 @@ import { SourceSystemSchema } from '../canonical/lead.schema.js';
 import type { ApiBudgetUse } from '../connectors/connector.types.js';
 import type { ConnectionRow } from '../store/store.types.js';
 import type { ApiContext } from './api-context.js';
-import { defineRoute, notFound } from './api-route.js';
+import { defineRoute, foundOr404 } from './api-route.js';
 
 const BudgetSchema = z
   .object({
@@ -58,11 +58,7 @@ async function describe(row: ConnectionRow, ctx: ApiContext): Promise<z.input<ty
   };
 }
 
-async function own(ctx: ApiContext, id: string): Promise<ConnectionRow> {
-  const row = await ctx.store.getConnection(id);
-  if (!row) throw notFound('connection');
-  return row;
-}
+const own = (ctx: ApiContext, id: string): Promise<ConnectionRow> => foundOr404('connection', ctx.store.getConnection(id));
 
 export const connectionRoutes = [
   defineRoute({
@@ -122,7 +118,7 @@ export const connectionRoutes = [
     params: IdParams,
     response: z.object({ deleted: z.literal(true), id: z.string() }),
     async handler({ params }, { store, services }) {
-      if (!(await store.deleteConnection(params.id))) throw notFound('connection');
+      await foundOr404('connection', store.deleteConnection(params.id));
       await services.hooks?.connectionDeleted?.(params.id).catch((err: Error) =>
         services.logger.warn({ connection: params.id, err: err.message }, 'api: connection deleted, but its poll schedule could not be removed now'),
       );

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LeadSchema, SourceSystemSchema, StageSchema } from '../canonical/lead.schema.js';
 import { GradeSchema, LifecycleStateSchema, ScoreResultSchema, TransitionSchema } from '../qualification/qualification.schema.js';
 import type { StoredLead } from '../store/store.types.js';
-import { defineRoute, notFound } from './api-route.js';
+import { defineRoute, foundOr404 } from './api-route.js';
 
 const LeadQuerySchema = z.object({
   email: z.string().min(1).optional().describe('exact email (normalised: trimmed, lower-case)'),
@@ -76,8 +76,7 @@ export const leadRoutes = [
       transitions: z.array(TransitionSchema),
     }),
     async handler({ params }, { store }) {
-      const lead = await store.getLead(params.id);
-      if (!lead) throw notFound('lead');
+      const lead = await foundOr404('lead', store.getLead(params.id));
       const [scoreHistory, transitions] = await Promise.all([store.scoreHistory(lead.id), store.transitions(lead.id)]);
       return { ...leadSummary(lead), lead: lead.lead, score: lead.score, lifecycle: lead.lifecycle, scoreHistory, transitions };
     },

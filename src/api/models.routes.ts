@@ -5,7 +5,7 @@ import { parseScoringModel, ScoringModelError } from '../scoring/load-scoring-mo
 import type { ScoringModel } from '../scoring/scoring-model.js';
 import type { ModelVersionRow } from '../store/store.types.js';
 import type { ApiContext } from './api-context.js';
-import { ApiError, defineRoute, notFound } from './api-route.js';
+import { ApiError, defineRoute, foundOr404 } from './api-route.js';
 import { simulateWorkspaceModel } from './model-simulation.js';
 
 /** Where an uploaded model's problems point: messages say `model.yaml:12:5 fit.rules[2].points: …`. */
@@ -52,11 +52,7 @@ async function modelsChanged(ctx: ApiContext): Promise<void> {
   }
 }
 
-async function own(ctx: ApiContext, id: string): Promise<ModelVersionRow> {
-  const row = await ctx.store.getModel(id);
-  if (!row) throw notFound('model');
-  return row;
-}
+const own = (ctx: ApiContext, id: string): Promise<ModelVersionRow> => foundOr404('model', ctx.store.getModel(id));
 
 export const modelRoutes = [
   defineRoute({
@@ -146,8 +142,7 @@ export const modelRoutes = [
     async handler({ params }, ctx) {
       // Stored text was valid when uploaded; compiling again guards against a loader that got stricter since.
       compile((await own(ctx, params.id)).yaml);
-      const published = await ctx.store.publishModel(params.id);
-      if (!published) throw notFound('model');
+      const published = await foundOr404('model', ctx.store.publishModel(params.id));
       await modelsChanged(ctx);
       return { model: full(published) };
     },

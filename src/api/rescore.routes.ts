@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { rescoreJobStatus, startRescore } from '../queues/rescore-jobs.js';
-import { defineRoute, notFound } from './api-route.js';
+import { defineRoute, foundOr404 } from './api-route.js';
 
 // BullMQ's job states ('unknown': the job is gone, e.g. removed from the queue dashboard).
 const JobStateSchema = z.enum(['waiting', 'delayed', 'prioritized', 'waiting-children', 'active', 'completed', 'failed', 'unknown']);
@@ -34,9 +34,7 @@ export const rescoreRoutes = [
     params: z.object({ jobId: z.string().min(1).max(100) }),
     response: RescoreJobSchema,
     async handler({ params }, { workspaceId, services }) {
-      const job = await rescoreJobStatus(services.queues.rescore, workspaceId, params.jobId);
-      if (!job) throw notFound('rescore job');
-      return job;
+      return foundOr404('rescore job', rescoreJobStatus(services.queues.rescore, workspaceId, params.jobId));
     },
   }),
 ];

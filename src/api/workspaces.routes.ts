@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute, notFound } from './api-route.js';
+import { defineRoute, foundOr404 } from './api-route.js';
 
 export const WorkspaceSchema = z.object({ id: z.string(), name: z.string(), createdAt: z.string() });
 
@@ -19,9 +19,8 @@ export const workspaceRoutes = [
         .describe('true: POST /oauth/<system>/install-link starts an install; false: that system is not configured on this server (it answers 501)'),
     }),
     async handler(_input, { store, workspaceId, services }) {
-      const workspace = await store.getWorkspace(workspaceId);
       // A key whose workspace was removed under it: nothing to show.
-      if (!workspace) throw notFound('workspace');
+      const workspace = await foundOr404('workspace', store.getWorkspace(workspaceId));
       return { workspace, oauth: { hubspot: services.oauth?.hubspot ?? false, salesforce: services.oauth?.salesforce ?? false } };
     },
   }),
