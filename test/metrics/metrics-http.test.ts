@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import request from 'supertest';
 import { createHubSpotConnector, signV3 } from '../../connectors/hubspot/index.js';
-import { createRuntime, type Runtime } from '../../src/app/runtime.js';
+import type { Runtime } from '../../src/app/runtime.js';
 import { JOB_STATES, Metrics } from '../../src/metrics/metrics.js';
 import { createQueues, QueueName } from '../../src/queues/queues.js';
 import { createRedis } from '../../src/queues/redis-connection.js';
@@ -13,6 +12,7 @@ import { createApp } from '../../src/server/app.js';
 import { createMetricsApp } from '../../src/server/metrics.routes.js';
 import type { Store } from '../../src/store/store.types.js';
 import { storeBackends } from '../support/store-backends.js';
+import { closeTestRuntime, startTestRuntime, testPrefix } from '../support/test-runtime.js';
 import { parsePrometheusText, sampleValue, type Exposition } from './prometheus-text.js';
 
 /**
@@ -55,7 +55,7 @@ describe(`metrics over HTTP (${backend})`, () => {
   let runtime: Runtime;
   let server: Server;
   const limiterRedis = createRedis(process.env.REDIS_URL!);
-  const prefix = `${process.env.QUALIFY_QUEUE_PREFIX}-metrics-${randomUUID().slice(0, 8)}`;
+  const prefix = testPrefix('metrics');
 
   const scrape = async (): Promise<Exposition> => {
     const res = await request(server).get('/metrics').set('authorization', `Bearer ${TOKEN}`).expect(200);
@@ -73,12 +73,10 @@ describe(`metrics over HTTP (${backend})`, () => {
       limiter: new RedisRateLimiter(limiterRedis, { prefix: `${prefix}:rl` }),
       logger,
     });
-    runtime = await createRuntime({
-      redisUrl: process.env.REDIS_URL!,
+    runtime = await startTestRuntime({
       queuePrefix: prefix,
       store,
       logger,
-      modelFile: 'mappings/scoring.yaml',
       coalesceMs: 60_000,
       publicUrl: PUBLIC_URL,
       adminToken: TOKEN,
@@ -87,8 +85,7 @@ describe(`metrics over HTTP (${backend})`, () => {
     server = await runtime.listen(0);
   });
   afterAll(async () => {
-    for (const q of [runtime.queues.ingest, runtime.queues.io, runtime.queues.sync]) await q.obliterate({ force: true });
-    await runtime.close();
+    await closeTestRuntime(runtime);
     limiterRedis.disconnect();
     await store.close();
   });

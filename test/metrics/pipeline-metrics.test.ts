@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { createHubSpotConnector } from '../../connectors/hubspot/index.js';
 import { createHubSpotSimulator, type HubSpotSimulator } from '../../connectors/hubspot/simulator/hubspot-simulator.js';
-import { createRuntime, type Runtime } from '../../src/app/runtime.js';
+import type { Runtime } from '../../src/app/runtime.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import { flushWrites } from '../../src/pipeline/flush-writes.js';
 import { processRecords } from '../../src/pipeline/process-records.js';
@@ -11,6 +10,7 @@ import { createRedis } from '../../src/queues/redis-connection.js';
 import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
 import type { Store } from '../../src/store/store.types.js';
 import { storeBackends } from '../support/store-backends.js';
+import { closeTestRuntime, startTestRuntime, testPrefix } from '../support/test-runtime.js';
 import { parsePrometheusText, sampleValue, type Exposition } from './prometheus-text.js';
 
 /**
@@ -31,7 +31,7 @@ describe.each(storeBackends())('pipeline metrics on %s', (_backend, openStore) =
   let sim: HubSpotSimulator;
   let runtime: Runtime;
   const limiterRedis = createRedis(process.env.REDIS_URL!);
-  const prefix = `${process.env.QUALIFY_QUEUE_PREFIX}-metrics-${randomUUID().slice(0, 8)}`;
+  const prefix = testPrefix('metrics');
   const scrape = async () => parsePrometheusText(await runtime.metrics.text());
 
   beforeAll(async () => {
@@ -40,14 +40,11 @@ describe.each(storeBackends())('pipeline metrics on %s', (_backend, openStore) =
     const baseUrl = await sim.listen(0, '127.0.0.1');
     // As bootstrap does: one registry, which the connector reports its calls to and the runtime serves.
     const metrics = new Metrics();
-    runtime = await createRuntime({
-      redisUrl: process.env.REDIS_URL!,
+    runtime = await startTestRuntime({
       queuePrefix: prefix,
       store,
       logger,
-      modelFile: 'mappings/scoring.yaml',
       coalesceMs: 60_000,
-      publicUrl: 'http://qualify.test',
       metrics,
       connections: [
         {
@@ -67,8 +64,7 @@ describe.each(storeBackends())('pipeline metrics on %s', (_backend, openStore) =
     });
   });
   afterAll(async () => {
-    for (const q of [runtime.queues.ingest, runtime.queues.io, runtime.queues.sync]) await q.obliterate({ force: true });
-    await runtime.close();
+    await closeTestRuntime(runtime);
     await sim.close();
     limiterRedis.disconnect();
     await store.close();

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import request from 'supertest';
 import { createHubSpotConnector } from '../../connectors/hubspot/index.js';
-import { createRuntime, type Runtime } from '../../src/app/runtime.js';
+import type { Runtime } from '../../src/app/runtime.js';
 import { createRedis } from '../../src/queues/redis-connection.js';
 import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
 import type { Store } from '../../src/store/store.types.js';
 import { storeBackends } from '../support/store-backends.js';
+import { startTestRuntime, testPrefix } from '../support/test-runtime.js';
 import { parsePrometheusText, sampleValue, type Exposition } from './prometheus-text.js';
 
 /**
@@ -26,7 +26,7 @@ describe(`rate-limited webhooks in the metrics (${backend})`, () => {
   let runtime: Runtime;
   let server: Server;
   const limiterRedis = createRedis(process.env.REDIS_URL!);
-  const prefix = `${process.env.QUALIFY_QUEUE_PREFIX}-ratemetrics-${randomUUID().slice(0, 8)}`;
+  const prefix = testPrefix('ratemetrics');
   // One fixed instant: every request falls in the same window, however slow the machine.
   const instant = Date.now();
 
@@ -44,14 +44,11 @@ describe(`rate-limited webhooks in the metrics (${backend})`, () => {
       limiter: new RedisRateLimiter(limiterRedis, { prefix: `${prefix}:rl` }),
       logger,
     });
-    runtime = await createRuntime({
-      redisUrl: process.env.REDIS_URL!,
+    runtime = await startTestRuntime({
       queuePrefix: prefix,
       store,
       logger,
-      modelFile: 'mappings/scoring.yaml',
       coalesceMs: 60_000,
-      publicUrl: 'http://qualify.test',
       adminToken: TOKEN,
       connections: [{ id: 'hubspot-rate-metrics', system: 'hubspot', connector, mappingFile: 'mappings/hubspot.yaml', pollIntervalMs: 3_600_000 }],
       // The test client is on loopback, which the limiter normally lets through.

@@ -4,15 +4,14 @@ import nock from 'nock';
 import { pino } from 'pino';
 import request from 'supertest';
 import { createHubSpotSimulator, type HubSpotSimulator } from '../../connectors/hubspot/simulator/hubspot-simulator.js';
-import { createConnectionFactory } from '../../src/app/connection-factory.js';
-import { createRuntime, type Runtime } from '../../src/app/runtime.js';
-import { loadConfig } from '../../src/config/load-config.js';
+import type { Runtime } from '../../src/app/runtime.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import type { OAuthCredentials } from '../../src/oauth/oauth-credentials.js';
 import { createRedis } from '../../src/queues/redis-connection.js';
-import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
 import type { Store } from '../../src/store/store.types.js';
 import { storeBackends } from '../support/store-backends.js';
+import { closeTestRuntime, hubspotAppFactory, startTestRuntime, testPrefix } from '../support/test-runtime.js';
+import { until } from '../support/wait-until.js';
 import { ADMIN_TOKEN, installFlow, type InstallFlow } from './oauth-test-kit.js';
 
 /**
@@ -27,18 +26,8 @@ import { ADMIN_TOKEN, installFlow, type InstallFlow } from './oauth-test-kit.js'
 const logger = pino({ level: process.env.E2E_LOG_LEVEL ?? 'silent' });
 const CONTACTS = 8;
 
-async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(value)})`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe.each(storeBackends())('OAuth install to first sync on %s', (_backend, openStore) => {
-  const prefix = `${process.env.QUALIFY_QUEUE_PREFIX ?? 'qualify-test'}-oauth-${randomUUID().slice(0, 8)}`;
+  const prefix = testPrefix('oauth');
   const refreshed = `at-refreshed-${randomUUID()}`;
   const limiterRedis = createRedis(process.env.REDIS_URL!);
   let sim: HubSpotSimulator;
@@ -52,25 +41,13 @@ describe.each(storeBackends())('OAuth install to first sync on %s', (_backend, o
     simUrl = (await sim.listen(0, '127.0.0.1')).replace(/\/$/, '');
     store = await openStore();
     await store.createWorkspace({ id: 'acme', name: 'Acme' });
-    const config = loadConfig({
-      REDIS_URL: process.env.REDIS_URL,
-      QUALIFY_QUEUE_PREFIX: prefix,
-      HUBSPOT_CLIENT_ID: 'hs-client',
-      HUBSPOT_CLIENT_SECRET: 'hs-secret',
-      HUBSPOT_BASE_URL: simUrl,
-      HUBSPOT_POLL_INTERVAL_MS: '3600000',
-    });
     const metrics = new Metrics();
-    runtime = await createRuntime({
-      redisUrl: process.env.REDIS_URL!,
+    runtime = await startTestRuntime({
       queuePrefix: prefix,
       store,
       logger,
-      modelFile: 'mappings/scoring.yaml',
       coalesceMs: 50,
-      publicUrl: 'http://qualify.test',
-      connections: [],
-      connectionFactory: createConnectionFactory({ config, redis: limiterRedis, limiter: new RedisRateLimiter(limiterRedis, { prefix: `${prefix}:rl` }), logger, metrics }),
+      connectionFactory: hubspotAppFactory({ prefix, redis: limiterRedis, baseUrl: simUrl, clientId: 'hs-client', clientSecret: 'hs-secret', logger, metrics }),
       metrics,
     });
     runtime.startWorkers();
@@ -79,8 +56,7 @@ describe.each(storeBackends())('OAuth install to first sync on %s', (_backend, o
 
   afterAll(async () => {
     nock.cleanAll();
-    for (const q of [runtime.queues.ingest, runtime.queues.io, runtime.queues.sync]) await q.obliterate({ force: true });
-    await runtime.close();
+    await closeTestRuntime(runtime);
     await flow.close();
     await sim.close();
     limiterRedis.disconnect();

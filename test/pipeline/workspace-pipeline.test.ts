@@ -3,12 +3,13 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { pino } from 'pino';
 import { createHubSpotConnector } from '../../connectors/hubspot/index.js';
 import { createHubSpotSimulator, type HubSpotSimulator } from '../../connectors/hubspot/simulator/hubspot-simulator.js';
-import { createRuntime, type Runtime } from '../../src/app/runtime.js';
+import type { Runtime } from '../../src/app/runtime.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
 import { createRedis } from '../../src/queues/redis-connection.js';
 import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
 import type { Store } from '../../src/store/store.types.js';
 import { storeBackends } from '../support/store-backends.js';
+import { closeTestRuntime, startTestRuntime, testPrefix } from '../support/test-runtime.js';
 
 /**
  * Two teams whose HubSpot portals hold the same contacts (same record ids, same emails): each
@@ -19,7 +20,7 @@ const logger = pino({ level: 'silent' });
 const CONTACTS = 6;
 
 describe.each(storeBackends())('pipeline per workspace on %s', (_backend, openStore) => {
-  const prefix = `${process.env.QUALIFY_QUEUE_PREFIX ?? 'qualify-test'}-wsp-${randomUUID().slice(0, 8)}`;
+  const prefix = testPrefix('wsp');
   const redis = createRedis(process.env.REDIS_URL!);
   const sims: HubSpotSimulator[] = [];
   let store: Store;
@@ -36,14 +37,11 @@ describe.each(storeBackends())('pipeline per workspace on %s', (_backend, openSt
       const baseUrl = await sim.listen(0, '127.0.0.1');
       return createHubSpotConnector({ accessToken: token, baseUrl, limiter: new RedisRateLimiter(redis, { prefix: `${prefix}:rl` }), logger });
     };
-    runtime = await createRuntime({
-      redisUrl: process.env.REDIS_URL!,
+    runtime = await startTestRuntime({
       queuePrefix: prefix,
       store,
       logger,
-      modelFile: 'mappings/scoring.yaml',
       coalesceMs: 3_600_000,
-      publicUrl: 'http://qualify.test',
       connections: [
         { id: 'hubspot-default', system: 'hubspot', connector: await connector('tok-default', 1001), mappingFile: 'mappings/hubspot.yaml', pollIntervalMs: 3_600_000 },
         { id: `hubspot-team-${team.workspaceId}`, workspaceId: team.workspaceId, system: 'hubspot', connector: await connector('tok-team', 2002), mappingFile: 'mappings/hubspot.yaml', pollIntervalMs: 3_600_000 },
@@ -52,8 +50,7 @@ describe.each(storeBackends())('pipeline per workspace on %s', (_backend, openSt
     await runtime.setupConnections();
   });
   afterAll(async () => {
-    for (const q of [runtime.queues.ingest, runtime.queues.io, runtime.queues.sync]) await q.obliterate({ force: true });
-    await runtime.close();
+    await closeTestRuntime(runtime);
     for (const sim of sims) await sim.close();
     redis.disconnect();
     await store.close();

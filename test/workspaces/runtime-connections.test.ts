@@ -3,16 +3,15 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { pino } from 'pino';
 import { createHubSpotSimulator, type HubSpotSimulator } from '../../connectors/hubspot/simulator/hubspot-simulator.js';
-import { createConnectionFactory } from '../../src/app/connection-factory.js';
-import { createRuntime, type Runtime } from '../../src/app/runtime.js';
-import { loadConfig } from '../../src/config/load-config.js';
+import type { Runtime } from '../../src/app/runtime.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import { rescoreWorkspace } from '../../src/pipeline/rescore.js';
 import { parseScoringModel } from '../../src/qualification/qualify-lead.js';
 import { createRedis } from '../../src/queues/redis-connection.js';
-import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
 import type { ConnectionRow, Store } from '../../src/store/store.types.js';
 import { storeBackends } from '../support/store-backends.js';
+import { closeTestRuntime, hubspotAppFactory, startTestRuntime, testPrefix } from '../support/test-runtime.js';
+import { until } from '../support/wait-until.js';
 import { newWorkspace } from './workspace-fixtures.js';
 
 /**
@@ -27,18 +26,8 @@ const TOKEN = `oauth-access-${randomUUID()}`;
 const logger = pino({ level: process.env.E2E_LOG_LEVEL ?? 'silent' });
 const CONTACTS = 12;
 
-async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(value)})`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe.each(storeBackends())('connections created at run time on %s', (_backend, openStore) => {
-  const prefix = `${process.env.QUALIFY_QUEUE_PREFIX ?? 'qualify-test'}-ws-${randomUUID().slice(0, 8)}`;
+  const prefix = testPrefix('ws');
   const limiterRedis = createRedis(process.env.REDIS_URL!);
   let sim: HubSpotSimulator;
   let serverStore: Store;
@@ -49,32 +38,13 @@ describe.each(storeBackends())('connections created at run time on %s', (_backen
   let row: ConnectionRow;
 
   const startProcess = async (store: Store, simUrl: string) => {
-    const config = loadConfig({
-      REDIS_URL: process.env.REDIS_URL,
-      QUALIFY_QUEUE_PREFIX: prefix,
-      HUBSPOT_CLIENT_ID: 'qualify-test-app',
-      HUBSPOT_CLIENT_SECRET: 'qualify-test-secret',
-      HUBSPOT_BASE_URL: simUrl,
-      HUBSPOT_POLL_INTERVAL_MS: '3600000',
-      QUALIFY_DEMO: 'false',
-    });
     const metrics = new Metrics();
-    return createRuntime({
-      redisUrl: process.env.REDIS_URL!,
+    return startTestRuntime({
       queuePrefix: prefix,
       store,
       logger,
-      modelFile: 'mappings/scoring.yaml',
       coalesceMs: 50,
-      publicUrl: 'http://qualify.test',
-      connections: [],
-      connectionFactory: createConnectionFactory({
-        config,
-        redis: limiterRedis,
-        limiter: new RedisRateLimiter(limiterRedis, { prefix: `${prefix}:rl` }),
-        logger,
-        metrics,
-      }),
+      connectionFactory: hubspotAppFactory({ prefix, redis: limiterRedis, baseUrl: simUrl, clientId: 'qualify-test-app', clientSecret: 'qualify-test-secret', logger, metrics }),
       modelRefreshMs: 500,
       metrics,
     });
@@ -106,8 +76,7 @@ describe.each(storeBackends())('connections created at run time on %s', (_backen
   }, 60_000);
 
   afterAll(async () => {
-    for (const q of [worker.queues.ingest, worker.queues.io, worker.queues.sync]) await q.obliterate({ force: true });
-    await worker.close();
+    await closeTestRuntime(worker);
     await server.close();
     await sim.close();
     limiterRedis.disconnect();

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { createConnectionFactory } from '../../src/app/connection-factory.js';
+import { createRuntime, type ConnectionFactory, type Runtime, type RuntimeOptions } from '../../src/app/runtime.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import type { Metrics } from '../../src/metrics/metrics.js';
+import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
+
+/**
+ * A runtime as the service assembles one, on real Redis, for tests that drive connections through
+ * it. A test names what it is about (its store, queue prefix, coalescing, connections, tokens…);
+ * the rest is what every such test used: the repo's scoring model, a silent logger, no connection.
+ */
+
+/** A namespace of its own under the run's QUALIFY_QUEUE_PREFIX: no two tests share queues, jobs or rate-limit windows. */
+export const testPrefix = (tag: string): string => `${process.env.QUALIFY_QUEUE_PREFIX ?? 'qualify-test'}-${tag}-${randomUUID().slice(0, 8)}`;
+
+export type TestRuntimeOptions = Pick<RuntimeOptions, 'store' | 'queuePrefix' | 'coalesceMs'> & Partial<RuntimeOptions>;
+
+export function startTestRuntime(opts: TestRuntimeOptions): Promise<Runtime> {
+  return createRuntime({
+    redisUrl: process.env.REDIS_URL!,
+    logger: pino({ level: 'silent' }),
+    modelFile: 'mappings/scoring.yaml',
+    publicUrl: 'http://qualify.test',
+    connections: [],
+    ...opts,
+  });
+}
+
+/** Empties the runtime's queues first, so no job of this test is left in Redis for a later one, then closes it. */
+export async function closeTestRuntime(runtime: Runtime): Promise<void> {
+  for (const q of [runtime.queues.ingest, runtime.queues.io, runtime.queues.sync]) await q.obliterate({ force: true });
+  await runtime.close();
+}
+
+/**
+ * The connection factory bootstrap builds for a server with a HubSpot OAuth app whose API is at
+ * `baseUrl` (a sandbox): connections installed at run time get their connectors from it, paced by
+ * a Redis limiter under the test's prefix. Polls are hourly, so only the first sync runs.
+ */
+export function hubspotAppFactory(opts: {
+  prefix: string;
+  redis: Redis;
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  logger: Logger;
+  metrics: Metrics;
+}): ConnectionFactory {
+  const config = loadConfig({
+    REDIS_URL: process.env.REDIS_URL,
+    QUALIFY_QUEUE_PREFIX: opts.prefix,
+    HUBSPOT_CLIENT_ID: opts.clientId,
+    HUBSPOT_CLIENT_SECRET: opts.clientSecret,
+    HUBSPOT_BASE_URL: opts.baseUrl,
+    HUBSPOT_POLL_INTERVAL_MS: '3600000',
+    QUALIFY_DEMO: 'false',
+  });
+  return createConnectionFactory({
+    config,
+    redis: opts.redis,
+    limiter: new RedisRateLimiter(opts.redis, { prefix: `${opts.prefix}:rl` }),
+    logger: opts.logger,
+    metrics: opts.metrics,
+  });
+}
