@@ -1,7 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import nock from 'nock';
 import { exchangeHubSpotCode, HUBSPOT_OAUTH_SCOPES, hubspotAuthorizeUrl, hubspotTokenInfo, refreshHubSpotToken } from '../../connectors/hubspot/hubspot-oauth.js';
 import { AuthError, TransientError } from '../../src/errors/connector-errors.js';
+import { onlyNockedVendors } from './vendor-nock.js';
 
 /** HubSpot's OAuth endpoints through the official SDK, against nock: the request shapes HubSpot documents. */
 
@@ -9,15 +10,7 @@ const API = 'https://api.hubapi.com';
 const cfg = { clientId: 'client-id-1', clientSecret: 'client-secret-1', redirectUri: 'https://qualify.example.com/oauth/hubspot/callback' };
 
 describe('HubSpot OAuth (official SDK against nock)', () => {
-  beforeAll(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
-  });
-  afterEach(() => nock.cleanAll());
-  afterAll(() => {
-    nock.enableNetConnect();
-    nock.restore();
-  });
+  onlyNockedVendors();
 
   test('when the authorise URL is built, then it carries the client id, redirect URI, the space-separated scopes and the state', () => {
     const text = hubspotAuthorizeUrl(cfg, 'state-123');

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import nock from 'nock';
 import request from 'supertest';
 import type { OAuthCredentials } from '../../src/oauth/oauth-credentials.js';
 import type { Store } from '../../src/store/store.types.js';
 import { storeBackends } from '../support/store-backends.js';
-import { ADMIN_TOKEN, formOf, HS_API, installFlow, PUBLIC_URL, SF_LOGIN, type InstallFlow } from './oauth-test-kit.js';
+import { ADMIN_TOKEN, HS_API, installFlow, PUBLIC_URL, SF_LOGIN, type InstallFlow } from './oauth-test-kit.js';
+import { formOf, onlyNockedVendors } from './vendor-nock.js';
 
 /**
  * The install flows end to end through the HTTP routes: real Redis (state, PKCE verifier, links),
@@ -30,6 +31,7 @@ function stateOf(location: string): string {
 }
 
 describe.each(storeBackends())('OAuth install routes on %s', (_backend, open) => {
+  onlyNockedVendors();
   let store: Store;
   let flow: InstallFlow;
   let acmeKey: string;
@@ -42,12 +44,8 @@ describe.each(storeBackends())('OAuth install routes on %s', (_backend, open) =>
     acmeKey = (await store.forWorkspace('acme').createApiKey('ops')).key;
     globexKey = (await store.forWorkspace('globex').createApiKey('ops')).key;
     flow = installFlow(store);
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
   });
-  afterEach(() => nock.cleanAll());
   afterAll(async () => {
-    nock.enableNetConnect();
     await flow.close();
     await store.close();
   });

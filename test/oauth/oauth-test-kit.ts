@@ -63,7 +63,3 @@ export function installFlow(store: Store, overrides: Partial<OAuthRoutesDeps> = 
     },
   };
 }
-
-export function formOf(body: unknown): Record<string, string> {
-  return Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : (body as Record<string, string>)));
-}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import nock from 'nock';
 import { pino } from 'pino';
@@ -11,6 +11,7 @@ import type { OAuthCredentials } from '../../src/oauth/oauth-credentials.js';
 import { createRedis } from '../../src/queues/redis-connection.js';
 import type { ConnectionRow, Store } from '../../src/store/store.types.js';
 import { storeBackends } from '../support/store-backends.js';
+import { formOf, onlyNockedVendors } from './vendor-nock.js';
 
 /**
  * An OAuth-installed Salesforce org driven by the connector's jsforce session: the session comes
@@ -24,11 +25,8 @@ const logger = pino({ level: 'silent' });
 const config = loadConfig({ SALESFORCE_CLIENT_ID: 'sf-consumer-key', SALESFORCE_CLIENT_SECRET: 'sf-consumer-secret' });
 const QUERY = '/services/data/v62.0/query';
 
-function formOf(body: unknown): Record<string, string> {
-  return Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : (body as Record<string, string>)));
-}
-
 describe.each(storeBackends())('installed Salesforce session on %s', (_backend, open) => {
+  onlyNockedVendors();
   let store: Store;
   let redis: Redis;
   const prefix = `qualify-test-${randomUUID().slice(0, 8)}`;
@@ -38,12 +36,8 @@ describe.each(storeBackends())('installed Salesforce session on %s', (_backend, 
     store = await open();
     redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     await store.createWorkspace({ id: 'acme', name: 'Acme' });
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
   });
-  afterEach(() => nock.cleanAll());
   afterAll(async () => {
-    nock.enableNetConnect();
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
     redis.disconnect();

@@ -1,7 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import nock from 'nock';
 import { exchangeSalesforceCode, identityOf, refreshSalesforceToken, salesforceAuthorizeUrl } from '../../connectors/salesforce/salesforce-oauth.js';
 import { AuthError, TransientError } from '../../src/errors/connector-errors.js';
+import { formOf, onlyNockedVendors } from './vendor-nock.js';
 
 /** Salesforce's web-server flow with PKCE through jsforce's OAuth2, against nock. */
 
@@ -20,20 +21,8 @@ const tokenResponse = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-function formOf(body: unknown): Record<string, string> {
-  return Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : (body as Record<string, string>)));
-}
-
 describe('Salesforce OAuth (jsforce against nock)', () => {
-  beforeAll(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
-  });
-  afterEach(() => nock.cleanAll());
-  afterAll(() => {
-    nock.enableNetConnect();
-    nock.restore();
-  });
+  onlyNockedVendors();
 
   test('when the authorise URL is built, then it is the login host\'s /services/oauth2/authorize with response_type=code, scopes, state and the PKCE challenge', () => {
     const url = new URL(salesforceAuthorizeUrl(cfg, 'state-1', 'challenge-abc'));

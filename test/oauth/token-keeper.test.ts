@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import nock from 'nock';
 import { pino } from 'pino';
@@ -13,6 +13,7 @@ import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
 import { createRedis } from '../../src/queues/redis-connection.js';
 import type { Store } from '../../src/store/store.types.js';
 import { storeBackends } from '../support/store-backends.js';
+import { formOf, onlyNockedVendors } from './vendor-nock.js';
 
 /**
  * TokenKeeper on real Redis and both store backends, with HubSpot's token endpoint (through the
@@ -23,11 +24,8 @@ const API = 'https://api.hubapi.com';
 const logger = pino({ level: 'silent' });
 const config = loadConfig({ HUBSPOT_CLIENT_ID: 'client-id-1', HUBSPOT_CLIENT_SECRET: 'client-secret-1' });
 
-function formOf(body: unknown): Record<string, string> {
-  return Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : (body as Record<string, string>)));
-}
-
 describe.each(storeBackends())('TokenKeeper on %s', (_backend, open) => {
+  onlyNockedVendors();
   let store: Store;
   let other: Store;
   let redis: Redis;
@@ -39,14 +37,8 @@ describe.each(storeBackends())('TokenKeeper on %s', (_backend, open) => {
     other = await open();
     redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     await store.createWorkspace({ id: 'acme', name: 'Acme' });
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
   });
-  afterEach(() => nock.cleanAll());
   afterAll(async () => {
-    nock.enableNetConnect();
-    nock.restore();
-    nock.activate();
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
     redis.disconnect();
