@@ -86,6 +86,26 @@ class HttpProblem extends Error {
   }
 }
 
+/** The query string through its schema; a bad one is a 400 naming each field. */
+function parseQuery<T>(schema: z.ZodType<T>, req: Request): T {
+  const q = schema.safeParse(req.query);
+  if (!q.success) throw new HttpProblem(400, `query: ${q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return q.data;
+}
+
+/** For `.catch`: a refusal of this kind (an expired link, a replayed state…) is the caller's to fix, so a 400 with its message; anything else stays a 500. */
+const badRequestOn =
+  (kind: abstract new (...args: never[]) => Error) =>
+  (err: unknown): never => {
+    if (err instanceof kind) throw new HttpProblem(400, err.message);
+    throw err;
+  };
+
+interface VendorConfig {
+  hubspot: HubSpotOAuthConfig;
+  salesforce: SalesforceOAuthConfig;
+}
+
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
@@ -116,10 +136,11 @@ export function oauthRoutes(d: OAuthRoutesDeps): Router {
   const states = new OAuthStates({ redis: d.redis, prefix: d.prefix, key: d.secretBox.deriveKey('oauth-state'), now: d.now });
   const links = new InstallLinks({ redis: d.redis, prefix: d.prefix, key: d.secretBox.deriveKey('install-link'), now: d.now });
   const redirectUri = (system: OAuthSystem) => `${d.publicUrl().replace(/\/+$/, '')}/oauth/${system}/callback`;
-  const settings = (system: OAuthSystem) => {
-    const s = system === 'hubspot' ? d.hubspot : d.salesforce;
+  /** The system's OAuth app with this server's callback URL; 501 saying what to set when it has none. */
+  const settings = <S extends OAuthSystem>(system: S): VendorConfig[S] => {
+    const s = d[system];
     if (!s) throw new HttpProblem(501, NOT_CONFIGURED[system]);
-    return s;
+    return { ...s, redirectUri: redirectUri(system) } as VendorConfig[S];
   };
   const systemOf = (req: Request): OAuthSystem => {
     const parsed = SystemSchema.safeParse(req.params.system);
@@ -159,25 +180,14 @@ export function oauthRoutes(d: OAuthRoutesDeps): Router {
     '/oauth/:system/install',
     handle(async (req, res) => {
       const system = systemOf(req);
-      const cfg = settings(system);
-      const q = InstallQuerySchema.safeParse(req.query);
-      if (!q.success) throw new HttpProblem(400, `query: ${q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-      let workspaceId: string;
-      if (q.data.link !== undefined) {
-        try {
-          workspaceId = await links.redeem(q.data.link, system);
-        } catch (err) {
-          if (err instanceof InstallLinkError) throw new HttpProblem(400, err.message);
-          throw err;
-        }
-      } else {
-        workspaceId = await callerWorkspace(req, q.data.workspace);
-      }
+      settings(system); // an unconfigured system answers 501 before the caller is even checked
+      const q = parseQuery(InstallQuerySchema, req);
+      const workspaceId = q.link !== undefined ? await links.redeem(q.link, system).catch(badRequestOn(InstallLinkError)) : await callerWorkspace(req, q.workspace);
       const issued = await states.issue(workspaceId, system);
       const url =
         system === 'hubspot'
-          ? hubspotAuthorizeUrl({ ...(cfg as Omit<HubSpotOAuthConfig, 'redirectUri'>), redirectUri: redirectUri(system) }, issued.state)
-          : salesforceAuthorizeUrl({ ...(cfg as Omit<SalesforceOAuthConfig, 'redirectUri'>), redirectUri: redirectUri(system) }, issued.state, issued.codeChallenge);
+          ? hubspotAuthorizeUrl(settings(system), issued.state)
+          : salesforceAuthorizeUrl(settings(system), issued.state, issued.codeChallenge);
       d.logger.info({ system, workspace: workspaceId }, 'oauth install started');
       res.set('Cache-Control', 'no-store').redirect(302, url);
     }),
@@ -188,9 +198,7 @@ export function oauthRoutes(d: OAuthRoutesDeps): Router {
     handle(async (req, res) => {
       const system = systemOf(req);
       settings(system);
-      const q = InstallQuerySchema.safeParse(req.query);
-      if (!q.success) throw new HttpProblem(400, `query: ${q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-      const workspaceId = await callerWorkspace(req, q.data.workspace);
+      const workspaceId = await callerWorkspace(req, parseQuery(InstallQuerySchema, req).workspace);
       const { link, expiresAt } = links.create(workspaceId, system);
       const url = `${d.publicUrl().replace(/\/+$/, '')}/oauth/${system}/install?link=${encodeURIComponent(link)}`;
       res.status(201).set('Cache-Control', 'no-store').json({ url, expiresAt: expiresAt.toISOString() });
@@ -201,10 +209,8 @@ export function oauthRoutes(d: OAuthRoutesDeps): Router {
     '/oauth/:system/callback',
     handle(async (req, res) => {
       const system = systemOf(req);
-      const cfg = settings(system);
-      const q = CallbackQuerySchema.safeParse(req.query);
-      if (!q.success) throw new HttpProblem(400, `query: ${q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-      const { code, state, error, error_description: description } = q.data;
+      settings(system);
+      const { code, state, error, error_description: description } = parseQuery(CallbackQuerySchema, req);
       if (error !== undefined) {
         // Use the state up anyway, so the same install cannot be finished later.
         await states.consume(state, system).catch(() => undefined);
@@ -212,13 +218,7 @@ export function oauthRoutes(d: OAuthRoutesDeps): Router {
         d.logger.info({ system, error }, 'oauth install not approved');
         throw new HttpProblem(400, `${VENDOR[system]} did not authorise qualify (${error}${description ? `: ${description}` : ''}): ${why}. Nothing was connected.`);
       }
-      let consumed;
-      try {
-        consumed = await states.consume(state, system);
-      } catch (err) {
-        if (err instanceof OAuthStateError) throw new HttpProblem(400, err.message);
-        throw err;
-      }
+      const consumed = await states.consume(state, system).catch(badRequestOn(OAuthStateError));
       if (!code) throw new HttpProblem(400, `${VENDOR[system]} sent no authorisation code: start the install again.`);
       const ws = d.store.forWorkspace(consumed.workspaceId);
       if (!(await d.store.getWorkspace(consumed.workspaceId))) throw new HttpProblem(404, `no such workspace: ${consumed.workspaceId}`);
@@ -227,8 +227,8 @@ export function oauthRoutes(d: OAuthRoutesDeps): Router {
       try {
         install =
           system === 'hubspot'
-            ? await hubspotInstall({ ...(cfg as Omit<HubSpotOAuthConfig, 'redirectUri'>), redirectUri: redirectUri(system) }, code, d.now)
-            : await salesforceInstall({ ...(cfg as Omit<SalesforceOAuthConfig, 'redirectUri'>), redirectUri: redirectUri(system) }, code, consumed.codeVerifier, d.publicUrl());
+            ? await hubspotInstall(settings(system), code, d.now)
+            : await salesforceInstall(settings(system), code, consumed.codeVerifier, d.publicUrl());
       } catch (err) {
         if (!(err instanceof ConnectorError)) throw err;
         d.logger.warn({ system, workspace: consumed.workspaceId, err: err.message }, 'oauth code exchange failed');
