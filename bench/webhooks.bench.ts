@@ -4,6 +4,7 @@
  * enqueue in Redis → 204), next to a bare Express route on the same machine, in one run.
  * Target: at least half the bare route's rate.
  */
+import type { Redis } from 'ioredis';
 import autocannon from 'autocannon';
 import express from 'express';
 import { fork } from 'node:child_process';
@@ -96,7 +97,10 @@ async function serveQualify(prefix: string) {
     if (m.cmd !== 'stop') return;
     // Deliveries, not jobs: a job carries every delivery group-committed with it.
     const jobs = await runtime.queues.ingest.getJobs(['waiting', 'prioritized', 'delayed']);
-    const queued = jobs.reduce((n, j) => n + (j.data.bodies?.length ?? 0) + (j.data.hints.length > 0 ? 1 : 0), 0);
+    const redis = runtime.queues.ingest.opts.connection as Redis;
+    let queued = 0;
+    for (const j of jobs) queued += (j.data.bodiesKey ? await redis.llen(j.data.bodiesKey) : 0) + (j.data.hints.length > 0 ? 1 : 0);
+    for (const j of jobs) if (j.data.bodiesKey) await redis.del(j.data.bodiesKey);
     await runtime.queues.ingest.obliterate({ force: true });
     await runtime.close();
     await store.close();

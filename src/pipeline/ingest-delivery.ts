@@ -28,8 +28,9 @@ export async function ingestDelivery(
   prefix: string,
   conn: ConnectionRuntime,
   hints: ChangeHint[],
-  bodies: string[] = [],
+  delivery: { bodies?: string[]; bodiesKey?: string; bodyCount?: number } = {},
 ): Promise<IngestOutcome> {
+  const bodies = [...(delivery.bodies ?? []), ...(await storedBodies(redis, delivery))];
   if (bodies.length === 0) return ingestHints(deps, redis, prefix, conn, hints);
   const { byConnection, refused } = await unpackBodies(deps, conn, bodies);
   const own = byConnection.get(conn);
@@ -45,7 +46,18 @@ export async function ingestDelivery(
   // The good bodies are in; a body the route admitted but zod refuses stays visible as a failed
   // job with the field named (retrying can't fix it; the others' events are not lost either way).
   if (refused.length) throw new UnrecoverableError(`webhook delivery refused in the ingest worker: ${refused.join('; ')}`);
+  // Done: the bodies' list goes (a failed job keeps its list, so what it carried can be looked at).
+  if (delivery.bodiesKey) await redis.del(delivery.bodiesKey);
   return out;
+}
+
+/** The bodies the route stored as bytes next to the job (IngestInbox). */
+async function storedBodies(redis: Redis, delivery: { bodiesKey?: string; bodyCount?: number }): Promise<string[]> {
+  if (!delivery.bodiesKey) return [];
+  const stored = await redis.lrangeBuffer(delivery.bodiesKey, 0, -1);
+  // The list is written before its job, so a short list means Redis lost data: retry, then fail visibly.
+  if (stored.length !== delivery.bodyCount) throw new Error(`webhook bodies list ${delivery.bodiesKey} holds ${stored.length} of ${delivery.bodyCount} bodies`);
+  return stored.map((b) => b.toString('utf8'));
 }
 
 /**

@@ -115,7 +115,7 @@ export function webhookRoutes(deps: PipelineDeps, queues: Queues, publicUrl: () 
     if (fast.admit && fast.unpack) {
       const admission = fast.admit(incoming);
       if (!admission.ok) return refuse(res, received, fast, admission.status, admission.reason);
-      await inbox.enqueueBody(received.id, admission.body);
+      await inbox.enqueueBody(received.id, rawBody); // the bytes that were signed
       res.status(204).end();
       return;
     }

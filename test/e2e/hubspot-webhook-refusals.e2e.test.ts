@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { JobType } from 'bullmq';
 import { signV3 } from '../../connectors/hubspot/index.js';
@@ -136,9 +137,11 @@ describe.each(storeBackends())('HubSpot webhook refusals on %s', (_backend, open
     // No waiting: the answer itself must mean "stored".
     const jobs = await e2e.runtime.queues.ingest.getJobs(ALL_STATES);
     expect(await ingestJobs()).toBe(before + 1);
-    // The route queues the body as it came (the worker parses it): the event is in that body.
-    const queued = jobs
-      .flatMap((j) => (j.data.bodies ?? []).flatMap((b) => JSON.parse(b) as Array<{ objectId: number; propertyValue: string }>))
+    // The route stores the body as it came, in a Redis list the job names (the worker parses it): the event is in that body.
+    const redis = e2e.runtime.queues.ingest.opts.connection as Redis;
+    const bodies = (await Promise.all(jobs.map((j) => (j.data.bodiesKey ? redis.lrange(j.data.bodiesKey, 0, -1) : [])))).flat();
+    const queued = bodies
+      .flatMap((b) => JSON.parse(b) as Array<{ objectId: number; propertyValue: string }>)
       .filter((e) => String(e.objectId) === id && e.propertyValue === 'VP Marketing');
     expect(queued).toHaveLength(1);
   });
