@@ -22,6 +22,9 @@ export interface DeliveryJob {
   hints: ChangeHint[];
   /** Bodies the receiver admitted at the route (HubSpot), queued as they came and parsed by the worker. */
   bodies?: string[];
+  /** The same, stored as bytes in this Redis list (written before the job); the worker deletes it when done. */
+  bodiesKey?: string;
+  bodyCount?: number;
 }
 export interface IoJob {
   connectionId: string;

@@ -80,7 +80,7 @@ export function startWorkers(connection: Redis, queues: Queues, deps: PipelineDe
 
   const ingest = new Worker<DeliveryJob>(
     QueueName.ingest,
-    async (job) => ingestDelivery(deps, connection, opts.prefix, await lookup(job.data.connectionId), job.data.hints, job.data.bodies),
+    async (job) => ingestDelivery(deps, connection, opts.prefix, await lookup(job.data.connectionId), job.data.hints, job.data),
     { connection, prefix: opts.prefix, concurrency: opts.concurrency?.ingest ?? 16 },
   );
 
