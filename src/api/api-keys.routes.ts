@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute, foundOr404 } from './api-route.js';
+import { defineRoute, foundOr404, IdParams } from './api-route.js';
 
 export const ApiKeySchema = z.object({
   id: z.string(),
@@ -18,7 +18,7 @@ export const apiKeyRoutes = [
     path: '/workspaces/:id/api-keys',
     summary: 'Issue an API key for a workspace (operator); the key is in this answer only',
     access: 'operator',
-    params: z.object({ id: z.string().min(1) }),
+    params: IdParams,
     body: z.object({ name: z.string().trim().min(1).max(200) }),
     status: 201,
     response: z.object({ key: z.string(), apiKey: ApiKeySchema }),
@@ -40,7 +40,7 @@ export const apiKeyRoutes = [
     method: 'delete',
     path: '/api-keys/:id',
     summary: 'Revoke one of the workspace\'s API keys (it stops working at once)',
-    params: z.object({ id: z.string().min(1) }),
+    params: IdParams,
     response: z.object({ revoked: z.literal(true), id: z.string() }),
     async handler({ params }, { store }) {
       await foundOr404('API key', store.revokeApiKey(params.id));

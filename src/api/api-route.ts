@@ -68,6 +68,9 @@ export async function foundOr404<T>(what: string, result: Promise<T | null | und
   return value as Exclude<T, null | undefined | false>;
 }
 
+/** `:id` in a route's path: any non-empty id (an unknown one is a 404, not a 400). */
+export const IdParams = z.object({ id: z.string().min(1) });
+
 export const ErrorSchema = z.object({
   error: z.string(),
   issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),

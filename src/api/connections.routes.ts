@@ -3,7 +3,7 @@ import { SourceSystemSchema } from '../canonical/lead.schema.js';
 import type { ApiBudgetUse } from '../connectors/connector.types.js';
 import type { ConnectionRow } from '../store/store.types.js';
 import type { ApiContext } from './api-context.js';
-import { defineRoute, foundOr404 } from './api-route.js';
+import { defineRoute, foundOr404, IdParams } from './api-route.js';
 
 const BudgetSchema = z
   .object({
@@ -27,8 +27,6 @@ export const ConnectionSchema = z.object({
   writeErrors: z.number(),
   budget: BudgetSchema,
 });
-
-const IdParams = z.object({ id: z.string().min(1) });
 
 /** The budget comes from the connector, which only this process's runtime holds; a slow or failing answer is "unknown", never an error. */
 async function budgetOf(row: ConnectionRow, ctx: ApiContext): Promise<ApiBudgetUse | null> {

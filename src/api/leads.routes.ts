@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LeadSchema, SourceSystemSchema, StageSchema } from '../canonical/lead.schema.js';
 import { GradeSchema, LifecycleStateSchema, ScoreResultSchema, TransitionSchema } from '../qualification/qualification.schema.js';
 import type { StoredLead } from '../store/store.types.js';
-import { defineRoute, foundOr404 } from './api-route.js';
+import { defineRoute, foundOr404, IdParams } from './api-route.js';
 
 const LeadQuerySchema = z.object({
   email: z.string().min(1).optional().describe('exact email (normalised: trimmed, lower-case)'),
@@ -67,7 +67,7 @@ export const leadRoutes = [
     method: 'get',
     path: '/leads/:id',
     summary: 'One lead: canonical data, current score and reasons, score history, stage transitions with reasons',
-    params: z.object({ id: z.string().min(1) }),
+    params: IdParams,
     response: LeadSummarySchema.extend({
       lead: LeadSchema,
       score: ScoreResultSchema.nullable(),

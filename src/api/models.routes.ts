@@ -5,7 +5,7 @@ import { parseScoringModel, ScoringModelError } from '../scoring/load-scoring-mo
 import type { ScoringModel } from '../scoring/scoring-model.js';
 import type { ModelVersionRow } from '../store/store.types.js';
 import type { ApiContext } from './api-context.js';
-import { ApiError, defineRoute, foundOr404 } from './api-route.js';
+import { ApiError, defineRoute, foundOr404, IdParams } from './api-route.js';
 import { simulateWorkspaceModel } from './model-simulation.js';
 
 /** Where an uploaded model's problems point: messages say `model.yaml:12:5 fit.rules[2].points: …`. */
@@ -25,7 +25,6 @@ const ModelSchema = ModelSummarySchema.extend({ yaml: z.string() });
 const summary = ({ yaml: _yaml, workspaceId: _ws, ...rest }: ModelVersionRow): z.input<typeof ModelSummarySchema> => rest;
 const full = ({ workspaceId: _ws, ...rest }: ModelVersionRow): z.input<typeof ModelSchema> => rest;
 
-const IdParams = z.object({ id: z.string().min(1) });
 const GradeCounts = z.record(GradeSchema, z.number());
 const StageCounts = z.partialRecord(StageSchema, z.number());
 

@@ -2,17 +2,16 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import request from 'supertest';
-import { createHubSpotConnector, signV3 } from '../../connectors/hubspot/index.js';
+import { signV3 } from '../../connectors/hubspot/index.js';
 import type { Runtime } from '../../src/app/runtime.js';
 import { JOB_STATES, Metrics } from '../../src/metrics/metrics.js';
 import { createQueues, QueueName } from '../../src/queues/queues.js';
 import { createRedis } from '../../src/queues/redis-connection.js';
-import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
 import { createApp } from '../../src/server/app.js';
 import { createMetricsApp } from '../../src/server/metrics.routes.js';
 import type { Store } from '../../src/store/store.types.js';
 import { storeBackends } from '../support/store-backends.js';
-import { closeTestRuntime, startTestRuntime, testPrefix } from '../support/test-runtime.js';
+import { closeTestRuntime, offlineHubSpotConnection, startTestRuntime, testPrefix } from '../support/test-runtime.js';
 import { parsePrometheusText, sampleValue, type Exposition } from './prometheus-text.js';
 
 /**
@@ -66,13 +65,6 @@ describe(`metrics over HTTP (${backend})`, () => {
 
   beforeAll(async () => {
     store = await openStore();
-    const connector = createHubSpotConnector({
-      accessToken: 'pat-na1-metrics',
-      baseUrl: 'http://127.0.0.1:9',
-      clientSecret: SECRET,
-      limiter: new RedisRateLimiter(limiterRedis, { prefix: `${prefix}:rl` }),
-      logger,
-    });
     runtime = await startTestRuntime({
       queuePrefix: prefix,
       store,
@@ -80,7 +72,7 @@ describe(`metrics over HTTP (${backend})`, () => {
       coalesceMs: 60_000,
       publicUrl: PUBLIC_URL,
       adminToken: TOKEN,
-      connections: [{ id: 'hubspot-metrics', system: 'hubspot', connector, mappingFile: 'mappings/hubspot.yaml', pollIntervalMs: 3_600_000 }],
+      connections: [offlineHubSpotConnection({ id: 'hubspot-metrics', accessToken: 'pat-na1-metrics', clientSecret: SECRET, redis: limiterRedis, prefix, logger })],
     });
     server = await runtime.listen(0);
   });

@@ -2,13 +2,11 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import request from 'supertest';
-import { createHubSpotConnector } from '../../connectors/hubspot/index.js';
 import type { Runtime } from '../../src/app/runtime.js';
 import { createRedis } from '../../src/queues/redis-connection.js';
-import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
 import type { Store } from '../../src/store/store.types.js';
 import { storeBackends } from '../support/store-backends.js';
-import { startTestRuntime, testPrefix } from '../support/test-runtime.js';
+import { offlineHubSpotConnection, startTestRuntime, testPrefix } from '../support/test-runtime.js';
 import { parsePrometheusText, sampleValue, type Exposition } from './prometheus-text.js';
 
 /**
@@ -37,20 +35,13 @@ describe(`rate-limited webhooks in the metrics (${backend})`, () => {
 
   beforeAll(async () => {
     store = await openStore();
-    const connector = createHubSpotConnector({
-      accessToken: 'pat-na1-rate-metrics',
-      baseUrl: 'http://127.0.0.1:9',
-      clientSecret: 'rate-metrics-secret',
-      limiter: new RedisRateLimiter(limiterRedis, { prefix: `${prefix}:rl` }),
-      logger,
-    });
     runtime = await startTestRuntime({
       queuePrefix: prefix,
       store,
       logger,
       coalesceMs: 60_000,
       adminToken: TOKEN,
-      connections: [{ id: 'hubspot-rate-metrics', system: 'hubspot', connector, mappingFile: 'mappings/hubspot.yaml', pollIntervalMs: 3_600_000 }],
+      connections: [offlineHubSpotConnection({ id: 'hubspot-rate-metrics', accessToken: 'pat-na1-rate-metrics', clientSecret: 'rate-metrics-secret', redis: limiterRedis, prefix, logger })],
       // The test client is on loopback, which the limiter normally lets through.
       rateLimits: { prefix, windowMs: 60_000, webhooks: 2, oauth: 1, limitLoopback: true, now: () => instant },
     });

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
+import { createHubSpotConnector } from '../../connectors/hubspot/index.js';
 import { createConnectionFactory } from '../../src/app/connection-factory.js';
-import { createRuntime, type ConnectionFactory, type Runtime, type RuntimeOptions } from '../../src/app/runtime.js';
+import { createRuntime, type ConnectionFactory, type ConnectionSpec, type Runtime, type RuntimeOptions } from '../../src/app/runtime.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Metrics } from '../../src/metrics/metrics.js';
 import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
@@ -65,4 +66,20 @@ export function hubspotAppFactory(opts: {
     logger: opts.logger,
     metrics: opts.metrics,
   });
+}
+
+/**
+ * A HubSpot connection whose API is nowhere (the discard port): for tests of what reaches the app
+ * (webhooks, metrics, limits), where any CRM call would be a bug and fails at once. Its webhooks
+ * are signed with `clientSecret`; polls are hourly, so none runs during a test.
+ */
+export function offlineHubSpotConnection(opts: { id: string; accessToken: string; clientSecret: string; redis: Redis; prefix: string; logger: Logger }): ConnectionSpec {
+  const connector = createHubSpotConnector({
+    accessToken: opts.accessToken,
+    baseUrl: 'http://127.0.0.1:9',
+    clientSecret: opts.clientSecret,
+    limiter: new RedisRateLimiter(opts.redis, { prefix: `${opts.prefix}:rl` }),
+    logger: opts.logger,
+  });
+  return { id: opts.id, system: 'hubspot', connector, mappingFile: 'mappings/hubspot.yaml', pollIntervalMs: 3_600_000 };
 }
