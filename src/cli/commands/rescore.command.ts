@@ -1,5 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
+import { workspaceOption } from './workspace-option.js';
 
 /**
  * `qualify rescore`: re-score every stored lead with the current model (after a model change).
@@ -19,12 +20,7 @@ export function register(program: Command): void {
       ]);
       const booted = await bootstrap({ role: 'sync' });
       const { runtime } = booted;
-      if (!(await booted.store.getWorkspace(flags.workspace))) {
-        console.error(`qualify: no workspace "${flags.workspace}" (qualify workspace list)`);
-        await booted.close();
-        process.exit(1);
-      }
-      const store = booted.store.forWorkspace(flags.workspace);
+      const store = await workspaceOption(booted, flags.workspace);
       const workers = runtime.startWorkers({ concurrency: { ingest: 1, io: 2, sync: 1, rescore: 0 } });
       const total = await store.countLeads();
       const bar = new SingleBar({ format: 'rescore {bar} {value}/{total} leads | {duration_formatted}', stream: process.stderr }, Presets.shades_classic);

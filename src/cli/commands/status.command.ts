@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { workspaceOption } from './workspace-option.js';
 
 /**
  * `qualify status`: what an operator checks first — each connection's state (active, parked until
@@ -15,12 +16,7 @@ export function register(program: Command): void {
       const { bootstrap } = await import('../../app/bootstrap.js');
       const booted = await bootstrap({ role: 'status' });
       const { runtime } = booted;
-      if (!(await booted.store.getWorkspace(flags.workspace))) {
-        console.error(`qualify: no workspace "${flags.workspace}" (qualify workspace list)`);
-        await booted.close();
-        process.exit(1);
-      }
-      const store = booted.store.forWorkspace(flags.workspace);
+      const store = await workspaceOption(booted, flags.workspace);
       const connections = [];
       for (const row of await store.listConnections()) {
         const rt = runtime.connections.get(row.id);
