@@ -6,10 +6,7 @@ import { RedisTokenVault } from '../../connectors/salesforce/salesforce-token-va
 import { ConfigError, loadConfig, secretValues, type Config } from '../config/load-config.js';
 import { startDemo, type Demo } from '../demo/demo-mode.js';
 import { createLogger } from '../infra/logger.js';
-import { resolveFromRoot } from '../infra/paths.js';
 import { ensureRedis, type RedisHandle } from '../infra/redis-bootstrap.js';
-import { historyProperties, readProperties } from '../mapping/apply-mapping.js';
-import { loadMapping } from '../mapping/load-mapping.js';
 import { Metrics } from '../metrics/metrics.js';
 import { RedisRateLimiter } from '../rate-limit/redis-rate-limiter.js';
 import { createRedis } from '../queues/redis-connection.js';
@@ -17,7 +14,7 @@ import { secretBoxFromConfig } from '../security/secret-box.js';
 import { oauthSettingsFromConfig } from '../server/oauth.routes.js';
 import { createStore } from '../store/sql-store.js';
 import type { Store } from '../store/store.types.js';
-import { createConnectionFactory } from './connection-factory.js';
+import { createConnectionFactory, HUBSPOT_MAPPING, hubspotLimitsAndProperties } from './connection-factory.js';
 import { createRuntime, type ConnectionSpec, type Runtime } from './runtime.js';
 
 export type Role = 'all' | 'server' | 'worker' | 'sync' | 'status';
@@ -31,7 +28,6 @@ export interface Booted {
   close(): Promise<void>;
 }
 
-const HUBSPOT_MAPPING = 'mappings/hubspot.yaml';
 
 /**
  * The composition root: configuration (validated, every problem listed at once), logger, Redis
@@ -82,7 +78,6 @@ export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): 
   const metrics = new Metrics();
   const connections: ConnectionSpec[] = [];
   if (hubspot.accessToken) {
-    const mapping = loadMapping(resolveFromRoot(HUBSPOT_MAPPING));
     connections.push({
       id: 'hubspot-default',
       system: 'hubspot',
@@ -94,13 +89,7 @@ export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): 
         clientSecret: hubspot.clientSecret ?? undefined,
         limiter,
         logger: logger.child({ connector: 'hubspot' }),
-        limits: {
-          burst: { max: hubspot.rateLimitMax, windowMs: hubspot.rateLimitWindowMs },
-          search: { max: hubspot.searchPerSecond, windowMs: 1000 },
-          daily: hubspot.dailyLimit,
-        },
-        properties: readProperties(mapping),
-        historyProperties: historyProperties(mapping),
+        ...hubspotLimitsAndProperties(hubspot),
         metrics: metrics.api('hubspot-default'),
       }),
     });

@@ -26,6 +26,24 @@ import type { ConnectionFactory, ConnectionSpec } from './runtime.js';
 
 export const HUBSPOT_MAPPING = 'mappings/hubspot.yaml';
 
+/**
+ * What every HubSpot connector of this server takes from the config and the mapping, whoever's
+ * token it holds (the env's private app or an OAuth install): the app's rate limits, and the
+ * properties the mapping reads, so a fetch asks for those and no more.
+ */
+export function hubspotLimitsAndProperties(hs: Config['hubspot']) {
+  const mapping = loadMapping(resolveFromRoot(HUBSPOT_MAPPING));
+  return {
+    limits: {
+      burst: { max: hs.rateLimitMax, windowMs: hs.rateLimitWindowMs },
+      search: { max: hs.searchPerSecond, windowMs: 1000 },
+      daily: hs.dailyLimit,
+    },
+    properties: readProperties(mapping),
+    historyProperties: historyProperties(mapping),
+  };
+}
+
 /** What every stored connection shares: the process's Redis, limiter, metrics and the app's settings. */
 export interface ConnectionFactoryDeps {
   config: Pick<Config, 'hubspot' | 'salesforce' | 'queuePrefix' | 'publicUrl'>;
@@ -60,7 +78,6 @@ function hubspotConnection(row: ConnectionRow, _credentials: OAuthCredentials, s
     refresh: (refreshToken) => refreshHubSpotToken(oauth, refreshToken),
     logger,
   });
-  const mapping = loadMapping(resolveFromRoot(HUBSPOT_MAPPING));
   return {
     id: row.id,
     workspaceId: row.workspaceId,
@@ -76,13 +93,7 @@ function hubspotConnection(row: ConnectionRow, _credentials: OAuthCredentials, s
       clientSecret: hs.clientSecret,
       limiter: d.limiter,
       logger,
-      limits: {
-        burst: { max: hs.rateLimitMax, windowMs: hs.rateLimitWindowMs },
-        search: { max: hs.searchPerSecond, windowMs: 1000 },
-        daily: hs.dailyLimit,
-      },
-      properties: readProperties(mapping),
-      historyProperties: historyProperties(mapping),
+      ...hubspotLimitsAndProperties(hs),
       metrics: d.metrics.api(row.id),
     }),
   };
