@@ -3,12 +3,13 @@ import type { Express } from 'express';
 import { pino } from 'pino';
 import request from 'supertest';
 import { emptyLead, type Lead } from '../../src/canonical/lead.schema.js';
-import { createRuntime, type ConnectionSpec, type Runtime } from '../../src/app/runtime.js';
+import type { ConnectionSpec, Runtime } from '../../src/app/runtime.js';
 import { createApp } from '../../src/server/app.js';
 import type { Store } from '../../src/store/store.types.js';
 import { defaultScoringModelPath } from '../../src/qualification/qualify-lead.js';
 import { readFileSync } from 'node:fs';
 import { startRescoreWorker } from '../../src/queues/rescore-jobs.js';
+import { startTestRuntime, testPrefix } from '../support/test-runtime.js';
 
 /**
  * The admin API on real parts: the given store, real Redis under a fresh prefix, the runtime's
@@ -30,13 +31,11 @@ export const ADMIN_TOKEN = 'operator-token-for-tests';
 export async function startApiKit(store: Store, opts: { adminToken?: string | null; connections?: ConnectionSpec[] } = {}): Promise<ApiKit> {
   const adminToken = opts.adminToken === null ? undefined : (opts.adminToken ?? ADMIN_TOKEN);
   const logger = pino({ level: 'silent' });
-  const queuePrefix = `qualify-test-api-${randomUUID().slice(0, 8)}`;
-  const runtime = await createRuntime({
-    redisUrl: process.env.REDIS_URL!,
+  const queuePrefix = testPrefix('api');
+  const runtime = await startTestRuntime({
     queuePrefix,
     store,
     logger,
-    modelFile: 'mappings/scoring.yaml',
     coalesceMs: 50,
     publicUrl: 'http://127.0.0.1',
     adminToken,
