@@ -20,7 +20,7 @@ import { ensureRedis } from '../src/infra/redis-bootstrap.js';
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 100_000);
 const TOKEN = 'bench-backfill-token';
 
-async function startSandbox(): Promise<{ url: string; stop: () => Promise<string> }> {
+async function startSandbox(): Promise<{ url: string; pid: number | undefined; stop: () => Promise<string> }> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'connectors/hubspot/simulator/run-simulator.ts', '--contacts', String(CONTACTS), '--token', TOKEN, '--seed', 'backfill'],
@@ -31,6 +31,7 @@ async function startSandbox(): Promise<{ url: string; stop: () => Promise<string
   const first = await it.next();
   return {
     url: String(first.value).trim(),
+    pid: child.pid,
     stop: async () => {
       child.kill('SIGTERM');
       for (;;) {
@@ -116,10 +117,13 @@ async function main() {
   // CPU seconds the sync used (Linux /proc, sampled until it exits): on a shared machine the
   // elapsed time says as much about the neighbours as about qualify; CPU per contact does not.
   let cpuSeconds: number | null = null;
+  const sandboxCpuAtStart = procCpuSeconds(sandbox.pid) ?? 0;
+  let sandboxCpu: number | null = null;
   let launcherRssMb: number | null = null;
   const sampler = setInterval(() => {
     cpuSeconds = procCpuSeconds(sync.pid) ?? cpuSeconds;
     launcherRssMb = procPeakRssMb(sync.pid) ?? launcherRssMb;
+    sandboxCpu = procCpuSeconds(sandbox.pid) ?? sandboxCpu;
   }, 250);
   const code = await new Promise<number>((r) => sync.on('exit', (c) => r(c ?? 1)));
   clearInterval(sampler);
@@ -144,6 +148,8 @@ async function main() {
   if (cpuSeconds !== null) {
     const perContact = ((cpuSeconds as number) * 1000) / Math.max(1, report.records);
     console.log(`sync CPU           ${(cpuSeconds as number).toFixed(1)} s (${perContact.toFixed(2)} ms a contact, at least; load average at the end ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`);
+    // The sandbox shares the machine: its CPU (searches, serving 100k contacts) is not qualify's, but it competes for the same cores.
+    if (sandboxCpu !== null) console.log(`sandbox CPU        ${((sandboxCpu as number) - sandboxCpuAtStart).toFixed(1)} s over the sync`);
   }
   if (simStats) console.log(`sandbox: ${simStats}`);
   await redis.stop?.();
