@@ -246,6 +246,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     resolveConnection,
     connectionForSystem: (system) => byWorkspaceSystem.get(wsKey(store.workspaceId, system)),
     connectionForWorkspace: (workspaceId, system) => byWorkspaceSystem.get(wsKey(workspaceId, system)),
+    webhookConnection: (system) =>
+      byWorkspaceSystem.get(wsKey(store.workspaceId, system)) ?? [...connections.values()].find((c) => c.system === system && c.connector.webhook),
     async connectionForAccount(system, accountId) {
       const key = `${system}\u0000${accountId}`;
       const cached = accountCache.get(key);

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
-import { SourceSystemSchema } from '../canonical/lead.schema.js';
+import { SourceSystemSchema, type SourceSystem } from '../canonical/lead.schema.js';
 import type { WebhookReceiver, WebhookVerdict } from '../connectors/connector.types.js';
 import type { ConnectionRuntime, PipelineDeps } from '../pipeline/pipeline.types.js';
 import type { Metrics, RefusalReason } from './metrics.js';
@@ -87,17 +87,23 @@ export function meterWebhooks(metrics: Metrics, pipeline: PipelineDeps): Webhook
     return view;
   };
 
+  /** The route's lookup of the receiving connection, metered; none that receives: counted as refused. */
+  const meteredLookup =
+    (lookup: (system: SourceSystem) => ConnectionRuntime | undefined) =>
+    (system: SourceSystem): ConnectionRuntime | undefined => {
+      const conn = lookup(system);
+      const receiver = conn?.connector.webhook;
+      if (conn && receiver) return metered(conn, receiver);
+      metrics.webhookReceived(system);
+      metrics.webhookRefused(system, 'unknown_connection');
+      return conn;
+    };
+
   return {
     pipeline: {
       ...pipeline,
-      connectionForSystem: (system) => {
-        const conn = pipeline.connectionForSystem(system);
-        const receiver = conn?.connector.webhook;
-        if (conn && receiver) return metered(conn, receiver);
-        metrics.webhookReceived(system);
-        metrics.webhookRefused(system, 'unknown_connection');
-        return conn;
-      },
+      connectionForSystem: meteredLookup((system) => pipeline.connectionForSystem(system)),
+      ...(pipeline.webhookConnection && { webhookConnection: meteredLookup((system) => pipeline.webhookConnection!(system)) }),
       // A delivery routed to its account's connection (Salesforce org) is counted by that connection's receiver.
       ...(pipeline.connectionForAccount && {
         connectionForAccount: async (system, accountId) => {

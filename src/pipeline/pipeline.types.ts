@@ -46,6 +46,13 @@ export interface PipelineDeps {
   resolveConnection?(id: string): Promise<ConnectionRuntime | undefined>;
   /** The first connection of a system in the 'default' workspace (env-configured). */
   connectionForSystem(system: SourceSystem): ConnectionRuntime | undefined;
+  /**
+   * The connection whose receiver checks a delivery to /webhooks/<system>: the default workspace's,
+   * else any this process drives. An OAuth app signs the deliveries for every portal that installed
+   * it with its one secret, and each event is then routed by its account (connectionForAccount), so
+   * a deployment with installed portals only still receives webhooks.
+   */
+  webhookConnection?(system: SourceSystem): ConnectionRuntime | undefined;
   /** The workspace's connection of a system (write-backs of that workspace's leads go there). */
   connectionForWorkspace?(workspaceId: string, system: SourceSystem): ConnectionRuntime | undefined;
   /** Drive a connection created at run time (OAuth callback's onInstalled): connector built from its stored credentials, setup, poll, first sync. */

@@ -104,7 +104,7 @@ export function webhookRoutes(deps: PipelineDeps, queues: Queues, publicUrl: () 
     }
     const name = req.params.system;
     const system = typeof name === 'string' && SYSTEMS.has(name) ? (name as SourceSystem) : undefined;
-    const received = system ? deps.connectionForSystem(system) : undefined;
+    const received = system ? (deps.webhookConnection ?? deps.connectionForSystem)(system) : undefined;
     if (!system || !received?.connector.webhook) {
       res.status(404).json({ error: `no ${String(name)} connection receives webhooks here` });
       return;

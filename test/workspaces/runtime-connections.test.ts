@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { pino } from 'pino';
+import { signV3 } from '../../connectors/hubspot/index.js';
 import { createHubSpotSimulator, type HubSpotSimulator } from '../../connectors/hubspot/simulator/hubspot-simulator.js';
 import type { Runtime } from '../../src/app/runtime.js';
 import { Metrics } from '../../src/metrics/metrics.js';
@@ -108,6 +110,46 @@ describe.each(storeBackends())('connections created at run time on %s', (_backen
     expect(server.deps.connectionForWorkspace!(ws.workspaceId, 'hubspot')!.id).toBe(row.id);
     expect(server.deps.connectionForSystem('hubspot')).toBeUndefined(); // the default workspace has none
   });
+
+  test('when HubSpot sends a signed webhook for the installed portal and the default workspace has no HubSpot connection, then the server accepts it and the change lands in that workspace', async () => {
+    expect(server.deps.connectionForSystem('hubspot')).toBeUndefined();
+    const [contactId] = sim.contactIds();
+    sim.touchContact(contactId!, { jobtitle: 'Chief Revenue Officer' });
+    const occurredAt = Date.now();
+    const body = JSON.stringify([
+      {
+        eventId: occurredAt,
+        subscriptionId: 1,
+        portalId: Number(row.accountId),
+        appId: 1,
+        occurredAt,
+        subscriptionType: 'contact.propertyChange',
+        attemptNumber: 0,
+        objectId: Number(contactId),
+        propertyName: 'jobtitle',
+        propertyValue: 'Chief Revenue Officer',
+        changeSource: 'CRM_UI',
+      },
+    ]);
+    const http = await server.listen(0);
+    try {
+      const { port } = http.address() as AddressInfo;
+      const timestamp = String(Date.now());
+      // Signed as HubSpot signs: the app's secret over method + the public URL + body + timestamp.
+      const signature = signV3('qualify-test-secret', 'POST', 'http://qualify.test/webhooks/hubspot', body, timestamp);
+      const res = await fetch(`http://127.0.0.1:${port}/webhooks/hubspot`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': timestamp },
+        body,
+      });
+      expect(res.status).toBe(204);
+      const leadId = await until('the re-read contact in the workspace', () => ws.findLeadIdBySourceRecord('hubspot', contactId!), (id) => id !== null);
+      await until('the new title on the workspace lead', async () => (await ws.getLead(leadId!))?.lead.person.jobTitle, (t) => t === 'Chief Revenue Officer', 15_000);
+      expect(await serverStore.countLeads()).toBe(0); // nothing in 'default'
+    } finally {
+      await new Promise<void>((r) => http.close(() => r()));
+    }
+  }, 60_000);
 
   test('when a model is published in the workspace, then the worker scores that workspace with it within seconds, and the default workspace keeps the file model', async () => {
     const fileVersion = worker.deps.model().versionId;
