@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import nock from 'nock';
 import { AuthError, PayloadError, RateLimitedError, TransientError } from '../../../src/errors/connector-errors.js';
 import { HUBSPOT_STATUS_TABLE } from '../../../connectors/hubspot/hubspot-errors.js';
 import { nextDailyReset } from '../../../connectors/hubspot/daily-reset.js';
-import { fixture, HUBSPOT, hubspotKit, nockAccount, PORTAL_ID, setupNock, type Kit } from './hubspot-test-kit.js';
+import { fixture, HUBSPOT, nockAccount, PORTAL_ID, type Kit, useHubSpotKit } from './hubspot-test-kit.js';
 
 /**
  * One test per row of the status → action table (connectors/hubspot/hubspot-errors.ts),
@@ -24,16 +24,7 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
 }
 
 describe('HubSpot status → action table', () => {
-  let kit: Kit;
-  beforeAll(() => {
-    setupNock();
-    kit = hubspotKit();
-  });
-  afterEach(() => nock.cleanAll());
-  afterAll(async () => {
-    nock.restore();
-    await kit.close();
-  });
+  const kit = useHubSpotKit();
 
   test('when the table is read, then every row has a test below (rows are not added silently)', () => {
     expect(HUBSPOT_STATUS_TABLE.map((r) => r.when.split(' → ')[0])).toEqual([

@@ -1,8 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import nock from 'nock';
+import { describe, expect, test } from '@jest/globals';
 import { READ_AHEAD_PAGES } from '../../../connectors/hubspot/hubspot-poll.js';
 import { fakeSearch } from './fake-search.js';
-import { contact, context, hubspotKit, nockAccount, setupNock, type Kit } from './hubspot-test-kit.js';
+import { contact, context, nockAccount, useHubSpotKit } from './hubspot-test-kit.js';
 
 /**
  * Searches run ahead of a slow caller (so the search budget, not the caller's processing, sets a
@@ -17,16 +16,7 @@ const many = (n: number) => Array.from({ length: n }, (_, i) => contact(1 + i, {
 const settle = async (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('HubSpot polling: read-ahead', () => {
-  let kit: Kit;
-  beforeAll(() => {
-    setupNock();
-    kit = hubspotKit();
-  });
-  afterEach(() => nock.cleanAll());
-  afterAll(async () => {
-    nock.restore();
-    await kit.close();
-  });
+  const kit = useHubSpotKit();
 
   test('when the caller is still busy with the first page, then the next pages are searched meanwhile, up to the read-ahead limit, and yielded in order', async () => {
     nockAccount();

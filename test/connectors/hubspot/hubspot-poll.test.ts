@@ -1,10 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import nock from 'nock';
+import { describe, expect, test } from '@jest/globals';
 import type { PollPage } from '../../../src/connectors/connector.types.js';
 import { PayloadError } from '../../../src/errors/connector-errors.js';
 import { needsHistory, type HubSpotCursor } from '../../../connectors/hubspot/hubspot-poll.js';
 import { fakeSearch } from './fake-search.js';
-import { contact, context, hubspotKit, nockAccount, setupNock, type Kit } from './hubspot-test-kit.js';
+import { contact, context, nockAccount, useHubSpotKit } from './hubspot-test-kit.js';
 
 const NOW = Date.parse('2026-11-27T10:00:00Z');
 const FAST_SEARCH = { search: { max: 1000, windowMs: 1000 } };
@@ -20,16 +19,7 @@ const minutesAgo = (m: number) => new Date(NOW - m * 60_000).toISOString();
 const many = (n: number, at: string, from = 1) => Array.from({ length: n }, (_, i) => contact(from + i, { email: `c${from + i}@acme.io` }, at));
 
 describe('HubSpot polling (search API)', () => {
-  let kit: Kit;
-  beforeAll(() => {
-    setupNock();
-    kit = hubspotKit();
-  });
-  afterEach(() => nock.cleanAll());
-  afterAll(async () => {
-    nock.restore();
-    await kit.close();
-  });
+  const kit = useHubSpotKit();
 
   test('when a first sync starts, then it searches [0, sync start] sorted by id, 200 per page, with the mapping\'s properties, never with `after`', async () => {
     nockAccount();

@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
@@ -95,4 +96,36 @@ export function setupNock(): void {
   if (!nock.isActive()) nock.activate();
   nock.disableNetConnect();
   nock.enableNetConnect('127.0.0.1');
+}
+
+/**
+ * The per-file lifecycle the HubSpot connector tests share: nock on for vendor hosts only, one kit
+ * for the file, interceptors dropped after each test, nock and the kit's Redis released at the end.
+ * Call it at the top of a describe block; the kit it returns works from beforeAll on.
+ */
+export function useHubSpotKit(): Kit {
+  let kit: Kit | undefined;
+  beforeAll(() => {
+    setupNock();
+    kit = hubspotKit();
+  });
+  afterEach(() => nock.cleanAll());
+  afterAll(async () => {
+    nock.restore();
+    await kit?.close();
+  });
+  const current = (): Kit => {
+    if (!kit) throw new Error('useHubSpotKit(): the kit exists from beforeAll on');
+    return kit;
+  };
+  return {
+    get redis() {
+      return current().redis;
+    },
+    get limiter() {
+      return current().limiter;
+    },
+    connector: (opts) => current().connector(opts),
+    close: () => current().close(),
+  };
 }

@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import nock from 'nock';
 import type { WriteRequest } from '../../../src/connectors/connector.types.js';
 import { RateLimitedError } from '../../../src/errors/connector-errors.js';
 import { LIFECYCLE_ORDER } from '../../../connectors/hubspot/hubspot-write.js';
-import { context, fixture, HUBSPOT, hubspotKit, nockAccount, setupNock, silentLogger, type Kit } from './hubspot-test-kit.js';
+import { context, fixture, HUBSPOT, nockAccount, silentLogger, useHubSpotKit } from './hubspot-test-kit.js';
 
 /**
  * A nock-backed POST /crm/v3/objects/contacts/batch/update over an in-memory portal that keeps
@@ -56,16 +56,7 @@ const req = (id: number | string, properties: Record<string, string>, current?: 
 });
 
 describe('HubSpot write-back (batch update)', () => {
-  let kit: Kit;
-  beforeAll(() => {
-    setupNock();
-    kit = hubspotKit();
-  });
-  afterEach(() => nock.cleanAll());
-  afterAll(async () => {
-    nock.restore();
-    await kit.close();
-  });
+  const kit = useHubSpotKit();
 
   test('when 250 contacts are written, then three calls of at most 100 inputs carry exactly the documented body', async () => {
     nockAccount();
