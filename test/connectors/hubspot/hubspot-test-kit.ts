@@ -129,3 +129,22 @@ export function useHubSpotKit(): Kit {
     close: () => current().close(),
   };
 }
+
+/** One HubSpot webhook v3 event as documented (a property change made in the CRM), `occurredAt` 2 s before `now`. */
+export function webhookEvent(now: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    eventId: 1001,
+    subscriptionId: 42,
+    portalId: PORTAL_ID,
+    appId: 54321,
+    occurredAt: now - 2_000,
+    subscriptionType: 'contact.propertyChange',
+    attemptNumber: 0,
+    objectId: 151,
+    propertyName: 'lifecyclestage',
+    propertyValue: 'marketingqualifiedlead',
+    changeSource: 'CRM_UI',
+    sourceId: 'userId:123',
+    ...overrides,
+  };
+}

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { IncomingWebhook } from '../../../src/connectors/connector.types.js';
 import { HubSpotWebhookReceiver, isEventBatch, signV3 } from '../../../connectors/hubspot/hubspot-webhook.js';
 import { HubSpotWebhookBodySchema } from '../../../connectors/hubspot/provider.schema.js';
-import { connectionRow, PORTAL_ID } from './hubspot-test-kit.js';
+import { connectionRow, PORTAL_ID, webhookEvent } from './hubspot-test-kit.js';
 
 /**
  * The route's fast path (`admit`, then `unpack` in the ingest worker) must refuse what `receive`
@@ -15,22 +15,8 @@ const URL_ = 'https://qualify.example.com/webhooks/hubspot';
 const NOW = Date.parse('2026-11-27T10:00:00Z');
 const receiver = new HubSpotWebhookReceiver({ clientSecret: SECRET, now: () => NOW });
 
-function event(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    eventId: 1001,
-    subscriptionId: 42,
-    portalId: PORTAL_ID,
-    appId: 54321,
-    occurredAt: NOW - 2_000,
-    subscriptionType: 'contact.propertyChange',
-    attemptNumber: 0,
-    objectId: 151,
-    propertyName: 'jobtitle',
-    propertyValue: 'CTO',
-    changeSource: 'CRM_UI',
-    ...overrides,
-  };
-}
+// A job-title change, without the optional sourceId.
+const event = (overrides: Record<string, unknown> = {}) => webhookEvent(NOW, { propertyName: 'jobtitle', propertyValue: 'CTO', sourceId: undefined, ...overrides });
 
 function signed(raw: string, opts: { timestamp?: number; signedBody?: string } = {}): IncomingWebhook {
   const timestamp = String(opts.timestamp ?? NOW - 1_000);

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { Signature } from '@hubspot/api-client';
 import type { IncomingWebhook } from '../../../src/connectors/connector.types.js';
 import { decodeSignedUri, HubSpotWebhookReceiver } from '../../../connectors/hubspot/hubspot-webhook.js';
-import { connectionRow, PORTAL_ID } from './hubspot-test-kit.js';
+import { connectionRow, webhookEvent } from './hubspot-test-kit.js';
 
 /**
  * Requests are signed with the official SDK's Signature helper (an implementation independent
@@ -13,23 +13,7 @@ const SECRET = 'c0ffee00-1234-5678-9abc-def012345678';
 const URL_ = 'https://qualify.example.com/webhooks/hubspot';
 const NOW = Date.parse('2026-11-27T10:00:00Z');
 
-function event(overrides: Record<string, unknown> = {}) {
-  return {
-    eventId: 1001,
-    subscriptionId: 42,
-    portalId: PORTAL_ID,
-    appId: 54321,
-    occurredAt: NOW - 2_000,
-    subscriptionType: 'contact.propertyChange',
-    attemptNumber: 0,
-    objectId: 151,
-    propertyName: 'lifecyclestage',
-    propertyValue: 'marketingqualifiedlead',
-    changeSource: 'CRM_UI',
-    sourceId: 'userId:123',
-    ...overrides,
-  };
-}
+const event = (overrides: Record<string, unknown> = {}) => webhookEvent(NOW, overrides);
 
 function signed(body: unknown, opts: { timestamp?: number; secret?: string; url?: string; signUrl?: string } = {}): IncomingWebhook {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
