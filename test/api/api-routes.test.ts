@@ -184,6 +184,7 @@ describe.each(storeBackends())('admin API routes on %s', (_backend, open) => {
 
     const intern = byEmail.body.leads[0];
     const byStage = await api().get(`/api/leads?stage=${intern.stage}`).expect(200);
+    expect(byStage.body.leads.map((l: { id: string }) => l.id)).toContain(intern.id);
     expect(byStage.body.leads.every((l: { stage: string }) => l.stage === intern.stage)).toBe(true);
     expect(byStage.body.leads.map((l: { id: string }) => l.id)).toContain(leadIds.intern);
     const byGrade = await api().get(`/api/leads?grade=${intern.grade}&limit=1`).expect(200);
