@@ -83,7 +83,14 @@ export class IngestInbox {
         else lists.get(data)!.push(w.body);
       }
       try {
-        if (lists.size) {
+        // One list or one job (the usual case: one connection) is written with a plain command:
+        // an ioredis pipeline copies every BullMQ script onto itself when built, which cost more
+        // than the write.
+        if (lists.size === 1) {
+          const [[data, bodies]] = lists;
+          data.bodyCount = bodies.length;
+          await this.redis().rpush(data.bodiesKey!, ...bodies);
+        } else if (lists.size) {
           const client = this.redis();
           const multi = client.multi();
           for (const [data, bodies] of lists) {
@@ -95,7 +102,8 @@ export class IngestInbox {
           if (!results || failed) throw failed?.[0] ?? new Error('Redis did not store the webhook bodies');
         }
         try {
-          await this.queues.ingest.addBulk(jobs);
+          if (jobs.length === 1) await this.queues.ingest.add(jobs[0]!.name, jobs[0]!.data);
+          else await this.queues.ingest.addBulk(jobs);
         } catch (err) {
           // Nobody was told yes: drop the bodies that no job will name (best effort).
           if (lists.size) await this.redis().del(...[...lists.keys()].map((d) => d.bodiesKey!)).catch(() => undefined);
