@@ -38,8 +38,6 @@ export interface AppDeps {
 export function createApp(d: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(healthRoutes(d.redis, d.store));
-  app.use(dashboardRoutes());
   // Webhooks the per-IP limit refuses never reach a receiver: the limiter tells the metrics itself.
   const countLimited = d.metrics && countRateLimited(d.metrics);
   const onLimited = d.rateLimits?.onLimited;
@@ -58,6 +56,9 @@ export function createApp(d: AppDeps): express.Express {
   const metered = d.metrics && meterWebhooks(d.metrics, d.pipeline);
   app.use(webhookRoutes(metered?.pipeline ?? d.pipeline, d.queues, d.publicUrl, d.logger));
   if (metered) app.use(metered.countTooLarge);
+  // After the webhooks: the hot path (CRMs' deliveries) walks past no other router's routes.
+  app.use(healthRoutes(d.redis, d.store));
+  app.use(dashboardRoutes());
   // The admin API: workspace API keys or the operator token (src/api/api-auth.middleware.ts).
   app.use(
     apiRouter({
