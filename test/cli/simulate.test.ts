@@ -63,6 +63,19 @@ describe('qualify simulate', () => {
     expect({ files: readdirSync(dir).sort(), mtime: statSync(candidate).mtimeMs }).toEqual(before);
   }, 120_000);
 
+  test('when the change is undone (the old model as candidate), then the same leads move down as moved up, and stage moves mirror too', () => {
+    const up = JSON.parse(qualify('simulate', '--model', candidate, '--data', DATA, '--mapping', MAPPING, '--at', AT, '--json').stdout);
+    const run = qualify('simulate', '--model', 'mappings/scoring.yaml', '--baseline', candidate, '--data', DATA, '--mapping', MAPPING, '--at', AT, '--json');
+    expect(run.code).toBe(0);
+    const down = JSON.parse(run.stdout);
+    expect(down.grades).toMatchObject({ upgraded: 0, downgraded: proRows.length });
+    expect(down.grades.counts.A.D).toBe(proRows.length);
+    // Stages mirror: whatever moved one way under the new rule moves the other way without it.
+    expect(down.stages).toMatchObject({ upgraded: up.stages.downgraded, downgraded: up.stages.upgraded, unchanged: up.stages.unchanged });
+    expect(down.score.increased).toBe(0);
+    for (const e of down.examples.downgraded) expect(e.grade).toEqual({ from: 'A', to: 'D' });
+  }, 120_000);
+
   test('when the candidate is the baseline, then nothing changes', () => {
     const run = qualify('simulate', '--model', candidate, '--baseline', candidate, '--data', DATA, '--mapping', MAPPING, '--at', AT);
     expect(run.code).toBe(0);

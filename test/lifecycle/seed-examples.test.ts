@@ -77,6 +77,25 @@ describe('the seed examples through the default model', () => {
     expect(q.score.reasons).toMatch(/− student/);
   });
 
+  test('when an opted-out person, a bounced address or a competitor engages like the e-book reader, then none of them becomes an MQL', () => {
+    // The e-book reader is an MQL (above); each of these is the same person with one thing changed.
+    const variant = (change: (l: Lead) => void) =>
+      lead((l) => {
+        Object.assign(l, structuredClone(ebookReader));
+        change(l);
+      });
+    const optedOut = qualify(variant((l) => (l.consent.optedOut = true)));
+    const bounced = qualify(variant((l) => (l.consent.bounced = true)));
+    const competitor = qualify(variant((l) => ((l.email = 'maria.lopez@madkudu.com'), (l.company.domain = 'madkudu.com'))));
+    for (const q of [optedOut, bounced, competitor]) {
+      expect(q.lifecycle.stage).not.toBe('mql');
+      expect(q.lifecycle.stage).not.toBe('sql');
+      expect(q.score.engagement).toBeGreaterThan(0); // engaged all the same
+    }
+    expect(competitor.lifecycle.stage).toBe('disqualified');
+    expect(optedOut.score.reasons).toMatch(/opted out/i);
+  });
+
   test('when the newsletter MQL hears nothing more for four months, then it is recycled to nurture, and a new download brings it back', () => {
     const entered = qualify(newsletterSubscriber);
     const later = new Date(AT.getTime() + 120 * DAY);
