@@ -105,7 +105,13 @@ async function main() {
     QUALIFY_DEMO: 'false',
     ...(databaseUrl && { DATABASE_URL: databaseUrl }),
   };
-  console.log(`bench:backfill — qualify sync hubspot --full over ${CONTACTS} sandbox contacts (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`);
+  console.log(
+    `bench:backfill — qualify sync hubspot --full over ${CONTACTS} sandbox contacts on ${
+      process.env.DATABASE_URL
+        ? 'PostgreSQL (the store of record)'
+        : 'PGlite (the embedded zero-setup default; DATABASE_URL=postgres://… runs it on PostgreSQL, the store of record, as accounts of this size should)'
+    }`,
+  );
   // A deployment's store exists before its first backfill: create it (PGlite's one-off initdb
   // alone peaks near 800 MB) in its own process, so the figures below are the sync's.
   const init = spawn(process.execPath, ['bin/qualify.js', 'status', '--json'], { env, stdio: 'ignore' });
