@@ -248,6 +248,20 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     connectionForWorkspace: (workspaceId, system) => byWorkspaceSystem.get(wsKey(workspaceId, system)),
     webhookConnection: (system) =>
       byWorkspaceSystem.get(wsKey(store.workspaceId, system)) ?? [...connections.values()].find((c) => c.system === system && c.connector.webhook),
+    async discoverWebhookConnection(system) {
+      const key = `webhook\u0000${system}`;
+      const cached = accountCache.get(key);
+      if (cached && cached.at > Date.now() - ACCOUNT_CACHE_MS) return cached.id === null ? undefined : resolveConnection(cached.id);
+      for (const row of await store.findConnectionsBySystem(system)) {
+        const conn = await load(row);
+        if (!conn?.connector.webhook) continue;
+        accountCache.set(key, { id: conn.id, at: Date.now() });
+        return conn;
+      }
+      // Cached for a few seconds: a flood of deliveries for a system with no connection costs no query each.
+      accountCache.set(key, { id: null, at: Date.now() });
+      return undefined;
+    },
     async connectionForAccount(system, accountId) {
       const key = `${system}\u0000${accountId}`;
       const cached = accountCache.get(key);

@@ -87,23 +87,31 @@ export function meterWebhooks(metrics: Metrics, pipeline: PipelineDeps): Webhook
     return view;
   };
 
-  /** The route's lookup of the receiving connection, metered; none that receives: counted as refused. */
-  const meteredLookup =
-    (lookup: (system: SourceSystem) => ConnectionRuntime | undefined) =>
-    (system: SourceSystem): ConnectionRuntime | undefined => {
-      const conn = lookup(system);
-      const receiver = conn?.connector.webhook;
-      if (conn && receiver) return metered(conn, receiver);
+  /** A receiving connection, metered; none that receives: counted as refused (once, by the route's last lookup). */
+  const meter = (system: SourceSystem, conn: ConnectionRuntime | undefined, countMiss: boolean): ConnectionRuntime | undefined => {
+    const receiver = conn?.connector.webhook;
+    if (conn && receiver) return metered(conn, receiver);
+    if (countMiss) {
       metrics.webhookReceived(system);
       metrics.webhookRefused(system, 'unknown_connection');
-      return conn;
-    };
+    }
+    return conn;
+  };
+  // With discovery, the route's in-process lookup may miss and the store still find one: only the last miss counts.
+  const discovers = Boolean(pipeline.discoverWebhookConnection);
+  const meteredLookup =
+    (lookup: (system: SourceSystem) => ConnectionRuntime | undefined) =>
+    (system: SourceSystem): ConnectionRuntime | undefined =>
+      meter(system, lookup(system), !discovers);
 
   return {
     pipeline: {
       ...pipeline,
       connectionForSystem: meteredLookup((system) => pipeline.connectionForSystem(system)),
       ...(pipeline.webhookConnection && { webhookConnection: meteredLookup((system) => pipeline.webhookConnection!(system)) }),
+      ...(pipeline.discoverWebhookConnection && {
+        discoverWebhookConnection: async (system: SourceSystem) => meter(system, await pipeline.discoverWebhookConnection!(system), true),
+      }),
       // A delivery routed to its account's connection (Salesforce org) is counted by that connection's receiver.
       ...(pipeline.connectionForAccount && {
         connectionForAccount: async (system, accountId) => {

@@ -53,6 +53,12 @@ export interface PipelineDeps {
    * a deployment with installed portals only still receives webhooks.
    */
   webhookConnection?(system: SourceSystem): ConnectionRuntime | undefined;
+  /**
+   * When this process drives no connection that receives a system's webhooks: one from the store
+   * (any workspace), loaded now. A server that started before the first install, which another
+   * process handled, would otherwise answer 404 until restarted.
+   */
+  discoverWebhookConnection?(system: SourceSystem): Promise<ConnectionRuntime | undefined>;
   /** The workspace's connection of a system (write-backs of that workspace's leads go there). */
   connectionForWorkspace?(workspaceId: string, system: SourceSystem): ConnectionRuntime | undefined;
   /** Drive a connection created at run time (OAuth callback's onInstalled): connector built from its stored credentials, setup, poll, first sync. */

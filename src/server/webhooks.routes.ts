@@ -104,7 +104,8 @@ export function webhookRoutes(deps: PipelineDeps, queues: Queues, publicUrl: () 
     }
     const name = req.params.system;
     const system = typeof name === 'string' && SYSTEMS.has(name) ? (name as SourceSystem) : undefined;
-    const received = system ? (deps.webhookConnection ?? deps.connectionForSystem)(system) : undefined;
+    let received = system ? (deps.webhookConnection ?? deps.connectionForSystem)(system) : undefined;
+    if (system && !received?.connector.webhook && deps.discoverWebhookConnection) received = (await deps.discoverWebhookConnection(system)) ?? received;
     if (!system || !received?.connector.webhook) {
       res.status(404).json({ error: `no ${String(name)} connection receives webhooks here` });
       return;

@@ -351,6 +351,11 @@ export class SqlStore implements Store {
     return row ? this.toConnection(row) : null;
   }
 
+  async findConnectionsBySystem(system: SourceSystem): Promise<ConnectionRow[]> {
+    const rows = await this.driver.query(`select * from connections where system = $1 order by created_at, id`, [system]);
+    return rows.map((row) => this.toConnection(row));
+  }
+
   async connectionStats(connectionId: string): Promise<ConnectionStats> {
     const cursorRows = await this.driver.query<{ stream: string; cursor: unknown; updated_at: Date }>(
       `select stream, cursor, updated_at from sync_cursors where connection_id = $1 and workspace_id = $2 order by stream`,

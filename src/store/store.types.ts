@@ -176,6 +176,8 @@ export interface Store {
   locateConnection(id: string): Promise<ConnectionRow | null>;
   /** Global: the connection of that HubSpot portal id / Salesforce org id, in any workspace (the oldest, if several). */
   findConnectionByAccount(system: SourceSystem, accountId: string): Promise<ConnectionRow | null>;
+  /** Global: every connection of a system, in any workspace, oldest first (a webhook route that knows none yet looks here). */
+  findConnectionsBySystem(system: SourceSystem): Promise<ConnectionRow[]>;
   connectionStats(connectionId: string): Promise<ConnectionStats>;
 
   // leads: records of one person (same email) merge into one canonical lead; events dedupe on (source, sourceId)

@@ -36,6 +36,9 @@ describe.each(storeBackends())('connections created at run time on %s', (_backen
   let workerStore: Store;
   let server: Runtime;
   let worker: Runtime;
+  /** A second server process: up before the install, never told of it (another process took the callback). */
+  let lateStore: Store;
+  let late: Runtime;
   let ws: Store;
   let row: ConnectionRow;
 
@@ -61,6 +64,8 @@ describe.each(storeBackends())('connections created at run time on %s', (_backen
     server = await startProcess(serverStore, simUrl);
     worker = await startProcess(workerStore, simUrl);
     worker.startWorkers();
+    lateStore = await openStore();
+    late = await startProcess(lateStore, simUrl);
 
     // Then the install happens: a workspace, its connection row and sealed OAuth credentials.
     ws = await newWorkspace(serverStore, 'installed');
@@ -80,10 +85,12 @@ describe.each(storeBackends())('connections created at run time on %s', (_backen
   afterAll(async () => {
     await closeTestRuntime(worker);
     await server.close();
+    await late.close();
     await sim.close();
     limiterRedis.disconnect();
     await serverStore.close();
     await workerStore.close();
+    await lateStore.close();
   });
 
   test('when the server adds a connection installed at run time, then a worker that never knew it syncs the portal into that workspace only', async () => {
@@ -111,10 +118,8 @@ describe.each(storeBackends())('connections created at run time on %s', (_backen
     expect(server.deps.connectionForSystem('hubspot')).toBeUndefined(); // the default workspace has none
   });
 
-  test('when HubSpot sends a signed webhook for the installed portal and the default workspace has no HubSpot connection, then the server accepts it and the change lands in that workspace', async () => {
-    expect(server.deps.connectionForSystem('hubspot')).toBeUndefined();
-    const [contactId] = sim.contactIds();
-    sim.touchContact(contactId!, { jobtitle: 'Chief Revenue Officer' });
+  /** A signed contact.propertyChange delivery for the installed portal, posted to `to`'s HTTP server; returns the status. */
+  const deliverTitleChange = async (to: Runtime, contactId: string, title: string): Promise<number> => {
     const occurredAt = Date.now();
     const body = JSON.stringify([
       {
@@ -127,11 +132,11 @@ describe.each(storeBackends())('connections created at run time on %s', (_backen
         attemptNumber: 0,
         objectId: Number(contactId),
         propertyName: 'jobtitle',
-        propertyValue: 'Chief Revenue Officer',
+        propertyValue: title,
         changeSource: 'CRM_UI',
       },
     ]);
-    const http = await server.listen(0);
+    const http = await to.listen(0);
     try {
       const { port } = http.address() as AddressInfo;
       const timestamp = String(Date.now());
@@ -142,13 +147,30 @@ describe.each(storeBackends())('connections created at run time on %s', (_backen
         headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': timestamp },
         body,
       });
-      expect(res.status).toBe(204);
-      const leadId = await until('the re-read contact in the workspace', () => ws.findLeadIdBySourceRecord('hubspot', contactId!), (id) => id !== null);
-      await until('the new title on the workspace lead', async () => (await ws.getLead(leadId!))?.lead.person.jobTitle, (t) => t === 'Chief Revenue Officer', 15_000);
-      expect(await serverStore.countLeads()).toBe(0); // nothing in 'default'
+      return res.status;
     } finally {
       await new Promise<void>((r) => http.close(() => r()));
     }
+  };
+
+  test('when HubSpot sends a signed webhook for the installed portal and the default workspace has no HubSpot connection, then the server accepts it and the change lands in that workspace', async () => {
+    expect(server.deps.connectionForSystem('hubspot')).toBeUndefined();
+    const [contactId] = sim.contactIds();
+    sim.touchContact(contactId!, { jobtitle: 'Chief Revenue Officer' });
+    expect(await deliverTitleChange(server, contactId!, 'Chief Revenue Officer')).toBe(204);
+    const leadId = await until('the re-read contact in the workspace', () => ws.findLeadIdBySourceRecord('hubspot', contactId!), (id) => id !== null);
+    await until('the new title on the workspace lead', async () => (await ws.getLead(leadId!))?.lead.person.jobTitle, (t) => t === 'Chief Revenue Officer', 15_000);
+    expect(await serverStore.countLeads()).toBe(0); // nothing in 'default'
+  }, 60_000);
+
+  test('when the webhook reaches a server process that started before the install and never saw it, then that server finds the connection in the store and accepts it', async () => {
+    expect(late.connections.has(row.id)).toBe(false);
+    const [, contactId] = sim.contactIds();
+    sim.touchContact(contactId!, { jobtitle: 'VP Revenue Operations' });
+    expect(await deliverTitleChange(late, contactId!, 'VP Revenue Operations')).toBe(204);
+    const leadId = await until('the contact in the workspace', () => ws.findLeadIdBySourceRecord('hubspot', contactId!), (id) => id !== null);
+    await until('the new title on the workspace lead', async () => (await ws.getLead(leadId!))?.lead.person.jobTitle, (t) => t === 'VP Revenue Operations', 15_000);
+    expect(late.connections.get(row.id)).toMatchObject({ workspaceId: ws.workspaceId });
   }, 60_000);
 
   test('when a model is published in the workspace, then the worker scores that workspace with it within seconds, and the default workspace keeps the file model', async () => {
