@@ -107,6 +107,18 @@ export class SecretBox {
   }
 
   /**
+   * `sealed` moved to the current key: null when it is sealed under the current key already, else
+   * the same value sealed again under it (`qualify secrets reseal`, so an operator can then drop
+   * QUALIFY_SECRET_KEY_PREVIOUS). It opens the value first, even a current one, so a tampered value
+   * throws here (SecretBoxError, like `open`) instead of passing as current; the plaintext never
+   * leaves this method.
+   */
+  reseal(sealed: string, context = ''): string | null {
+    const plaintext = this.open(sealed, context);
+    return sealed.split('.')[1] === this.keyId ? null : this.seal(plaintext, context);
+  }
+
+  /**
    * A separate key for another purpose (HMAC of OAuth state, signed install links), derived with
    * HKDF so one secret serves several uses without one use's output helping to attack another.
    */

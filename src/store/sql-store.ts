@@ -338,6 +338,10 @@ export class SqlStore implements Store {
     return credentials.getCredentials<T>(this.driver, this.secretBox, this.ws, connectionId);
   }
 
+  resealCredentials(opts: { dryRun: boolean }): Promise<credentials.CredentialResealReport> {
+    return credentials.resealCredentials(this.driver, this.secretBox, this.ws, opts);
+  }
+
   async locateConnection(id: string): Promise<ConnectionRow | null> {
     const [row] = await this.driver.query(`select * from connections where id = $1`, [id]);
     return row ? this.toConnection(row) : null;

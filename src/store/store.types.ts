@@ -172,6 +172,8 @@ export interface Store {
   /** Encrypted at rest (SecretBox, AES-256-GCM); replaces what was saved. Throws for a connection of another workspace. */
   saveCredentials(connectionId: string, value: Record<string, unknown>): Promise<void>;
   getCredentials<T = Record<string, unknown>>(connectionId: string): Promise<T | null>;
+  /** Moves this workspace's stored credentials to the current secret key (`qualify secrets reseal`); with dryRun only reports. */
+  resealCredentials(opts: { dryRun: boolean }): Promise<import('./credential-store.js').CredentialResealReport>;
   /** Global: the connection with this id in any workspace (a worker routing a job of a connection created elsewhere). */
   locateConnection(id: string): Promise<ConnectionRow | null>;
   /** Global: the connection of that HubSpot portal id / Salesforce org id, in any workspace (the oldest, if several). */
