@@ -43,6 +43,7 @@ import type {
   GradeConversion,
   ModelVersionRow,
   ScoreBucket,
+  SourceRecordDeletion,
   SourceRecordRow,
   StageFlowRow,
   Store,
@@ -656,6 +657,48 @@ export class SqlStore implements Store {
       [system, recordId, this.ws],
     );
     return row?.lead_id ?? null;
+  }
+
+  async deleteSourceRecord(input: { system: SourceSystem; recordId: string; connectionId: string; occurredAt: string }): Promise<SourceRecordDeletion> {
+    const what = `deleteSourceRecord input (${input.system} record ${input.recordId})`;
+    const system = parseRow(SourceSystemSchema, input.system, what, 'system');
+    const occurredAt = new Date(parseRow(z.iso.datetime({ offset: true }), input.occurredAt, what, 'occurredAt'));
+    return this.driver.transaction(async (tx) => {
+      // The same lock as an upsert of this record: a deletion and a re-read never interleave.
+      await tx.query(`select pg_advisory_xact_lock(hashtextextended($1, 0))`, [`record:${this.ws}:${system}:${input.recordId}`]);
+      const [stored] = await tx.query<{ lead_id: string; source_updated_at: Date | null; lead: unknown }>(
+        `select lead_id, source_updated_at, lead from source_records where workspace_id = $1 and system = $2 and record_id = $3`,
+        [this.ws, system, input.recordId],
+      );
+      // Re-created or restored after the deletion happened: the deletion is out of date.
+      if (stored?.source_updated_at && stored.source_updated_at > occurredAt) return { outcome: 'newer', leadId: stored.lead_id, leadDeleted: false };
+      for (const table of ['write_ledger', 'write_errors']) {
+        await tx.query(`delete from ${table} where workspace_id = $1 and connection_id = $2 and record_id = $3`, [this.ws, input.connectionId, input.recordId]);
+      }
+      if (!stored) return { outcome: 'unknown', leadId: null, leadDeleted: false };
+      const leadId = stored.lead_id;
+      // The lead row is the lock of its merge (as in upsertChunk), taken before its records change.
+      const locked = await tx.query<{ id: string; email: string | null }>(`select id, email from leads where id = $1 and workspace_id = $2 for update`, [leadId, this.ws]);
+      await tx.query(`delete from source_records where workspace_id = $1 and system = $2 and record_id = $3`, [this.ws, system, input.recordId]);
+      const others = await tx.query<{ system: string }>(`select system from source_records where workspace_id = $1 and lead_id = $2`, [this.ws, leadId]);
+      if (others.length === 0) {
+        // Events, scores, lifecycle and transitions go with the lead (foreign keys, on delete cascade).
+        await tx.query(`delete from leads where id = $1 and workspace_id = $2`, [leadId, this.ws]);
+        return { outcome: 'deleted', leadId, leadDeleted: true };
+      }
+      // The events this record brought: those its last read held, those named after it, and every
+      // event of its system when no other record of that system is left with the lead.
+      const doc = LeadSchema.safeParse(stored.lead);
+      const ownEvents = doc.success ? doc.data.events.filter((e) => e.source === system).map((e) => e.sourceId) : [];
+      await tx.query(
+        `delete from lead_events where workspace_id = $1 and lead_id = $2 and source = $3
+           and ($4::boolean or starts_with(source_id, $5) or source_id = any($6::text[]))`,
+        [this.ws, leadId, system, !others.some((o) => o.system === system), `${input.recordId}:`, ownEvents],
+      );
+      const merged = await this.mergeStored(tx, [leadId]);
+      await this.updateMergedLeads(tx, locked, merged);
+      return { outcome: 'deleted', leadId, leadDeleted: false };
+    });
   }
 
   async listLeads(q: { stage?: Stage; grade?: Grade; email?: string; limit: number; offset?: number; orderBy?: 'score' | 'updated' }): Promise<StoredLead[]> {

@@ -56,6 +56,20 @@ export interface UpsertSourceRecordResult {
   lead: Lead;
 }
 
+/** What deleteSourceRecord did. */
+export interface SourceRecordDeletion {
+  /**
+   * deleted: the record went. newer: the stored record was updated in its source after the
+   * deletion happened (re-created or restored since; a late or redelivered deletion): kept.
+   * unknown: no such record (never stored, or already deleted): nothing but its ledger to remove.
+   */
+  outcome: 'deleted' | 'newer' | 'unknown';
+  /** The lead the record belonged to (null when unknown). */
+  leadId: string | null;
+  /** The lead had no other record and went with its events, scores, lifecycle and stage transitions. */
+  leadDeleted: boolean;
+}
+
 export interface WriteError {
   id: number;
   connectionId: string;
@@ -194,6 +208,15 @@ export interface Store {
   /** Several leads in one round trip; unknown ids are left out; order follows `leadIds`. */
   getLeads?(leadIds: string[]): Promise<StoredLead[]>;
   findLeadIdBySourceRecord(system: SourceSystem, recordId: string): Promise<string | null>;
+  /**
+   * The source deleted a record (HubSpot contact deleted, GDPR-deleted or merged away): removes it
+   * unless the stored copy was updated in its source after `occurredAt` (ISO-8601). A lead left
+   * without records goes entirely (events, scores, lifecycle, stage transitions); otherwise only
+   * the events that came from this record go and the lead is merged again from what is left
+   * (re-qualifying it is the caller's job). The connection's write ledger and write errors of the
+   * record go too, except when the deletion is older than the stored record. Idempotent.
+   */
+  deleteSourceRecord(input: { system: SourceSystem; recordId: string; connectionId: string; occurredAt: string }): Promise<SourceRecordDeletion>;
   listLeads(q: { stage?: Stage; grade?: Grade; email?: string; limit: number; offset?: number; orderBy?: 'score' | 'updated' }): Promise<StoredLead[]>;
   /** Streams lead ids in pages (for rescore) without holding all in memory. */
   iterateLeadIds(pageSize: number): AsyncIterable<string[]>;
