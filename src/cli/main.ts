@@ -7,6 +7,7 @@ import * as rescoreCommand from './commands/rescore.command.js';
 import * as statusCommand from './commands/status.command.js';
 import * as scoreCommand from './commands/score.command.js';
 import * as workspaceCommand from './commands/workspace.command.js';
+import * as secretsCommand from './commands/secrets.command.js';
 
 /**
  * `qualify` command line. Each command lives in src/cli/commands/<name>.command.ts and exports
@@ -26,6 +27,7 @@ const commands: Array<{ register: (p: Command) => void }> = [
   simulateCommand,
   scoreCommand,
   workspaceCommand,
+  secretsCommand,
 ];
 for (const c of commands) c.register(program);
 

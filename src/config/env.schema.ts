@@ -80,7 +80,7 @@ export const ENV_VARS = {
     parse: (raw: string) => (raw.length >= 16 ? raw : undefined),
   },
   QUALIFY_SECRET_KEY_PREVIOUS: {
-    doc: 'While rotating QUALIFY_SECRET_KEY: the old key(s), comma-separated. Stored secrets sealed under them still open, and move to the new key when next saved.',
+    doc: 'While rotating QUALIFY_SECRET_KEY: the old key(s), comma-separated. Stored secrets sealed under them still open, and move to the new key when next saved or with `qualify secrets reseal`.',
     secret: true,
     expected: 'keys of the same form as QUALIFY_SECRET_KEY, comma-separated',
     parse: (raw: string) => {

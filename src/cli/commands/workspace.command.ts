@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { withStore } from './open-store.js';
 
 /**
  * `qualify workspace create|list` and `qualify api-key create|list|revoke`: what an operator needs
@@ -16,30 +17,6 @@ const ApiKeyArgs = z.object({
   workspace: z.string().trim().min(1, '--workspace is required'),
   name: z.string().trim().min(1, '--name is required'),
 });
-
-async function withStore<T>(fn: (store: import('../../store/store.types.js').Store) => Promise<T>): Promise<T> {
-  const [{ loadConfig, ConfigError }, { createStore }, { secretBoxFromConfig }] = await Promise.all([
-    import('../../config/load-config.js'),
-    import('../../store/sql-store.js'),
-    import('../../security/secret-box.js'),
-  ]);
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
-  const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, secretKey: secretBoxFromConfig(config) });
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
 
 /** A refusal the operator can act on (bad id, taken id, unknown workspace): one line on stderr, exit 1. */
 async function run(action: () => Promise<void>): Promise<void> {
