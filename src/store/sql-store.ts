@@ -726,10 +726,9 @@ export class SqlStore implements Store {
     return this.hydrate(rows);
   }
 
-  async *iterateLeadIds(pageSize: number): AsyncIterable<string[]> {
+  async *iterateLeadIds(pageSize: number, after = ''): AsyncIterable<string[]> {
     // Keyset paging on the primary key: constant cost per page, never the whole table in memory,
     // and leads added while iterating after the cursor are still visited.
-    let after = '';
     for (;;) {
       const rows = await this.driver.query<{ id: string }>(`select id from leads where workspace_id = $3 and id > $1 order by id limit $2`, [
         after,

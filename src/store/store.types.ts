@@ -218,8 +218,8 @@ export interface Store {
    */
   deleteSourceRecord(input: { system: SourceSystem; recordId: string; connectionId: string; occurredAt: string }): Promise<SourceRecordDeletion>;
   listLeads(q: { stage?: Stage; grade?: Grade; email?: string; limit: number; offset?: number; orderBy?: 'score' | 'updated' }): Promise<StoredLead[]>;
-  /** Streams lead ids in pages (for rescore) without holding all in memory. */
-  iterateLeadIds(pageSize: number): AsyncIterable<string[]>;
+  /** Streams lead ids in pages (for rescore) without holding all in memory, in id order; `after`: start after that id (a resumed rescore). */
+  iterateLeadIds(pageSize: number, after?: string): AsyncIterable<string[]>;
   countLeads(): Promise<number>;
 
   // scores and the stage audit trail
