@@ -24,6 +24,15 @@ import { HubSpotWebhookBodySchema, type HubSpotWebhookEvent } from './provider.s
 
 export const SIGNATURE_MAX_AGE_MS = 5 * 60 * 1000;
 
+/**
+ * Events that say a contact is gone. contact.deletion: archived (restorable for 90 days; a later
+ * contact.restore re-reads it). contact.privacyDeletion: GDPR "permanently delete".
+ */
+const DELETIONS = new Map<string, NonNullable<ChangeHint['deletion']>>([
+  ['contact.deletion', 'deleted'],
+  ['contact.privacyDeletion', 'privacy'],
+]);
+
 export interface HubSpotWebhookOptions {
   /** The app's client secret (HUBSPOT_CLIENT_SECRET). */
   clientSecret: string;
@@ -97,6 +106,8 @@ function zodRefusal(json: unknown): string | null {
 
 const isInt = Number.isSafeInteger;
 const optString = (v: unknown): boolean => v === undefined || typeof v === 'string';
+const isId = (v: unknown): boolean => (isInt(v) && (v as number) >= 0) || (typeof v === 'string' && /^\d+$/.test(v));
+const isOptId = (v: unknown): boolean => v === undefined || isId(v);
 
 /**
  * A cheap, stricter stand-in for HubSpotWebhookBodySchema on the route's hot path: true only for a
@@ -116,8 +127,10 @@ export function isEventBatch(json: unknown): boolean {
     if (!isInt(at) || (at as number) < 0 || (at as number) > 8.64e15) return false;
     if (typeof o.subscriptionType !== 'string' || o.subscriptionType.length === 0) return false;
     if (!isInt(o.attemptNumber) || (o.attemptNumber as number) < 0) return false;
-    const id = o.objectId;
-    if (id !== undefined && !(isInt(id) && (id as number) >= 0) && !(typeof id === 'string' && /^\d+$/.test(id))) return false;
+    if (!isOptId(o.objectId)) return false;
+    // contact.merge only: one property read per event otherwise.
+    if (o.mergedObjectIds !== undefined && (!Array.isArray(o.mergedObjectIds) || !o.mergedObjectIds.every(isId))) return false;
+    if (!isOptId(o.primaryObjectId) || !isOptId(o.newObjectId)) return false;
     const v = o.propertyValue;
     if (v !== undefined && typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return false;
     if (!optString(o.propertyName) || !optString(o.changeSource) || !optString(o.sourceId) || !optString(o.changeFlag)) return false;
@@ -214,18 +227,36 @@ export class HubSpotWebhookReceiver implements WebhookReceiver {
   private toHints(events: HubSpotWebhookEvent[], connection: ConnectionRow): ChangeHint[] {
     const hints: ChangeHint[] = [];
     const seen = new Set<string>();
+    const add = (hint: ChangeHint) => {
+      if (seen.has(hint.dedupeKey)) return;
+      seen.add(hint.dedupeKey);
+      hints.push(hint);
+    };
     for (const e of events) {
       // Another portal's events (a public app installed elsewhere) are not this connection's.
       if (connection.accountId && String(e.portalId) !== connection.accountId) continue;
       // We subscribe to contacts; association changes carry no objectId of their own.
       if (!e.subscriptionType.startsWith('contact.') || e.objectId === undefined) continue;
       const dedupeKey = dedupeKeyOf(e);
-      if (seen.has(dedupeKey)) continue;
-      seen.add(dedupeKey);
-      hints.push({
+      const occurredAt = new Date(e.occurredAt).toISOString();
+      const deletion = DELETIONS.get(e.subscriptionType);
+      if (deletion) {
+        add({ kind: 'deletion', deletion, objectType: 'contact', recordId: e.objectId, occurredAt, dedupeKey });
+        continue;
+      }
+      if (e.subscriptionType === 'contact.merge') {
+        // The merged-away ids stop existing; the survivor holds the merged values: re-read it.
+        const survivor = e.newObjectId ?? e.primaryObjectId ?? e.objectId;
+        const gone = new Set([...(e.mergedObjectIds ?? []), e.primaryObjectId ?? survivor, e.objectId]);
+        gone.delete(survivor);
+        for (const id of gone) add({ kind: 'deletion', deletion: 'merged', objectType: 'contact', recordId: id, occurredAt, dedupeKey: `${dedupeKey}:gone:${id}` });
+        add({ objectType: 'contact', recordId: survivor, occurredAt, dedupeKey: `${dedupeKey}:survivor:${survivor}` });
+        continue;
+      }
+      add({
         objectType: 'contact',
         recordId: e.objectId,
-        occurredAt: new Date(e.occurredAt).toISOString(),
+        occurredAt,
         dedupeKey,
         ...(e.propertyName !== undefined && { propertyName: e.propertyName }),
         ...(e.propertyValue !== undefined && { propertyValue: e.propertyValue }),

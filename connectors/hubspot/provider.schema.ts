@@ -107,7 +107,8 @@ export type HubSpotErrorBody = z.infer<typeof HubSpotErrorBodySchema>;
 /**
  * One webhook event (https://developers.hubspot.com/docs/api/webhooks). HubSpot sends an
  * array of them. `objectId` is absent on association changes; `propertyName`/`propertyValue`
- * only on property changes.
+ * only on property changes; the merge fields only on contact.merge
+ * (https://developers.hubspot.com/changelog/new-subscription-types-for-webhooks).
  */
 export const HubSpotWebhookEventSchema = z
   .object({
@@ -124,6 +125,11 @@ export const HubSpotWebhookEventSchema = z
     changeSource: z.string().optional(),
     sourceId: z.string().optional(),
     changeFlag: z.string().optional(),
+    // contact.merge: the surviving contact, the ids merged into it (they stop existing), and the
+    // id of the result when the merge made a new one.
+    primaryObjectId: ObjectId.optional(),
+    mergedObjectIds: z.array(ObjectId).optional(),
+    newObjectId: ObjectId.optional(),
   })
   .passthrough();
 export type HubSpotWebhookEvent = z.infer<typeof HubSpotWebhookEventSchema>;

@@ -25,8 +25,15 @@ export interface RawRecord {
   raw: unknown;
 }
 
-/** A push notification says "this record changed"; the record itself is (re)read before scoring. */
+/**
+ * A push notification says "this record changed" (the record itself is (re)read before scoring),
+ * or "this record no longer exists" (kind 'deletion': the pipeline removes it from the store).
+ */
 export interface ChangeHint {
+  /** Absent: 'change'. */
+  kind?: 'change' | 'deletion';
+  /** For a deletion, why it went (logged): deleted (restorable), privacy (GDPR, permanent), merged into another record. */
+  deletion?: 'deleted' | 'privacy' | 'merged';
   objectType: string;
   recordId: string;
   occurredAt: string;

@@ -1,6 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ChangeHint } from '../connectors/connector.types.js';
+import { deleteRecords } from './delete-records.js';
 import { echoFilter } from './echo-filter.js';
 import { processRecords } from './process-records.js';
 import type { ConnectionRuntime, PipelineDeps } from './pipeline.types.js';
@@ -13,11 +14,13 @@ export interface IngestOutcome {
   echoes: number;
   reads: number;
   processed: number;
+  /** Records removed because their source deleted them (deletion hints that found a record). */
+  deleted: number;
 }
 
 /**
  * Handles one ingest job: hints parsed at the route and/or bodies queued as they came. Each event counts once (its dedupe key is remembered for 24 h);
- * echoes of qualify's own writes are dropped; the rest mark their records for a coalesced batch
+ * deletions remove their records from the store at once; echoes of qualify's own writes are dropped; the rest mark their records for a coalesced batch
  * read (or, when the notification carried the record, are processed at once). The seen-markers
  * are set only after the work is durably queued, so a crash in between means a harmless re-read,
  * never a lost event.
@@ -35,13 +38,14 @@ export async function ingestDelivery(
   const { byConnection, refused } = await unpackBodies(deps, conn, bodies);
   const own = byConnection.get(conn);
   if (hints.length) byConnection.set(conn, own ? [...hints, ...own] : hints);
-  const out: IngestOutcome = { duplicates: 0, echoes: 0, reads: 0, processed: 0 };
+  const out: IngestOutcome = { duplicates: 0, echoes: 0, reads: 0, processed: 0, deleted: 0 };
   for (const [target, targetHints] of byConnection) {
     const o = await ingestHints(deps, redis, prefix, target, targetHints);
     out.duplicates += o.duplicates;
     out.echoes += o.echoes;
     out.reads += o.reads;
     out.processed += o.processed;
+    out.deleted += o.deleted;
   }
   // The good bodies are in; a body the route admitted but zod refuses stays visible as a failed
   // job with the field named (retrying can't fix it; the others' events are not lost either way).
@@ -99,7 +103,7 @@ async function unpackBodies(
 }
 
 async function ingestHints(deps: PipelineDeps, redis: Redis, prefix: string, conn: ConnectionRuntime, hints: ChangeHint[]): Promise<IngestOutcome> {
-  const out: IngestOutcome = { duplicates: 0, echoes: 0, reads: 0, processed: 0 };
+  const out: IngestOutcome = { duplicates: 0, echoes: 0, reads: 0, processed: 0, deleted: 0 };
   const keys = hints.map((h) => `${prefix}:seen:${conn.id}:${h.dedupeKey}`);
   const seen = keys.length ? await redis.mget(...keys) : [];
   const fresh: ChangeHint[] = [];
@@ -115,12 +119,16 @@ async function ingestHints(deps: PipelineDeps, redis: Redis, prefix: string, con
     freshKeys.push(keys[i]!);
   });
 
-  const carried = fresh.filter((h) => h.record);
+  // Deletions first: a change hint of the same delivery (a restore) is re-read after them and
+  // brings the record back; a read already pending for a deleted record finds nothing.
+  const deletions = fresh.filter((h) => h.kind === 'deletion');
+  if (deletions.length) out.deleted = (await deleteRecords(deps, conn, deletions)).deleted;
+  const carried = fresh.filter((h) => h.record && h.kind !== 'deletion');
   if (carried.length) {
     await processRecords(deps, conn, carried.map((h) => h.record!));
     out.processed = carried.length;
   }
-  const hinted = fresh.filter((h) => !h.record);
+  const hinted = fresh.filter((h) => !h.record && h.kind !== 'deletion');
   const isEcho = await echoFilter(deps, conn, hinted);
   const toRead = hinted.filter((h) => !isEcho(h));
   out.echoes = hinted.length - toRead.length;

@@ -92,6 +92,12 @@ export class PendingSet<T> {
     return (await this.redis.eval(REMOVE_IF_SAME, 2, this.order, this.items, ...args)) as number;
   }
 
+  /** Drops items whatever their payload (work that must not happen any more, e.g. a write to a deleted record). */
+  async remove(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.redis.multi().hdel(this.items, ...ids).zrem(this.order, ...ids).exec();
+  }
+
   async size(): Promise<number> {
     return this.redis.zcard(this.order);
   }

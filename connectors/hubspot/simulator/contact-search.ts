@@ -222,7 +222,8 @@ export class ContactSearch {
       groups.push(preds);
     }
     const query = req.query ? this.queryPredicate(req.query, lagging) : null;
-    const visible = lagging === undefined ? () => true : (i: number) => this.store.createdAt(i) <= lagging;
+    // Archived (deleted or merged-away) contacts are not searchable.
+    const visible = lagging === undefined ? (i: number) => !this.store.isArchived(i) : (i: number) => this.store.createdAt(i) <= lagging && !this.store.isArchived(i);
     const matches = (i: number): boolean =>
       visible(i) && (groups.length === 0 || groups.some((preds) => preds.every((p) => p(i)))) && (query === null || query(i));
 

@@ -37,6 +37,7 @@ export class ContactStore {
   /** Seeded values of one property for every contact, built on the first search that filters or sorts on it. */
   private readonly baseColumns = new Map<string, Array<string | undefined>>();
   private emailIndex: Map<string, number> | null = null;
+  private readonly archived = new Set<number>();
   /** Earlier lastmodifieddate values of changed contacts (newest first): search lag reads them. */
   private readonly previousModified = new Map<number, number[]>();
   /** Latest change time of any contact (0 before the first change). */
@@ -79,11 +80,32 @@ export class ContactStore {
     return String(this.firstId + index);
   }
 
-  /** -1 when no such contact. */
+  /** -1 when no such contact (or it is archived: deleted or merged away). */
   indexOf(id: string): number {
+    const index = this.anyIndexOf(id);
+    return this.archived.has(index) ? -1 : index;
+  }
+
+  /** Index of an id whether archived or not; -1 when it never existed. */
+  anyIndexOf(id: string): number {
     if (!/^\d+$/.test(id)) return -1;
     const index = Number(id) - this.firstId;
     return index >= 0 && index < this.count ? index : -1;
+  }
+
+  /** Deleted (archived, restorable) or merged away: reads, search and email lookups no longer see it. */
+  isArchived(index: number): boolean {
+    return this.archived.has(index);
+  }
+
+  archive(index: number): void {
+    this.archived.add(index);
+  }
+
+  /** Back from the archive; lastmodifieddate moves, as a restore is a change a sync must see. */
+  restore(index: number, now: number): void {
+    if (!this.archived.delete(index)) return;
+    this.touch(index, now);
   }
 
   indexOfEmail(email: string): number {
@@ -94,7 +116,8 @@ export class ContactStore {
         if (e) this.emailIndex.set(e.toLowerCase(), i);
       }
     }
-    return this.emailIndex.get(email.toLowerCase()) ?? -1;
+    const index = this.emailIndex.get(email.toLowerCase()) ?? -1;
+    return this.archived.has(index) ? -1 : index;
   }
 
   createdAt(index: number): number {
@@ -233,16 +256,19 @@ export class ContactStore {
         if (value) this.emailIndex.set(value.toLowerCase(), index);
       }
     }
-    if (changes.length > 0) {
-      const before = this.modified[index]!;
-      const list = this.previousModified.get(index);
-      if (list) list.unshift(before);
-      else this.previousModified.set(index, [before]);
-      this.modified[index] = Math.max(now, before);
-      this.latestChange = Math.max(this.latestChange, this.modified[index]!);
-      this.changeLog.push(index);
-    }
+    if (changes.length > 0) this.touch(index, now);
     return changes;
+  }
+
+  /** Moves lastmodifieddate (keeping the earlier value for lagging search) and logs the change. */
+  touch(index: number, now: number): void {
+    const before = this.modified[index]!;
+    const list = this.previousModified.get(index);
+    if (list) list.unshift(before);
+    else this.previousModified.set(index, [before]);
+    this.modified[index] = Math.max(now, before);
+    this.latestChange = Math.max(this.latestChange, this.modified[index]!);
+    this.changeLog.push(index);
   }
 
   /** A new contact (API create or a simulated form fill); returns its index. */

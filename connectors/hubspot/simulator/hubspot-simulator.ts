@@ -11,7 +11,7 @@ import { propertiesRoutes } from './properties.routes.js';
 import { sandboxControlRoutes } from './sandbox-control.routes.js';
 import { endpointKey } from './simulator.http.js';
 import { SimulatorState, type HubSpotSimulatorOptions, type SimulatorStats } from './simulator.state.js';
-import type { WebhookDispatcher, WebhookOptions } from './webhook.dispatcher.js';
+import type { WebhookDispatcher, WebhookEvent, WebhookOptions } from './webhook.dispatcher.js';
 
 /**
  * The in-repo HubSpot sandbox: an Express 5 app serving the CRM v3 endpoints qualify uses,
@@ -47,6 +47,16 @@ export interface HubSpotSimulator {
   touchContact(id: string, props: Record<string, string>, opts?: ChangeOptions): PropertyChange[];
   /** A new contact, e.g. from a form; returns its id. */
   createContact(props: Record<string, string>, opts?: ChangeOptions): string;
+  /**
+   * The contact deleted in HubSpot: archived (restorable, contact.deletion) or with privacy GDPR
+   * "permanently delete"d (contact.privacyDeletion); reads and search stop seeing it. These three
+   * return the webhook event they fired (null when webhooks are off), e.g. to replay it as a retry.
+   */
+  deleteContact(id: string, opts?: ChangeOptions & { privacy?: boolean }): WebhookEvent | null;
+  /** An archived contact restored with its id; fires contact.restore. */
+  restoreContact(id: string, opts?: ChangeOptions): WebhookEvent | null;
+  /** Merges `mergedId` into `primaryId` (which survives with the values it lacked); fires contact.merge. */
+  mergeContacts(primaryId: string, mergedId: string, opts?: ChangeOptions): WebhookEvent | null;
   /** A form submission: bumps conversion properties, page views and visits like HubSpot analytics would. */
   recordConversion(id: string, eventName: string): PropertyChange[];
   /** Current values of every property the contact has (null if unknown id). */
@@ -217,6 +227,18 @@ export function createHubSpotSimulator(opts: HubSpotSimulatorOptions = {}): HubS
       const index = state.create(validOrThrow(props), userSource({ sourceType: 'FORM', changeSource: 'FORM', ...changeOpts }));
       return state.store.idOf(index);
     },
+    deleteContact(id, changeOpts) {
+      return state.remove(indexOrThrow(id), changeOpts?.privacy ?? false, userSource(changeOpts));
+    },
+    restoreContact(id, changeOpts) {
+      const index = state.store.anyIndexOf(id);
+      if (index < 0 || !state.store.isArchived(index)) throw new Error(`HubSpot sandbox: no archived contact ${id}`);
+      return state.restore(index, userSource(changeOpts));
+    },
+    mergeContacts(primaryId, mergedId, changeOpts) {
+      if (primaryId === mergedId) throw new Error('HubSpot sandbox: a contact cannot be merged into itself');
+      return state.merge(indexOrThrow(primaryId), indexOrThrow(mergedId), userSource(changeOpts));
+    },
     recordConversion(id, eventName) {
       const index = indexOrThrow(id);
       const num = (name: string) => Number(state.store.value(index, name) ?? '0') || 0;
@@ -243,7 +265,7 @@ export function createHubSpotSimulator(opts: HubSpotSimulatorOptions = {}): HubS
       return out;
     },
     contactIds() {
-      return Array.from({ length: state.store.size }, (_, i) => state.store.idOf(i));
+      return Array.from({ length: state.store.size }, (_, i) => i).filter((i) => !state.store.isArchived(i)).map((i) => state.store.idOf(i));
     },
     startActivity(activityOpts) {
       const stop = startActivity(state, activityOpts);

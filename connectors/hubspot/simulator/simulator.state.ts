@@ -74,6 +74,15 @@ export interface ContactObject {
   archived: false;
 }
 
+/** Subscription ids of the object-level subscriptions (property changes get one per property). */
+const OBJECT_SUBSCRIPTIONS: Record<Exclude<WebhookEvent['subscriptionType'], 'contact.propertyChange'>, number> = {
+  'contact.creation': 1_000,
+  'contact.deletion': 1_001,
+  'contact.privacyDeletion': 1_002,
+  'contact.restore': 1_003,
+  'contact.merge': 1_004,
+};
+
 /** An API write is attributed to the private app, as HubSpot does for integration traffic. */
 export function apiSource(appId: number): WriteSource {
   return { sourceType: 'INTEGRATION', sourceId: String(appId), changeSource: 'INTEGRATION' };
@@ -178,8 +187,14 @@ export class SimulatorState {
     return results.length > 0 ? { ok: false, results } : { ok: true, values };
   }
 
-  private event(index: number, base: Pick<WebhookEvent, 'subscriptionType' | 'propertyName' | 'propertyValue' | 'changeFlag'>, source: WriteSource, at: number): WebhookEvent {
-    const subscriptionId = base.subscriptionType === 'contact.creation' ? 1_000 : 2_000 + [...this.properties.keys()].indexOf(base.propertyName ?? '');
+  private event(
+    index: number,
+    base: Pick<WebhookEvent, 'subscriptionType' | 'propertyName' | 'propertyValue' | 'changeFlag' | 'primaryObjectId' | 'mergedObjectIds' | 'newObjectId' | 'numberOfPropertiesMoved'>,
+    source: WriteSource,
+    at: number,
+  ): WebhookEvent {
+    const subscriptionId =
+      base.subscriptionType === 'contact.propertyChange' ? 2_000 + [...this.properties.keys()].indexOf(base.propertyName ?? '') : OBJECT_SUBSCRIPTIONS[base.subscriptionType];
     return {
       eventId: this.nextEventId++,
       subscriptionId,
@@ -221,6 +236,56 @@ export class SimulatorState {
       this.webhooks.enqueue(events.filter((e) => this.webhooks!.subscribes(e)));
     }
     return index;
+  }
+
+  /**
+   * A contact deleted in HubSpot: archived (restorable) or, with privacy, GDPR "permanently
+   * delete"d. Either way reads, search and email lookups stop seeing it; fires the webhook.
+   */
+  remove(index: number, privacy: boolean, source: WriteSource): WebhookEvent | null {
+    const at = this.now();
+    this.store.archive(index);
+    return this.fire(index, { subscriptionType: privacy ? 'contact.privacyDeletion' : 'contact.deletion' }, source, at);
+  }
+
+  /** An archived contact restored (same id); fires contact.restore. */
+  restore(index: number, source: WriteSource): WebhookEvent | null {
+    const at = this.now();
+    this.store.restore(index, at);
+    return this.fire(index, { subscriptionType: 'contact.restore' }, source, at);
+  }
+
+  /**
+   * `merged` merged into `primary`, as HubSpot's merge does: the primary keeps its id and takes
+   * the values it lacks from the other, which stops existing; fires contact.merge for the primary.
+   */
+  merge(primary: number, merged: number, source: WriteSource): WebhookEvent | null {
+    const at = this.now();
+    const moved: Record<string, string> = {};
+    for (const name of this.store.propertyNames(merged)) {
+      const value = this.store.value(merged, name);
+      if (value && !ALWAYS_RETURNED.includes(name) && name !== 'createdate' && !this.store.value(primary, name)) moved[name] = value;
+    }
+    this.store.update(primary, moved, source, at);
+    this.store.touch(primary, at);
+    this.store.archive(merged);
+    const primaryId = Number(this.store.idOf(primary));
+    return this.fire(primary, {
+      subscriptionType: 'contact.merge',
+      primaryObjectId: primaryId,
+      mergedObjectIds: [Number(this.store.idOf(merged))],
+      newObjectId: primaryId,
+      numberOfPropertiesMoved: Object.keys(moved).length,
+    }, source, at);
+  }
+
+  /** Queues one object-level event; returns it (null when webhooks are off), so a test can replay it. */
+  private fire(index: number, base: Parameters<SimulatorState['event']>[1], source: WriteSource, at: number): WebhookEvent | null {
+    if (!this.webhooks) return null;
+    const event = this.event(index, base, source, at);
+    if (!this.webhooks.subscribes(event)) return null;
+    this.webhooks.enqueue([event]);
+    return event;
   }
 
   /** Contact index from an id or, with idProperty "email", an email; -1 when unknown. */

@@ -15,7 +15,7 @@ export interface WebhookEvent {
   portalId: number;
   appId: number;
   occurredAt: number;
-  subscriptionType: 'contact.propertyChange' | 'contact.creation';
+  subscriptionType: 'contact.propertyChange' | 'contact.creation' | 'contact.deletion' | 'contact.privacyDeletion' | 'contact.restore' | 'contact.merge';
   attemptNumber: number;
   objectId: number;
   changeSource: string;
@@ -23,6 +23,11 @@ export interface WebhookEvent {
   propertyName?: string;
   propertyValue?: string;
   changeFlag?: 'CREATED';
+  /** contact.merge: the surviving contact, the ids merged into it, the resulting id, how many values moved. */
+  primaryObjectId?: number;
+  mergedObjectIds?: number[];
+  newObjectId?: number;
+  numberOfPropertiesMoved?: number;
 }
 
 export interface WebhookOptions {
@@ -123,6 +128,7 @@ export class WebhookDispatcher {
 
   subscribes(event: Pick<WebhookEvent, 'subscriptionType' | 'propertyName'>): boolean {
     if (event.subscriptionType === 'contact.creation') return this.opts.creation;
+    if (event.subscriptionType !== 'contact.propertyChange') return true; // deletion, privacyDeletion, restore, merge
     const props = this.opts.properties;
     return props === 'all' || props.includes(event.propertyName ?? '');
   }
