@@ -169,3 +169,41 @@ describe('HubSpot webhook receiver: body and dedupe', () => {
     expect(receiver.receive(signed([]), connection)).toMatchObject({ ok: false, status: 400 });
   });
 });
+
+describe('HubSpot webhook receiver: deletions and merges', () => {
+  const objectEvent = (subscriptionType: string, overrides: Record<string, unknown> = {}) =>
+    event({ subscriptionType, propertyName: undefined, propertyValue: undefined, ...overrides });
+
+  test('when contact.deletion and contact.privacyDeletion arrive, then each becomes a deletion hint saying why', () => {
+    const verdict = receiver.receive(signed([objectEvent('contact.deletion'), objectEvent('contact.privacyDeletion', { eventId: 1002, objectId: 152 })]), connection);
+    if (!verdict.ok) throw new Error(verdict.reason);
+    expect(verdict.hints.map((h) => [h.kind, h.deletion, h.recordId])).toEqual([
+      ['deletion', 'deleted', '151'],
+      ['deletion', 'privacy', '152'],
+    ]);
+  });
+
+  test('when contact.restore arrives, then it is a change hint (the record is re-read)', () => {
+    const verdict = receiver.receive(signed([objectEvent('contact.restore')]), connection);
+    if (!verdict.ok) throw new Error(verdict.reason);
+    expect(verdict.hints).toHaveLength(1);
+    expect(verdict.hints[0]!.kind).toBeUndefined();
+  });
+
+  test('when contact.merge arrives, then the merged-away ids become deletions and the survivor a re-read', () => {
+    const merge = objectEvent('contact.merge', { objectId: 151, primaryObjectId: 151, mergedObjectIds: [152, '153'], newObjectId: 151, numberOfPropertiesMoved: 4 });
+    const verdict = receiver.receive(signed([merge]), connection);
+    if (!verdict.ok) throw new Error(verdict.reason);
+    expect(verdict.hints.map((h) => [h.kind ?? 'change', h.recordId])).toEqual([
+      ['deletion', '152'],
+      ['deletion', '153'],
+      ['change', '151'],
+    ]);
+    expect(new Set(verdict.hints.map((h) => h.dedupeKey)).size).toBe(3);
+  });
+
+  test('when a merge names a merged-away id that is not a number, then the route refuses it naming the field', () => {
+    const merge = objectEvent('contact.merge', { primaryObjectId: 151, mergedObjectIds: ['abc'] });
+    expect(receiver.admit(signed([merge]))).toEqual({ ok: false, status: 400, reason: expect.stringContaining('body[0].mergedObjectIds.0') });
+  });
+});
