@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ChangeHint } from '../connectors/connector.types.js';
+import type { RescoreCursor } from '../pipeline/rescore.js';
 
 /**
  * Four queues, one concern each:
@@ -37,6 +38,8 @@ export interface SyncJob {
 /** Re-score every stored lead of one workspace (src/queues/rescore-jobs.ts). */
 export interface RescoreJob {
   workspaceId: string;
+  /** Saved after each page: a run handed back at a worker's shutdown (or retried) goes on from here. */
+  cursor?: RescoreCursor;
 }
 
 export interface Queues {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Worker, type Job, type JobState, type Queue } from 'bullmq';
+import { DelayedError, Worker, type Job, type JobState, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { PipelineDeps } from '../pipeline/pipeline.types.js';
 import { rescoreWorkspace, type RescoreResult } from '../pipeline/rescore.js';
@@ -51,21 +51,51 @@ export async function rescoreJobStatus(queue: Queue<RescoreJob>, workspaceId: st
   };
 }
 
-/** The worker's side: counts the leads, then re-scores them page by page, reporting progress. */
-export async function runRescoreJob(deps: PipelineDeps, job: Job<RescoreJob>): Promise<RescoreResult> {
+/**
+ * The worker's side: counts the leads, then re-scores them page by page, reporting progress and
+ * saving its cursor in the job's data after each page. When `stopping()` turns true (its worker is
+ * closing) it stops between pages and hands the job back to the queue under the same id
+ * (moveToDelayed to now + DelayedError: not a failure, no attempt used); the next worker to take
+ * it goes on after the saved cursor. A worker killed outright leaves the job stalled, and it
+ * resumes from the last saved page the same way.
+ */
+export async function runRescoreJob(deps: PipelineDeps, job: Job<RescoreJob>, token: string | undefined, stopping: () => boolean = () => false): Promise<RescoreResult> {
   const store = deps.store.forWorkspace(job.data.workspaceId);
+  const from = job.data.cursor;
   const total = await store.countLeads();
-  await job.updateProgress({ done: 0, total } satisfies RescoreProgress);
   // Leads stored during the run may be reached too: done never reads above total.
-  const result = await rescoreWorkspace(deps, store, { onPage: (done) => job.updateProgress({ done, total: Math.max(total, done) } satisfies RescoreProgress) });
+  const progress = (done: number) => job.updateProgress({ done, total: Math.max(total, done) } satisfies RescoreProgress);
+  await progress(from?.rescored ?? 0);
+  const result = await rescoreWorkspace(deps, store, {
+    from,
+    shouldStop: stopping,
+    onPage: async (cursor) => {
+      // The cursor first: progress may then never run ahead of what a resumed run would redo.
+      await job.updateData({ ...job.data, cursor });
+      await progress(cursor.rescored);
+    },
+  });
+  if (!result) {
+    deps.logger.info({ workspace: job.data.workspaceId, jobId: job.id, done: job.data.cursor?.rescored ?? 0, total }, 'rescore handed back to the queue: the worker is closing');
+    await job.moveToDelayed(Date.now(), token);
+    throw new DelayedError();
+  }
   deps.logger.info({ workspace: job.data.workspaceId, ...result }, 'workspace rescored');
   return result;
 }
 
 /** The rescore worker (started with the others in src/queues/workers.ts; alone in the API tests). */
 export function startRescoreWorker(connection: Redis, deps: PipelineDeps, opts: { prefix: string; concurrency?: number }): Worker<RescoreJob> {
+  // Set when close() begins: a rescore of a large workspace must not hold a shutdown for minutes.
+  let closing = false;
   // Per workspace one at a time (deduplicated when queued); by default two workspaces at once per process.
-  return new Worker<RescoreJob>(QueueName.rescore, async (job) => runRescoreJob(deps, job), { connection, prefix: opts.prefix, concurrency: opts.concurrency ?? 2 });
+  const worker = new Worker<RescoreJob>(QueueName.rescore, async (job, token) => runRescoreJob(deps, job, token, () => closing), {
+    connection,
+    prefix: opts.prefix,
+    concurrency: opts.concurrency ?? 2,
+  });
+  worker.on('closing', () => (closing = true));
+  return worker;
 }
 
 function isProgress(value: unknown): value is RescoreProgress {

@@ -25,7 +25,8 @@ export function register(program: Command): void {
       const total = await store.countLeads();
       const bar = new SingleBar({ format: 'rescore {bar} {value}/{total} leads | {duration_formatted}', stream: process.stderr }, Presets.shades_classic);
       bar.start(total, 0);
-      const out = await rescoreWorkspace(runtime.deps, store, { pageSize: 500, onPage: (done) => bar.update(done) });
+      // No shouldStop: the command runs to the end (Ctrl-C ends it; a new run starts over).
+      const out = (await rescoreWorkspace(runtime.deps, store, { pageSize: 500, onPage: (c) => bar.update(c.rescored) }))!;
       bar.stop();
       let pending = 0;
       for (const conn of runtime.connections.values()) {
