@@ -76,11 +76,15 @@ async function writeBatch(
   }));
   const started = performance.now();
   const results = await conn.connector.write(ctx, requests);
+  // Only a deletion removes a pending write while its flush runs (deleteRecords): the record is
+  // gone from the store, so neither a ledger entry nor a write error of it may come back.
+  const stillPending = await conn.writes.getMany(items.map((it) => it.id));
   const settledIds = new Set<string>();
   const ledger: Array<{ recordId: string; properties: Record<string, string> }> = [];
   let failed = 0;
   for (const r of results) {
     settledIds.add(r.recordId);
+    if (!stillPending.has(r.recordId)) continue;
     if (r.ok) {
       ledger.push({ recordId: r.recordId, properties: r.written });
     } else if (r.permanent) {

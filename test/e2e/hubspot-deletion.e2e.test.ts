@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { WebhookEvent } from '../../connectors/hubspot/simulator/hubspot-simulator.js';
 import { emptyLead } from '../../src/canonical/lead.schema.js';
+import { deleteRecords } from '../../src/pipeline/delete-records.js';
+import { flushWrites } from '../../src/pipeline/flush-writes.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
 import type { SqlStore } from '../../src/store/sql-store.js';
 import type { Store } from '../../src/store/store.types.js';
@@ -147,5 +149,33 @@ describe.each(storeBackends())('HubSpot deletions and merges on %s', (_backend, 
     expect(await e2e.conn.writes.get(id)).toBeNull();
     expect(e2e.sim.stats.recordsWritten).toBe(writesBefore);
     expect((await store.listWriteErrors(e2e.conn.id)).filter((w) => w.recordId === id)).toEqual([]);
+  }, 60_000);
+
+  test('when the deletion lands while the write to that contact is in flight, then no ledger entry or write error of it comes back', async () => {
+    const [id, kept] = [ids[7]!, ids[8]!];
+    await e2e.conn.writes.put([id, kept].map((recordId) => ({ id: recordId, payload: { objectType: 'contacts', properties: { qualify_score: '98' }, current: {} } })));
+    const connector = e2e.conn.connector;
+    // The CRM answers the batch after the contact was deleted (HubSpot: 404 for it), and the
+    // deletion webhook is handled between the call and its settlement.
+    const racing = {
+      ...e2e.conn,
+      connector: {
+        ...connector,
+        write: async (...args: Parameters<typeof connector.write>) => {
+          e2e.sim.deleteContact(id);
+          const outcomes = await connector.write(...args);
+          await deleteRecords(e2e.runtime.deps, e2e.conn, [{ kind: 'deletion', objectType: 'contact', recordId: id, occurredAt: new Date().toISOString(), dedupeKey: `race:${id}` }]);
+          return outcomes;
+        },
+      },
+    };
+    expect(await flushWrites(e2e.runtime.deps, racing)).toMatchObject({ written: 1, failed: 0 });
+
+    // Checked before the sandbox's own deletion webhook is handled (it would clean up after the fact).
+    expect(await rows('write_ledger', 'record_id', id)).toBe(0);
+    expect(await rows('write_errors', 'record_id', id)).toBe(0);
+    expect(await store.getLastWritten(e2e.conn.id, kept)).toMatchObject({ qualify_score: '98' });
+    expect(await e2e.conn.writes.size()).toBe(0);
+    await e2e.settle();
   }, 60_000);
 });
