@@ -6,6 +6,7 @@ import type { SourceSystem } from '../canonical/lead.schema.js';
 import type { Connector } from '../connectors/connector.types.js';
 import { loadMapping } from '../mapping/load-mapping.js';
 import { Metrics } from '../metrics/metrics.js';
+import { DeletionMarks } from '../pipeline/deletion-marks.js';
 import { PendingSet } from '../pipeline/pending-set.js';
 import type { ConnectionRuntime, PendingRead, PendingWrite, PipelineDeps } from '../pipeline/pipeline.types.js';
 import { createQueues, scheduleIo, safeJobId, type Queues } from '../queues/queues.js';
@@ -152,6 +153,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       mapping,
       reads: new PendingSet<PendingRead>(redis, opts.queuePrefix, `read:${spec.id}`),
       writes: new PendingSet<PendingWrite>(redis, opts.queuePrefix, `write:${spec.id}`),
+      deletions: new DeletionMarks(redis, opts.queuePrefix, spec.id),
       // Every webhook and job asks for the connection's state; a one-second cache keeps that off
       // the database's hot path while a pause or park still takes effect within a second.
       row: async () => {

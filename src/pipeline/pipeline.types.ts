@@ -5,6 +5,7 @@ import type { Mapping } from '../mapping/mapping.schema.js';
 import type { PipelineMetrics } from '../metrics/metric-hooks.js';
 import type { ScoringModel } from '../scoring/scoring-model.js';
 import type { ConnectionRow, Store } from '../store/store.types.js';
+import type { DeletionMarks } from './deletion-marks.js';
 import type { PendingSet } from './pending-set.js';
 
 /** A write waiting to go out: only the properties that differ from what the record holds. */
@@ -30,6 +31,8 @@ export interface ConnectionRuntime {
   mapping: Mapping;
   reads: PendingSet<PendingRead>;
   writes: PendingSet<PendingWrite>;
+  /** Records the source deleted lately, so a read older than the deletion does not bring them back (absent: not checked). */
+  deletions?: DeletionMarks;
   row(): Promise<ConnectionRow>;
   context(): Promise<ConnectorContext>;
 }

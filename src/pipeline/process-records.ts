@@ -37,7 +37,13 @@ export async function processRecords(deps: PipelineDeps, conn: ConnectionRuntime
 export async function storeRecords(deps: PipelineDeps, conn: ConnectionRuntime, records: RawRecord[]): Promise<{ outcome: ProcessOutcome; touched: string[] }> {
   const outcome: ProcessOutcome = { processed: 0, stale: 0, unmappable: 0, writesQueued: 0 };
   const inputs: SourceInput[] = [];
+  // A version no newer than the record's deletion in the source (read before it, stored after) stays deleted.
+  const deleted = (await conn.deletions?.deletedSince(records)) ?? new Set<string>();
   for (const record of records) {
+    if (deleted.has(record.recordId)) {
+      outcome.stale++;
+      continue;
+    }
     try {
       const mapped = mapRecord(conn.mapping, record.raw, { system: conn.system });
       inputs.push({ system: conn.system, recordId: mapped.recordId, lead: mapped.lead, sourceUpdatedAt: mapped.sourceUpdatedAt ?? record.updatedAt });

@@ -3,6 +3,7 @@ import type { WebhookEvent } from '../../connectors/hubspot/simulator/hubspot-si
 import { emptyLead } from '../../src/canonical/lead.schema.js';
 import { deleteRecords } from '../../src/pipeline/delete-records.js';
 import { flushWrites } from '../../src/pipeline/flush-writes.js';
+import { processRecords } from '../../src/pipeline/process-records.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
 import type { SqlStore } from '../../src/store/sql-store.js';
 import type { Store } from '../../src/store/store.types.js';
@@ -177,5 +178,19 @@ describe.each(storeBackends())('HubSpot deletions and merges on %s', (_backend, 
     expect(await store.getLastWritten(e2e.conn.id, kept)).toMatchObject({ qualify_score: '98' });
     expect(await e2e.conn.writes.size()).toBe(0);
     await e2e.settle();
+  }, 60_000);
+
+  test('when a read taken before a GDPR deletion is stored after it, then the contact does not come back', async () => {
+    const id = ids[9]!;
+    const ctx = await e2e.conn.context();
+    // A batch read (or a lagging search page) in flight while the person is deleted in HubSpot.
+    const [before] = await e2e.conn.connector.fetch(ctx, [{ objectType: 'contact', recordId: id }]);
+    e2e.sim.deleteContact(id, { privacy: true });
+    await e2e.settle();
+    expect(await store.findLeadIdBySourceRecord('hubspot', id)).toBeNull();
+
+    const outcome = await processRecords(e2e.runtime.deps, e2e.conn, [before!]);
+    expect(outcome).toMatchObject({ processed: 0, stale: 1 });
+    expect(await store.findLeadIdBySourceRecord('hubspot', id)).toBeNull();
   }, 60_000);
 });
