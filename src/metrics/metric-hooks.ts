@@ -18,6 +18,8 @@ export interface ApiCallMetrics {
 export interface PipelineMetrics {
   /** One write-back batch settled: how long it took and what became of its records. */
   writeBatch(connectionId: string, seconds: number, outcome: { written: number; refused: number }): void;
+  /** Records removed because their source deleted them; reason: deleted, privacy (GDPR) or merged. */
+  recordsDeleted?(connectionId: string, reason: string, count: number): void;
   /** Qualifications saved: each new score by grade, each stage transition by from → to. */
   qualificationsSaved(
     saves: ReadonlyArray<{ score: { grade: string } | null; lifecycle: { transition: { from: string | null; to: string } | null } | null }>,

@@ -32,6 +32,7 @@ export class Metrics implements PipelineMetrics {
   private readonly writebackSeconds: Histogram<'connection'>;
   private readonly writes: Counter<'connection' | 'outcome'>;
   private readonly scores: Counter<'grade'>;
+  private readonly deletions: Counter<'connection' | 'reason'>;
   private readonly transitions: Counter<'from' | 'to'>;
   /** Bound children of the webhook counter: the hot path pays one Map lookup and an add. */
   private readonly receivedBySystem = new Map<string, Counter.Internal>();
@@ -77,6 +78,12 @@ export class Metrics implements PipelineMetrics {
       name: 'qualify_writes_total',
       help: 'Records written back, by connection and outcome (written, or refused by the CRM for good).',
       labelNames: ['connection', 'outcome'],
+      registers,
+    });
+    this.deletions = new Counter({
+      name: 'qualify_records_deleted_total',
+      help: 'Source records removed because their CRM deleted them, by connection and reason (deleted, privacy, merged).',
+      labelNames: ['connection', 'reason'],
       registers,
     });
     this.scores = new Counter({ name: 'qualify_scores_total', help: 'New scores recorded by the pipeline, by grade.', labelNames: ['grade'], registers });
@@ -153,6 +160,10 @@ export class Metrics implements PipelineMetrics {
     this.writebackSeconds.observe({ connection: connectionId }, seconds);
     if (outcome.written) this.writes.inc({ connection: connectionId, outcome: 'written' }, outcome.written);
     if (outcome.refused) this.writes.inc({ connection: connectionId, outcome: 'refused' }, outcome.refused);
+  }
+
+  recordsDeleted(connectionId: string, reason: string, count: number): void {
+    this.deletions.inc({ connection: connectionId, reason }, count);
   }
 
   qualificationsSaved(saves: Parameters<PipelineMetrics['qualificationsSaved']>[0]): void {

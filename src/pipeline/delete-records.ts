@@ -33,6 +33,7 @@ export async function deleteRecords(deps: PipelineDeps, conn: ConnectionRuntime,
     await conn.writes.remove([hint.recordId]);
     if (result.outcome === 'unknown') continue;
     outcome.deleted++;
+    deps.metrics?.recordsDeleted?.(conn.id, hint.deletion ?? 'deleted', 1);
     if (result.leadDeleted) {
       outcome.leadsDeleted++;
       requalify.delete(result.leadId!);

@@ -7,6 +7,7 @@ import { processRecords } from '../../src/pipeline/process-records.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
 import type { SqlStore } from '../../src/store/sql-store.js';
 import type { Store } from '../../src/store/store.types.js';
+import { parsePrometheusText } from '../metrics/prometheus-text.js';
 import { startE2E, type E2E } from '../support/e2e-harness.js';
 import { storeBackends } from '../support/store-backends.js';
 
@@ -59,6 +60,10 @@ describe.each(storeBackends())('HubSpot deletions and merges on %s', (_backend, 
     expect(await store.findLeadIdBySourceRecord('hubspot', id)).toBeNull();
     for (const table of ['lead_events', 'scores', 'lead_lifecycle', 'stage_transitions']) expect(await rows(table, 'lead_id', leadId)).toBe(0);
     for (const table of ['write_ledger', 'write_errors']) expect(await rows(table, 'record_id', id)).toBe(0);
+    const counted = parsePrometheusText(await e2e.runtime.metrics.text()).samples.find(
+      (m) => m.name === 'qualify_records_deleted_total' && m.labels.connection === e2e.conn.id && m.labels.reason === 'privacy',
+    );
+    expect(counted?.value).toBe(1);
   }, 60_000);
 
   test('when the person also has a Salesforce record, then only the HubSpot part goes and the lead is re-qualified', async () => {
