@@ -29,6 +29,14 @@ describe('PendingSet (real Redis)', () => {
     expect(await set.size()).toBe(1);
   });
 
+  test('when items are removed (their record was deleted), then they are gone whatever their payload and the rest stays in order', async () => {
+    await set.put([{ id: 'a', payload: { v: 1 } }, { id: 'b', payload: { v: 1 } }, { id: 'c', payload: { v: 1 } }]);
+    await set.remove(['b', 'unknown']);
+    expect((await set.peek(10)).map((i) => i.id)).toEqual(['a', 'c']);
+    expect(await set.get('b')).toBeNull();
+    await set.clear();
+  });
+
   test('when an item changes while its batch is in flight, then completing the batch keeps the newer payload', async () => {
     await set.put([{ id: 'a', payload: { v: 1 } }, { id: 'b', payload: { v: 1 } }]);
     const batch = await set.peek(10);

@@ -93,4 +93,16 @@ describe.each(storeBackends())('deleting a source record on %s', (_backend, open
     expect((await store.getLead(leadId))!.records).toHaveLength(1);
     expect(await store.getLastWritten('hubspot:default', recordId)).toEqual({ qualify_score: '60' });
   });
+
+  test('when one of two HubSpot records of a person is deleted, then only the events that record brought go', async () => {
+    const email = newEmail();
+    const [a, b] = [newId(), newId()];
+    await store.upsertSourceRecord({ system: 'hubspot', recordId: a, lead: lead('hubspot', a, email, [pageView('hubspot', `${a}:pv`)]), sourceUpdatedAt: '2026-07-01T10:00:00Z' });
+    const { leadId } = await store.upsertSourceRecord({ system: 'hubspot', recordId: b, lead: lead('hubspot', b, email, [pageView('hubspot', `${b}:pv`)]), sourceUpdatedAt: '2026-07-01T10:00:00Z' });
+    expect((await store.getLead(leadId))!.lead.events).toHaveLength(2);
+    expect((await store.deleteSourceRecord({ system: 'hubspot', recordId: a, connectionId: 'hubspot:default', occurredAt: '2026-07-03T10:00:00Z' })).leadDeleted).toBe(false);
+    const stored = (await store.getLead(leadId))!;
+    expect(stored.records.map((r) => r.recordId)).toEqual([b]);
+    expect(stored.lead.events.map((e) => e.sourceId)).toEqual([`${b}:pv`]);
+  });
 });
