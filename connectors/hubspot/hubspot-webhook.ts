@@ -128,7 +128,7 @@ export function isEventBatch(json: unknown): boolean {
     if (typeof o.subscriptionType !== 'string' || o.subscriptionType.length === 0) return false;
     if (!isInt(o.attemptNumber) || (o.attemptNumber as number) < 0) return false;
     if (!isOptId(o.objectId)) return false;
-    // contact.merge only: one property read per event otherwise.
+    // The merge fields (contact.merge only): three property reads per event otherwise.
     if (o.mergedObjectIds !== undefined && (!Array.isArray(o.mergedObjectIds) || !o.mergedObjectIds.every(isId))) return false;
     if (!isOptId(o.primaryObjectId) || !isOptId(o.newObjectId)) return false;
     const v = o.propertyValue;
