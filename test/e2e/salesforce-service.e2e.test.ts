@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import pg from 'pg';
 import { buildOutboundMessage } from '../../connectors/salesforce/simulator/outbound-message.js';
 import type { SimRecord } from '../../connectors/salesforce/simulator/simulator-seed.js';
 import { createStore } from '../../src/store/sql-store.js';
 import type { Store } from '../../src/store/store.types.js';
 import { freePort } from '../support/e2e-harness.js';
-import { testDatabaseUrl } from '../support/store-backends.js';
+import { dropTestSchema, testDatabaseUrl } from '../support/store-backends.js';
 import { eventually, jsonSummary, startSalesforceQualify, type QualifyChild, type SalesforceQualify } from './salesforce-qualify-process.js';
 import { withPostgres } from './worker-process.js';
 
@@ -71,13 +70,7 @@ const CONTACTS = 20;
     for (const c of children) await c.stop();
     await q?.close();
     await store?.close();
-    const client = new pg.Client({ connectionString: testDatabaseUrl() });
-    await client.connect();
-    try {
-      await client.query(`drop schema if exists ${schema} cascade`);
-    } finally {
-      await client.end();
-    }
+    await dropTestSchema(schema);
   });
 
   test('when an Outbound Message reports an upgraded Lead, then the server answers the SOAP Ack and the worker re-reads, re-scores and writes it back', async () => {

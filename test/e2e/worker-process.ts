@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { resolveFromRoot } from '../../src/infra/paths.js';
 import type { PendingWrite } from '../../src/pipeline/pipeline.types.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
 import { createStore } from '../../src/store/sql-store.js';
 import type { Store } from '../../src/store/store.types.js';
 import { startE2E, type E2E, type E2EOptions } from '../support/e2e-harness.js';
-import { storeBackends, testDatabaseUrl } from '../support/store-backends.js';
+import { dropTestSchema, storeBackends, testDatabaseUrl } from '../support/store-backends.js';
 
 /**
  * `qualify worker` as a real child process, for the tests where processes die, drain or compete.
@@ -133,13 +132,7 @@ export async function startWorkerScenario(o: { contacts: number; latencyMs?: num
       }
       await e2e.close();
       await store.close();
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(`drop schema if exists ${schema} cascade`);
-      } finally {
-        await client.end();
-      }
+      await dropTestSchema(schema, url);
     },
   };
 }

@@ -4,10 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import pg from 'pg';
 import { createStore, type SqlStore } from '../../src/store/sql-store.js';
 import type { Store } from '../../src/store/store.types.js';
-import { testDatabaseUrl } from '../support/store-backends.js';
+import { dropTestSchema, testDatabaseUrl } from '../support/store-backends.js';
 
 /**
  * Finishing a QUALIFY_SECRET_KEY rotation with the real CLI, on both store backends (PGlite in a
@@ -45,13 +44,7 @@ function backends(): Backend[] {
       env: { DATABASE_URL: url.toString(), QUALIFY_DATA_DIR: dataDir },
       cleanup: async () => {
         rmSync(dataDir, { recursive: true, force: true });
-        const client = new pg.Client({ connectionString: testDatabaseUrl() });
-        await client.connect();
-        try {
-          await client.query(`drop schema if exists ${schema} cascade`);
-        } finally {
-          await client.end();
-        }
+        await dropTestSchema(schema);
       },
     });
   }

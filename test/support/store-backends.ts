@@ -37,6 +37,17 @@ export const testDatabaseUrl = (): string => process.env.QUALIFY_TEST_DATABASE_U
 
 const answers = new Map<string, boolean>();
 
+/** Drops a PostgreSQL schema a test created (and everything in it), if it is still there. */
+export async function dropTestSchema(schema: string, url: string = testDatabaseUrl()): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists ${schema} cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** A TCP probe in a child process, so storeBackends() can stay synchronous for describe.each. */
 function probePostgres(url: string): boolean {
   const known = answers.get(url);

@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
 import { defaultMigrationsDir } from '../../src/store/migrate.js';
 import { createStore, type CreateStoreOptions, type SqlStore } from '../../src/store/sql-store.js';
-import { TEST_SECRET_KEY, testDatabaseUrl } from '../support/store-backends.js';
+import { TEST_SECRET_KEY, dropTestSchema, testDatabaseUrl } from '../support/store-backends.js';
 import { lead } from './workspace-fixtures.js';
 
 /**
@@ -36,12 +35,7 @@ const postgres = (): Backend => {
   return {
     name: 'postgres',
     options: async () => ({ databaseUrl: testDatabaseUrl(), schema }),
-    cleanup: async () => {
-      const client = new pg.Client({ connectionString: testDatabaseUrl() });
-      await client.connect();
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
-    },
+    cleanup: () => dropTestSchema(schema),
   };
 };
 
