@@ -17,6 +17,8 @@ import { evaluate, parseSoql, SoqlError, sortKey, type SoqlQuery } from './soql.
  *  - GET query?q= (SOQL subset) with nextRecordsUrl paging (2,000 per page unless
  *    `Sforce-Query-Options: batchSize=` asks for fewer, min 200), GET query/{locator};
  *  - GET sobjects/{type}/describe with picklists (Lead Status restricted);
+ *  - GET sobjects/{type}/deleted?start=&end= (seconds ignored; 400 INVALID_REPLICATION_DATE for a
+ *    window under a minute or a start more than 30 days ago);
  *  - PATCH composite/sobjects: ≤ 200 records, per-record SaveResults, allOrNone, restricted
  *    picklists, converted leads read-only, unknown fields and ids refused per record;
  *  - Bulk API 2.0 ingest: create job, PUT CSV batches, UploadComplete, job info, successful /
@@ -43,6 +45,8 @@ export interface SimulatorOptions {
   hiddenObjects?: string[];
   /** Leave the identity URL (`id`) out of the token response, as some proxies do. */
   omitIdentityUrl?: boolean;
+  /** The org's clock (the 30-day limit of the deleted-records resource); default the wall clock. */
+  now?: () => Date;
   data?: Partial<SeedData>;
 }
 
@@ -50,6 +54,8 @@ export interface RecordedCall {
   method: string;
   path: string;
   records?: number;
+  /** The query string as sent (e.g. a deleted-records window). */
+  query?: string;
 }
 
 interface BulkJob {
@@ -84,6 +90,9 @@ export class SalesforceSimulator {
   rotateRefreshTokens: boolean;
   hiddenObjects: Set<string>;
   omitIdentityUrl: boolean;
+  now: () => Date;
+  /** When each record in the recycle bin was deleted (the delete log). */
+  private readonly deletedAt = new Map<string, Date>();
   readonly db: Record<string, Map<string, SimRecord>> = {};
   readonly calls: RecordedCall[] = [];
   tokenCalls = 0;
@@ -113,6 +122,7 @@ export class SalesforceSimulator {
     this.rotateRefreshTokens = opts.rotateRefreshTokens ?? false;
     this.hiddenObjects = new Set(opts.hiddenObjects ?? []);
     this.omitIdentityUrl = opts.omitIdentityUrl ?? false;
+    this.now = opts.now ?? (() => new Date());
     for (const type of Object.keys(KEY_PREFIX)) this.db[type] = new Map();
     this.db.Organization!.set(this.orgId, { Id: this.orgId, Name: 'Simulated Org', OrganizationType: 'Enterprise Edition', IsSandbox: false, SystemModstamp: sfDateTime(new Date('2026-01-01T00:00:00Z')) });
     if (opts.data) this.load(opts.data);
@@ -179,6 +189,21 @@ export class SalesforceSimulator {
     const rec = this.db[type]?.get(id);
     if (!rec) throw new Error(`no ${type} ${id}`);
     Object.assign(rec, changes, { LastModifiedDate: sfDateTime(at), SystemModstamp: sfDateTime(at) });
+    return rec;
+  }
+
+  /** Deletes a record to the recycle bin (queries hide it; the deleted-records resource lists it). */
+  deleteRecord(type: string, id: string, at = this.now()): void {
+    const rec = this.db[type]?.get(id);
+    if (!rec) throw new Error(`no ${type} ${id}`);
+    Object.assign(rec, { IsDeleted: true, SystemModstamp: sfDateTime(at) });
+    this.deletedAt.set(id, at);
+  }
+
+  /** Restores a record from the recycle bin (SystemModstamp moves on; it leaves the delete log). */
+  undeleteRecord(type: string, id: string, at = this.now()): SimRecord {
+    const rec = this.touch(type, id, { IsDeleted: false }, at);
+    this.deletedAt.delete(id);
     return rec;
   }
 
@@ -260,12 +285,14 @@ export class SalesforceSimulator {
       this.usedToday++;
       res.setHeader('Sforce-Limit-Info', `api-usage=${this.usedToday}/${this.dailyLimit}`);
       const records = Array.isArray((req.body as { records?: unknown })?.records) ? (req.body as { records: unknown[] }).records.length : undefined;
-      this.calls.push({ method: req.method, path: req.path, records });
+      const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : undefined;
+      this.calls.push({ method: req.method, path: req.path, records, ...(query && { query }) });
       next();
     });
 
     data.get('/services/data/:version/query', (req, res) => this.query(req, res));
     data.get('/services/data/:version/query/:locator', (req, res) => this.queryMore(req, res));
+    data.get('/services/data/:version/sobjects/:type/deleted', (req, res) => this.deleted(req, res));
     data.get('/services/data/:version/sobjects/:type/describe', (req, res) => this.describe(req, res));
     data.patch('/services/data/:version/composite/sobjects', (req, res) => this.updateCollection(req, res));
     data.post('/services/data/:version/jobs/ingest', (req, res) => this.createJob(req, res));
@@ -280,6 +307,32 @@ export class SalesforceSimulator {
     data.use((req, res) => sfError(res, 404, 'NOT_FOUND', `The requested resource does not exist: ${req.method} ${req.path}`));
     app.use(data);
     return app;
+  }
+
+  // ---- deleted records ---------------------------------------------------------------------
+
+  private deleted(req: Request, res: Response) {
+    const type = String(req.params.type);
+    const table = this.hiddenObjects.has(type) ? undefined : this.db[type];
+    if (!table) return sfError(res, 404, 'NOT_FOUND', `The requested resource does not exist: ${req.method} ${req.path}`);
+    // Salesforce ignores the seconds of both ends.
+    const minute = (v: unknown) => {
+      const t = typeof v === 'string' ? Date.parse(v) : NaN;
+      return Number.isNaN(t) ? NaN : Math.floor(t / 60_000) * 60_000;
+    };
+    const start = minute(req.query.start);
+    const end = minute(req.query.end);
+    if (Number.isNaN(start) || Number.isNaN(end)) return sfError(res, 400, 'INVALID_REPLICATION_DATE', 'start and end must be date-times (YYYY-MM-DDThh:mm:ss+hh:mm)');
+    if (end - start < 60_000) return sfError(res, 400, 'INVALID_REPLICATION_DATE', 'startDate must chronologically precede endDate by more than one minute');
+    const earliest = this.now().getTime() - 30 * 24 * 3600_000;
+    if (start < earliest) return sfError(res, 400, 'INVALID_REPLICATION_DATE', 'startDate cannot be more than 30 days ago');
+    const deletedRecords = [...table.values()]
+      .filter((r) => r.IsDeleted && this.deletedAt.has(r.Id))
+      .map((r) => ({ id: r.Id, at: this.deletedAt.get(r.Id)! }))
+      .filter((d) => d.at.getTime() >= start && d.at.getTime() < end)
+      .sort((a, b) => a.at.getTime() - b.at.getTime())
+      .map((d) => ({ id: d.id, deletedDate: sfDateTime(d.at) }));
+    return res.json({ deletedRecords, earliestDateAvailable: sfDateTime(new Date(Math.ceil(earliest / 60_000) * 60_000)), latestDateCovered: sfDateTime(new Date(end)) });
   }
 
   // ---- query -------------------------------------------------------------------------------
