@@ -34,6 +34,8 @@ export interface SalesforceConnectorOptions {
   mappingFile?: string;
   /** The metrics hook of a connection (API calls, REQUEST_LIMIT_EXCEEDED, budget refusals). */
   metrics?: (connectionId: string) => ApiCallMetrics;
+  /** The clock deletion windows end at (tests); default the wall clock. */
+  now?: () => Date;
 }
 
 /** Records in one Bulk API 2.0 write (one CSV upload stays far below the 100 MB per-job limit). */
@@ -65,7 +67,7 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
     let rt = runtimes.get(ctx.connection.id);
     if (!rt) {
       const session = new SalesforceSession({ connectionId: ctx.connection.id, config: opts.config, vault, store: ctx.store, logger: ctx.logger, metrics: opts.metrics?.(ctx.connection.id) });
-      rt = { session, describe: new DescribeCache(session), mapping: getMapping(), conversions: new Map(), selected: new Map(), unavailable: new Set() };
+      rt = { session, describe: new DescribeCache(session), mapping: getMapping(), conversions: new Map(), selected: new Map(), unavailable: new Set(), now: opts.now };
       runtimes.set(ctx.connection.id, rt);
     }
     rt.session.attach(ctx.store, ctx.logger);

@@ -31,6 +31,7 @@ export const REQUEST_ERROR_TABLE: Record<string, RequestRule> = {
   INSUFFICIENT_ACCESS: { status: 403, action: 'auth', why: 'the integration user lacks a permission' },
   REQUEST_LIMIT_EXCEEDED: { status: 403, action: 'park', why: "the org's daily API request limit is spent" },
   INVALID_FIELD: { status: 400, action: 'payload', why: 'a field in the query or write does not exist (check mappings/salesforce.yaml)' },
+  INVALID_REPLICATION_DATE: { status: 400, action: 'payload', why: 'the deleted-records window starts too long ago (over 30 days) or ends before it starts' },
   MALFORMED_QUERY: { status: 400, action: 'payload', why: 'the SOQL query is malformed' },
   INVALID_TYPE: { status: 400, action: 'payload', why: 'the object type is not available to this user' },
   INVALID_QUERY_LOCATOR: { status: 400, action: 'transient', why: 'the query cursor expired; the sync resumes from its checkpoint' },

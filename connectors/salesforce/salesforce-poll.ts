@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import type { ConnectorContext, PollPage, RawRecord } from '../../src/connectors/connector.types.js';
+import type { ChangeHint, ConnectorContext, PollPage, RawRecord } from '../../src/connectors/connector.types.js';
 import type { Mapping } from '../../src/mapping/mapping.schema.js';
 import { readPaths } from '../../src/mapping/read-properties.js';
 import { PayloadError } from '../../src/errors/connector-errors.js';
 import type { Logger } from 'pino';
 import type { SalesforceSession } from './salesforce-auth.js';
 import { fieldRequirements, objectOfId, type DescribeCache, type WriteObject } from './salesforce-describe.js';
-import { chunks, idList, queryAll, queryPages, soqlDateTime, soqlId } from './salesforce-soql.js';
+import { DELETION_STREAMS, readDeletions } from './salesforce-deletions.js';
+import { chunks, idList, isoDateTime, queryAll, queryPages, soqlDateTime, soqlId } from './salesforce-soql.js';
 
 /**
  * Reading Leads and Contacts, incrementally and resumably.
@@ -33,6 +34,8 @@ export type Position = z.infer<typeof Position>;
 export const SalesforceCursorSchema = z.object({
   version: z.literal(1),
   positions: z.partialRecord(z.enum([...PERSON_STREAMS, ...ACTIVITY_STREAMS]), Position.nullable()),
+  /** Per object, where the next "get deleted" window starts (absent: as far back as Salesforce keeps). */
+  deleted: z.partialRecord(z.enum(DELETION_STREAMS), z.string()).optional(),
 });
 export type SalesforceCursor = z.infer<typeof SalesforceCursorSchema>;
 
@@ -79,6 +82,8 @@ export interface ReadContext {
   selected: Map<string, string[]>;
   /** Engagement objects this org or user can't query (no access, not enabled): read without them. */
   unavailable: Set<string>;
+  /** The time deletion windows end at (tests set it; default the wall clock). */
+  now?: () => Date;
 }
 
 type ActivityObject = (typeof ACTIVITY_STREAMS)[number];
@@ -148,11 +153,7 @@ export function cursorCondition(pos: Position | null): string {
   return ` WHERE SystemModstamp > ${ts} OR (SystemModstamp = ${ts} AND Id > ${soqlId(pos.id)})`;
 }
 
-function iso(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const t = Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
-  return Number.isNaN(t) ? null : new Date(t).toISOString();
-}
+const iso = isoDateTime;
 
 function positionOf(rec: Record<string, unknown>): Position {
   return { systemModstamp: String(rec.SystemModstamp), id: String(rec.Id) };
@@ -233,7 +234,8 @@ export async function* pollRecords(rc: ReadContext, ctx: ConnectorContext, curso
   const saved = opts.full ? null : readCursor(cursor);
   if (cursor && !saved && !opts.full) ctx.logger.warn({ connection: ctx.connection.id }, 'Salesforce sync cursor unreadable: reading everything again');
   const positions: SalesforceCursor['positions'] = { ...(saved?.positions ?? {}) };
-  const snapshot = (): SalesforceCursor => ({ version: 1, positions: { ...positions } });
+  const deleted: NonNullable<SalesforceCursor['deleted']> = { ...(saved?.deleted ?? {}) };
+  const snapshot = (): SalesforceCursor => ({ version: 1, positions: { ...positions }, ...(Object.keys(deleted).length && { deleted: { ...deleted } }) });
 
   // Activity streams start at "now" when the people are read in full: their engagement comes with them.
   for (const s of ACTIVITY_STREAMS) if (!positions[s]) positions[s] = await latestPosition(rc, s);
@@ -242,6 +244,24 @@ export async function* pollRecords(rc: ReadContext, ctx: ConnectorContext, curso
   let done = 0;
   let total = 0;
   let yielded = false;
+  // Deletions first: the people read after them are current, and a restored record (newer
+  // SystemModstamp) comes back after its deletion. A full sync reads what exists and asks none.
+  if (!opts.full) {
+    const hints: ChangeHint[] = [];
+    let asked = false;
+    for (const object of DELETION_STREAMS) {
+      const window = await readDeletions(rc.session, rc.logger, object, deleted[object] ?? null, rc.now?.() ?? new Date());
+      if (!window) continue;
+      deleted[object] = window.next;
+      hints.push(...window.hints);
+      asked = true;
+    }
+    if (asked) {
+      yielded = true;
+      yield { records: [], deletions: hints, cursor: snapshot(), progress: { done, total } };
+      if (ctx.signal?.aborted) return;
+    }
+  }
   for (const object of PERSON_STREAMS) {
     const fields = await selectFields(rc, object);
     const soql = `SELECT ${fields.join(', ')} FROM ${object}${cursorCondition(positions[object] ?? null)} ORDER BY SystemModstamp ASC, Id ASC`;

@@ -35,6 +35,13 @@ export function soqlDateTime(iso: string): string {
   return new Date(t).toISOString().replace(/\.000Z$/, 'Z');
 }
 
+/** A Salesforce date-time (`…+0000` or ISO) as ISO-8601 UTC; null when it is not one. */
+export function isoDateTime(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const t = Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+}
+
 export function chunks<T>(xs: T[], size = IN_CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));

@@ -93,6 +93,8 @@ export interface WebhookReceiver {
 
 export interface PollPage {
   records: RawRecord[];
+  /** Records the source says no longer exist (deletion hints), removed before this page's records are stored. */
+  deletions?: ChangeHint[];
   /** Checkpoint to save once this page is processed. */
   cursor: unknown;
   /** For the progress bar. */

@@ -1,3 +1,4 @@
+import { deleteRecords } from './delete-records.js';
 import { requalifyLeads, storeRecords, type ProcessOutcome } from './process-records.js';
 import type { ConnectionRuntime, PipelineDeps } from './pipeline.types.js';
 
@@ -14,6 +15,8 @@ export interface SyncProgress {
 export interface SyncOutcome extends ProcessOutcome {
   pages: number;
   records: number;
+  /** Records removed because the source reported them deleted. */
+  deleted: number;
 }
 
 /**
@@ -29,7 +32,7 @@ export async function runSync(
   const ctx = { ...(await conn.context()), signal: opts.signal };
   const stream = 'records';
   const cursor = opts.full ? null : await conn.store.getCursor(conn.id, stream);
-  const out: SyncOutcome = { pages: 0, records: 0, processed: 0, stale: 0, unmappable: 0, writesQueued: 0 };
+  const out: SyncOutcome = { pages: 0, records: 0, processed: 0, stale: 0, unmappable: 0, writesQueued: 0, deleted: 0 };
   const pages = conn.connector.poll(ctx, cursor, { full: opts.full })[Symbol.asyncIterator]();
   // Read-ahead of one page: the next request (paced by the vendor's limit) is in flight while this
   // page is stored and scored. Up to PAGES_IN_FLIGHT pages are worked on at once, so one page's
@@ -48,6 +51,11 @@ export async function runSync(
       const page = step.value;
       next = pages.next();
       next.catch(() => {}); // surfaced when awaited; avoids an unhandled rejection while this page runs
+      if (page.deletions?.length) {
+        // The same path as pushed deletions; earlier pages are stored first, so none brings a record back.
+        while (inFlight.length) await inFlight.shift();
+        out.deleted += (await deleteRecords(deps, conn, page.deletions)).deleted;
+      }
       const stored = storeRecords(deps, conn, page.records);
       stored.catch(() => {}); // surfaced by this page's re-qualification
       const previous = requalifying;

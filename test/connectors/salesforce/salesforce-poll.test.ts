@@ -22,8 +22,9 @@ describe.each(storeBackends())('Salesforce polling on %s', (_backend, open) => {
     const save = (c: unknown) => store.saveCursor(ctx.connection.id, 'records', c);
 
     const first = connectorFor(org);
-    const before = await drain(first.poll(ctx, null, { full: false }), save, 2);
-    expect(before).toHaveLength(2);
+    // The first page holds the deletions since Salesforce's 30 days (none), then two pages of people.
+    const before = await drain(first.poll(ctx, null, { full: false }), save, 3);
+    expect(before).toHaveLength(3);
 
     // "Restart": a fresh connector (new session, new caches) from the stored cursor only.
     const second = connectorFor(org);
