@@ -9,7 +9,8 @@ import type { SqlStore } from '../../../src/store/sql-store.js';
 import type { Store } from '../../../src/store/store.types.js';
 import type { SalesforceConnector } from '../../../connectors/salesforce/index.js';
 import { storeBackends } from '../../support/store-backends.js';
-import { connectorFor, silentLogger, startOrg, type Org } from './salesforce-test-kit.js';
+import { pino } from 'pino';
+import { connectorFor, contextFor, drain, silentLogger, startOrg, type Org } from './salesforce-test-kit.js';
 
 /**
  * Leads and Contacts deleted in Salesforce, found by the incremental sync's "get deleted" calls
@@ -210,6 +211,20 @@ describe.each(storeBackends())('Salesforce deletions on %s', (_backend, open) =>
       org.sim.usedToday = used;
     }
   }, 60_000);
+
+  it('when the saved deletion position is older than the 30 days Salesforce keeps, then the window starts 30 days back and the log says older deletions may be missed', async () => {
+    const lines: Array<{ msg: string; object?: string }> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const ctx = { ...(await contextFor(store, 'salesforce:old-deletions')), logger };
+    const fortyDaysAgo = new Date(clock - 40 * 86_400_000).toISOString();
+    const cursor = { version: 1, positions: {}, deleted: { Lead: fortyDaysAgo, Contact: fortyDaysAgo } };
+    const before = deletedCalls('Lead').length;
+    const pages = await drain(connectorFor(org, {}, { now }).poll(ctx, cursor, { full: false }), async () => {}, 1);
+    expect(pages[0]).toEqual([]); // the deletions page comes first
+
+    expect(windowOf(deletedCalls('Lead')[before]!.query)).toEqual({ start: clock - 30 * 86_400_000 + 60_000, end: clock });
+    expect(lines.filter((l) => l.msg.includes('older deletions may be missed')).map((l) => l.object)).toEqual(['Lead', 'Contact']);
+  });
 
   it('when the deletion window starts more than 30 days ago or ends before it starts, then the org answers 400 INVALID_REPLICATION_DATE', async () => {
     const token = org.sim.issueToken();
