@@ -13,6 +13,7 @@ import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
 import { SecretBox } from '../../src/security/secret-box.js';
 import type { OAuthRoutesDeps } from '../../src/server/oauth.routes.js';
 import type { Store } from '../../src/store/store.types.js';
+import { settlePipeline } from './test-runtime.js';
 
 /**
  * The whole product on real parts for end-to-end tests: the HubSpot sandbox (the official SDK
@@ -114,28 +115,8 @@ export async function startE2E(o: E2EOptions): Promise<E2E> {
   await runtime.listen(port);
   const conn = runtime.connections.get(connectionId)!;
 
-  const settle = async (timeoutMs = 60_000) => {
-    const until = Date.now() + timeoutMs;
-    let quiet = 0;
-    while (Date.now() < until) {
-      await sim.flushWebhooks();
-      const [ingest, io, sync] = await Promise.all([
-        runtime.queues.ingest.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
-        runtime.queues.io.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
-        runtime.queues.sync.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
-      ]);
-      const busy =
-        Object.values(ingest).reduce((a, b) => a + b, 0) +
-        Object.values(io).reduce((a, b) => a + b, 0) +
-        Object.values(sync).reduce((a, b) => a + b, 0) +
-        (await conn.reads.size()) +
-        (await conn.writes.size());
-      quiet = busy === 0 ? quiet + 1 : 0;
-      if (quiet >= 3) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('e2e: the pipeline did not settle in time');
-  };
+  // The sandbox's webhooks are delivered before each check: they are the pipeline's input.
+  const settle = (timeoutMs = 60_000) => settlePipeline(runtime, conn, { timeoutMs, beforeEach: () => sim.flushWebhooks() });
 
   return {
     sim,

@@ -6,6 +6,7 @@ import { createConnectionFactory } from '../../src/app/connection-factory.js';
 import { createRuntime, type ConnectionFactory, type ConnectionSpec, type Runtime, type RuntimeOptions } from '../../src/app/runtime.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Metrics } from '../../src/metrics/metrics.js';
+import type { ConnectionRuntime } from '../../src/pipeline/pipeline.types.js';
 import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
 
 /**
@@ -28,6 +29,25 @@ export function startTestRuntime(opts: TestRuntimeOptions): Promise<Runtime> {
     connections: [],
     ...opts,
   });
+}
+
+/**
+ * Waits until the pipeline has nothing left to do for a connection: no job waiting, running or
+ * delayed in the ingest, I/O and sync queues, and nothing pending to read or write, three checks
+ * in a row. `beforeEach` runs before every check (e.g. a simulator delivering its webhooks).
+ */
+export async function settlePipeline(runtime: Runtime, conn: ConnectionRuntime, opts: { timeoutMs?: number; beforeEach?: () => Promise<unknown> } = {}): Promise<void> {
+  const until = Date.now() + (opts.timeoutMs ?? 30_000);
+  let quiet = 0;
+  while (Date.now() < until) {
+    await opts.beforeEach?.();
+    const counts = await Promise.all([runtime.queues.ingest, runtime.queues.io, runtime.queues.sync].map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized')));
+    const busy = counts.flatMap((c) => Object.values(c)).reduce((a, b) => a + b, 0) + (await conn.reads.size()) + (await conn.writes.size());
+    quiet = busy === 0 ? quiet + 1 : 0;
+    if (quiet >= 3) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the pipeline did not settle in time');
 }
 
 /** Empties the runtime's queues first, so no job of this test is left in Redis for a later one, then closes it. */

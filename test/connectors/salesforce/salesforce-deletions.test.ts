@@ -9,6 +9,7 @@ import type { SqlStore } from '../../../src/store/sql-store.js';
 import type { Store } from '../../../src/store/store.types.js';
 import type { SalesforceConnector } from '../../../connectors/salesforce/index.js';
 import { storeBackends } from '../../support/store-backends.js';
+import { settlePipeline } from '../../support/test-runtime.js';
 import { pino } from 'pino';
 import { connectorFor, contextFor, drain, silentLogger, startOrg, type Org } from './salesforce-test-kit.js';
 
@@ -42,18 +43,7 @@ describe.each(storeBackends())('Salesforce deletions on %s', (_backend, open) =>
       connections: [{ id: connId, system: 'salesforce', connector: connectorFor(org, {}, { now }), pollIntervalMs: 3_600_000 }],
     });
 
-  const settle = async (timeoutMs = 30_000) => {
-    const until = Date.now() + timeoutMs;
-    let quiet = 0;
-    while (Date.now() < until) {
-      const counts = await Promise.all([runtime.queues.ingest, runtime.queues.io, runtime.queues.sync].map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized')));
-      const busy = counts.flatMap((c) => Object.values(c)).reduce((a, b) => a + b, 0) + (await conn.reads.size()) + (await conn.writes.size());
-      quiet = busy === 0 ? quiet + 1 : 0;
-      if (quiet >= 3) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('the pipeline did not settle in time');
-  };
+  const settle = (timeoutMs?: number) => settlePipeline(runtime, conn, { timeoutMs });
 
   const rows = async (table: string, column: string, value: string) =>
     (await (store as SqlStore).driver.query<{ n: number }>(`select count(*)::int as n from ${table} where ${column} = $1`, [value]))[0]!.n;

@@ -12,6 +12,7 @@ import { makeId } from '../../../connectors/salesforce/simulator/simulator-ids.j
 import { sfDateTime } from '../../../connectors/salesforce/simulator/simulator-seed.js';
 import { freePort } from '../../support/e2e-harness.js';
 import { storeBackends } from '../../support/store-backends.js';
+import { settlePipeline } from '../../support/test-runtime.js';
 import { connectorFor, silentLogger, startOrg, type Org } from './salesforce-test-kit.js';
 
 /** The product on real parts (Redis, store, runtime, workers, HTTP server) against the simulated org. */
@@ -25,18 +26,7 @@ describe.each(storeBackends())('Salesforce end to end on %s', (_backend, open) =
   const prefix = `qualify-test-sf-${randomUUID().slice(0, 8)}`;
   const vaultRedis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 
-  const settle = async (timeoutMs = 30_000) => {
-    const until = Date.now() + timeoutMs;
-    let quiet = 0;
-    while (Date.now() < until) {
-      const counts = await Promise.all([runtime.queues.ingest, runtime.queues.io, runtime.queues.sync].map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized')));
-      const busy = counts.flatMap((c) => Object.values(c)).reduce((a, b) => a + b, 0) + (await conn.reads.size()) + (await conn.writes.size());
-      quiet = busy === 0 ? quiet + 1 : 0;
-      if (quiet >= 3) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('the pipeline did not settle in time');
-  };
+  const settle = (timeoutMs?: number) => settlePipeline(runtime, conn, { timeoutMs });
 
   beforeAll(async () => {
     store = await open();
