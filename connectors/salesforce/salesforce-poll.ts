@@ -153,14 +153,12 @@ export function cursorCondition(pos: Position | null): string {
   return ` WHERE SystemModstamp > ${ts} OR (SystemModstamp = ${ts} AND Id > ${soqlId(pos.id)})`;
 }
 
-const iso = isoDateTime;
-
 function positionOf(rec: Record<string, unknown>): Position {
   return { systemModstamp: String(rec.SystemModstamp), id: String(rec.Id) };
 }
 
 function toRaw(object: string, rec: Record<string, unknown>): RawRecord {
-  return { objectType: object, recordId: String(rec.Id), updatedAt: iso(rec.SystemModstamp) ?? iso(rec.LastModifiedDate), raw: rec };
+  return { objectType: object, recordId: String(rec.Id), updatedAt: isoDateTime(rec.SystemModstamp) ?? isoDateTime(rec.LastModifiedDate), raw: rec };
 }
 
 /** Attaches Tasks, Events and responded CampaignMembers to each person (3 queries per 200 people). */

@@ -21,9 +21,9 @@ export interface DeleteOutcome {
 export async function deleteRecords(deps: PipelineDeps, conn: ConnectionRuntime, hints: ChangeHint[]): Promise<DeleteOutcome> {
   const outcome: DeleteOutcome = { deleted: 0, stale: 0, leadsDeleted: 0 };
   const requalify = new Set<string>();
+  // Remembered before the store forgets the records: a read in flight, stored after this, finds the mark.
+  await conn.deletions?.mark(hints.map((h) => ({ recordId: h.recordId, deletedAt: h.occurredAt })));
   for (const hint of hints) {
-    // Remembered before the store forgets the record: a read in flight, stored after this, finds the mark.
-    await conn.deletions?.mark([{ recordId: hint.recordId, deletedAt: hint.occurredAt }]);
     const result = await conn.store.deleteSourceRecord({ system: conn.system, recordId: hint.recordId, connectionId: conn.id, occurredAt: hint.occurredAt });
     if (result.outcome === 'newer') {
       outcome.stale++;
