@@ -5,6 +5,7 @@ import {
   RateLimitedError,
   TransientError,
 } from '../../src/errors/connector-errors.js';
+import type { StatusRule as KitStatusRule } from '../../src/kit/index.js';
 import type { DailyReset } from './daily-reset.js';
 import { HubSpotErrorBodySchema, type HubSpotErrorBody } from './provider.schema.js';
 
@@ -37,12 +38,7 @@ export interface StatusContext {
   dailyReset: () => DailyReset;
 }
 
-export interface StatusRule {
-  /** The row as a reader would say it. */
-  when: string;
-  matches(f: HubSpotFailure): boolean;
-  toError(f: HubSpotFailure, ctx: StatusContext): ConnectorError;
-}
+export type StatusRule = KitStatusRule<HubSpotFailure, StatusContext>;
 
 const BURST_WINDOW_MS = 10_000;
 const SEARCH_WINDOW_MS = 1_000;

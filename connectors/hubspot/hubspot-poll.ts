@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ConnectorContext, PollPage, RawRecord } from '../../src/connectors/connector.types.js';
+import type { ConnectorContext, PollPage, RawRecord } from '../../src/kit/connector.types.js';
 import { PayloadError } from '../../src/errors/connector-errors.js';
 import type { HubSpotClient } from './hubspot-client.js';
 import {

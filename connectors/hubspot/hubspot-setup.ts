@@ -1,4 +1,4 @@
-import type { ConnectorContext } from '../../src/connectors/connector.types.js';
+import type { ConnectorContext, SetupReport } from '../../src/kit/index.js';
 import { PayloadError } from '../../src/errors/connector-errors.js';
 import type { HubSpotClient } from './hubspot-client.js';
 import { HubSpotPropertyListSchema } from './provider.schema.js';
@@ -46,14 +46,9 @@ export const QUALIFY_PROPERTIES: readonly QualifyPropertyDef[] = [
 
 const isConflict = (err: unknown) => err instanceof PayloadError && err.status === 409;
 
-export async function ensureHubSpotSetup(client: HubSpotClient, ctx: ConnectorContext): Promise<{ created: string[] }> {
+/** Learns the portal (id and time zone: the daily limit resets at its midnight) and creates qualify's contact properties. */
+export async function ensureHubSpotSetup(client: HubSpotClient, ctx: ConnectorContext): Promise<SetupReport & { created: string[] }> {
   const account = await client.getAccount(ctx.signal, { refresh: true });
-  await ctx.store.upsertConnection({
-    id: ctx.connection.id,
-    system: 'hubspot',
-    accountId: account.portalId,
-    config: { ...ctx.connection.config, portalId: account.portalId, timeZone: account.timeZone },
-  });
 
   try {
     await client.call('create property group', 'standard', (sdk) => sdk.crm.properties.groupsApi.create('contacts', QUALIFY_GROUP), ctx.signal);
@@ -90,5 +85,5 @@ export async function ensureHubSpotSetup(client: HubSpotClient, ctx: ConnectorCo
     }
   }
   ctx.logger.info({ portalId: account.portalId, created }, created.length ? 'hubspot: created qualify contact properties' : 'hubspot: qualify contact properties already exist');
-  return { created };
+  return { accountId: account.portalId, config: { portalId: account.portalId, timeZone: account.timeZone }, created };
 }

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ChangeHint, DeliveryPart, IncomingWebhook, UnpackedDelivery, WebhookAdmission, WebhookReceiver, WebhookVerdict } from '../../src/connectors/connector.types.js';
+import type { ChangeHint, DeliveryPart, IncomingWebhook, UnpackedDelivery, WebhookAdmission, WebhookReceiver, WebhookVerdict } from '../../src/kit/connector.types.js';
 import type { ConnectionRow } from '../../src/store/store.types.js';
 import { HubSpotWebhookBodySchema, type HubSpotWebhookEvent } from './provider.schema.js';
 

@@ -1,4 +1,4 @@
-import type { ConnectorContext, WriteOutcome, WriteRequest } from '../../src/connectors/connector.types.js';
+import type { ConnectorContext, WriteOutcome, WriteRequest } from '../../src/kit/connector.types.js';
 import { PayloadError } from '../../src/errors/connector-errors.js';
 import type { HubSpotClient } from './hubspot-client.js';
 import { HubSpotBatchResponseSchema, type HubSpotBatchError } from './provider.schema.js';

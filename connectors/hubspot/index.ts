@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Connector } from '../../src/connectors/connector.types.js';
+import type { Connector, PeopleSource, WriteTarget } from '../../src/kit/index.js';
 import type { ApiCallMetrics } from '../../src/metrics/metric-hooks.js';
 import type { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
 import { HubSpotClient, type HubSpotClientOptions, type HubSpotLimits } from './hubspot-client.js';
@@ -50,7 +50,11 @@ export const DEFAULT_HISTORY_PROPERTIES = ['recent_conversion_event_name'];
 
 export interface HubSpotConnector extends Connector {
   client: HubSpotClient;
+  people: PeopleSource;
+  writes: WriteTarget;
 }
+
+export const HUBSPOT_MAPPING_FILE = 'mappings/hubspot.yaml';
 
 export function createHubSpotConnector(opts: HubSpotConnectorOptions): HubSpotConnector {
   const client = new HubSpotClient({
@@ -74,27 +78,30 @@ export function createHubSpotConnector(opts: HubSpotConnectorOptions): HubSpotCo
 
   return {
     system: 'hubspot',
-    mappingFile: 'mappings/hubspot-contact.yaml',
-    maxWriteBatch: MAX_BATCH_UPDATE,
+    mappingFile: HUBSPOT_MAPPING_FILE,
     client,
-    ...(opts.clientSecret && { webhook: new HubSpotWebhookReceiver({ clientSecret: opts.clientSecret, now: opts.now }) }),
-    ensureSetup: async (ctx) => {
-      await ensureHubSpotSetup(client, ctx);
+    people: {
+      ...(opts.clientSecret && { webhook: new HubSpotWebhookReceiver({ clientSecret: opts.clientSecret, now: opts.now }) }),
+      fetch: async (ctx, refs) => {
+        client.adoptAccount(ctx.connection);
+        const ids = [...new Set(refs.filter((r) => r.objectType === 'contact').map((r) => r.recordId))];
+        const history = read.historyMode !== 'none' && read.historyProperties.length > 0;
+        return (await batchRead(client, ctx, ids, read, history)).map(toRawRecord);
+      },
+      poll: (ctx, cursor, { full }) => {
+        client.adoptAccount(ctx.connection);
+        return pollContacts(client, ctx, cursor, { ...read, full });
+      },
     },
-    fetch: async (ctx, refs) => {
-      client.adoptAccount(ctx.connection);
-      const ids = [...new Set(refs.filter((r) => r.objectType === 'contact').map((r) => r.recordId))];
-      const history = read.historyMode !== 'none' && read.historyProperties.length > 0;
-      return (await batchRead(client, ctx, ids, read, history)).map(toRawRecord);
+    writes: {
+      maxBatch: MAX_BATCH_UPDATE,
+      stageRule: 'lifecyclestage moves forward only: a move back is written as a clear, then the new value',
+      write: (ctx, batch) => {
+        client.adoptAccount(ctx.connection);
+        return writeContacts(client, ctx, batch);
+      },
     },
-    poll: (ctx, cursor, { full }) => {
-      client.adoptAccount(ctx.connection);
-      return pollContacts(client, ctx, cursor, { ...read, full });
-    },
-    write: (ctx, batch) => {
-      client.adoptAccount(ctx.connection);
-      return writeContacts(client, ctx, batch);
-    },
+    setup: (ctx) => ensureHubSpotSetup(client, ctx),
     // The daily counter the limiter keeps for the portal (shared by every process), not a vendor call.
     budget: async (ctx) => {
       client.adoptAccount(ctx.connection);

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Connector, ConnectorContext } from '../../src/connectors/connector.types.js';
+import type { Connector, ConnectorContext, PeopleSource, WriteTarget } from '../../src/kit/index.js';
 import { AuthError } from '../../src/errors/connector-errors.js';
 import { loadMapping } from '../../src/mapping/load-mapping.js';
 import type { ApiCallMetrics } from '../../src/metrics/metric-hooks.js';
@@ -42,7 +42,8 @@ export interface SalesforceConnectorOptions {
 export const MAX_BULK_WRITE = 10_000;
 
 export interface SalesforceConnector extends Connector {
-  bulkWrite: { threshold: number; maxBatch: number };
+  people: PeopleSource;
+  writes: WriteTarget & { bulk: { threshold: number; maxBatch: number } };
   /** Setup problems (missing fields with their metadata, picklist values) without throwing. */
   setupReport(ctx: ConnectorContext): Promise<SetupProblem[]>;
   /** The org's API usage as last reported by Sforce-Limit-Info, and calls sent by this process. */
@@ -99,11 +100,8 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
   return {
     system: 'salesforce',
     mappingFile,
-    maxWriteBatch: MAX_COLLECTION,
-    bulkWrite: { threshold: opts.config.bulkThreshold, maxBatch: Math.max(MAX_BULK_WRITE, opts.config.bulkThreshold) },
-    webhook: createOutboundReceiver({ secret: opts.config.outboundSecret, orgId: opts.config.orgId, carryRecord }),
 
-    async ensureSetup(ctx) {
+    async setup(ctx) {
       const rt = runtime(ctx);
       const problems = await setupProblems(ctx);
       // The token response's identity URL names the org; without it, ask the org itself.
@@ -111,8 +109,6 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
       if (opts.config.orgId && orgId && !sameOrg(opts.config.orgId, orgId)) {
         throw new AuthError('salesforce', `SALESFORCE_ORG_ID is ${opts.config.orgId} but the refresh token belongs to org ${orgId}`);
       }
-      const accountId = orgId ?? opts.config.orgId ?? null;
-      if (accountId && accountId !== ctx.connection.accountId) await ctx.store.upsertConnection({ id: ctx.connection.id, system: 'salesforce', accountId });
       // Stage values the org doesn't have are refused here, before any write (the mapping must change).
       const picklist = problems.filter((p) => p.problem === 'picklist_value');
       if (picklist.length > 0) {
@@ -125,38 +121,32 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
       const fields = problems.filter((p) => p.problem !== 'picklist_value');
       const report = fields.length > 0 ? new SalesforceSetupError(mappingFile, fields).message : null;
       if (report) ctx.logger.error({ connection: ctx.connection.id, problems: fields }, report);
-      const reactivate = ctx.connection.status === 'needs_reauth'; // the session works again (new refresh token)
-      const staleReport = ctx.connection.statusMessage?.startsWith('Salesforce setup is incomplete') ?? false;
-      if (reactivate || (ctx.connection.status === 'active' && (report !== null || staleReport) && report !== ctx.connection.statusMessage)) {
-        await ctx.store.setConnectionStatus(ctx.connection.id, 'active', report);
-        // The context's row is the one this process's jobs consult (the runtime caches it for a
-        // second): keep it in step, or the jobs queued while the connection needed
-        // re-authorisation would be refused as still paused right after the restart that fixed it.
-        Object.assign(ctx.connection, { status: 'active', statusMessage: report, parkedUntil: null });
-        if (reactivate) ctx.logger.info({ connection: ctx.connection.id }, 'Salesforce session works again: connection re-activated');
-      }
-      if (!report) ctx.logger.info({ connection: ctx.connection.id, org: accountId }, 'Salesforce setup checked: custom fields and Lead Status values present');
+      else ctx.logger.info({ connection: ctx.connection.id, org: orgId }, 'Salesforce setup checked: custom fields and Lead Status values present');
+      return { accountId: orgId ?? opts.config.orgId ?? null, problem: report };
     },
 
-    async fetch(ctx, refs) {
-      return fetchRecords(runtime(ctx), refs);
+    people: {
+      webhook: createOutboundReceiver({ secret: opts.config.outboundSecret, orgId: opts.config.orgId, carryRecord }),
+      fetch: async (ctx, refs) => fetchRecords(runtime(ctx), refs),
+      poll: (ctx, cursor, pollOpts) => pollRecords(runtime(ctx), ctx, cursor, pollOpts),
     },
 
-    poll(ctx, cursor, pollOpts) {
-      return pollRecords(runtime(ctx), ctx, cursor, pollOpts);
-    },
-
-    async write(ctx, batch) {
-      const rt = runtime(ctx);
-      return writeRecords(
-        {
-          ...rt,
-          bulkThreshold: opts.config.bulkThreshold,
-          bulkPoll: { intervalMs: opts.config.bulkPollIntervalMs, timeoutMs: opts.config.bulkPollTimeoutMs },
-          logger: ctx.logger,
-        },
-        batch,
-      );
+    writes: {
+      maxBatch: MAX_COLLECTION,
+      bulk: { threshold: opts.config.bulkThreshold, maxBatch: Math.max(MAX_BULK_WRITE, opts.config.bulkThreshold) },
+      stageRule: 'Lead Status takes only values of the org\'s picklist (checked at setup); MQLs keep the org\'s value',
+      async write(ctx, batch) {
+        const rt = runtime(ctx);
+        return writeRecords(
+          {
+            ...rt,
+            bulkThreshold: opts.config.bulkThreshold,
+            bulkPoll: { intervalMs: opts.config.bulkPollIntervalMs, timeoutMs: opts.config.bulkPollTimeoutMs },
+            logger: ctx.logger,
+          },
+          batch,
+        );
+      },
     },
 
     // What the org last reported in Sforce-Limit-Info to this process (null before its first call).

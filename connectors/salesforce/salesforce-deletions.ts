@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChangeHint } from '../../src/connectors/connector.types.js';
+import type { ChangeHint } from '../../src/kit/connector.types.js';
 import { PayloadError } from '../../src/errors/connector-errors.js';
 import type { SalesforceSession } from './salesforce-auth.js';
 import { isoDateTime } from './salesforce-soql.js';

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { ChangeHint, IncomingWebhook, RawRecord, WebhookReceiver, WebhookVerdict } from '../../src/connectors/connector.types.js';
+import type { ChangeHint, IncomingWebhook, RawRecord, WebhookReceiver, WebhookVerdict } from '../../src/kit/connector.types.js';
 import type { ConnectionRow } from '../../src/store/store.types.js';
 import { child, childrenNamed, escapeXml, isNil, parseXml, XmlError, type XmlElement } from './soap-xml.js';
 

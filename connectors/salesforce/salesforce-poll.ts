@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChangeHint, ConnectorContext, PollPage, RawRecord } from '../../src/connectors/connector.types.js';
+import type { ChangeHint, ConnectorContext, PollPage, RawRecord } from '../../src/kit/connector.types.js';
 import type { Mapping } from '../../src/mapping/mapping.schema.js';
 import { readPaths } from '../../src/mapping/read-properties.js';
 import { PayloadError } from '../../src/errors/connector-errors.js';

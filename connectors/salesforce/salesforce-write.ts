@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { WriteOutcome, WriteRequest } from '../../src/connectors/connector.types.js';
+import type { WriteOutcome, WriteRequest } from '../../src/kit/connector.types.js';
 import { TransientError } from '../../src/errors/connector-errors.js';
 import type { Mapping } from '../../src/mapping/mapping.schema.js';
 import type { SalesforceSession } from './salesforce-auth.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SourceSystemSchema } from '../canonical/lead.schema.js';
-import type { ApiBudgetUse } from '../connectors/connector.types.js';
+import type { ApiBudgetUse } from '../kit/connector.types.js';
 import type { ConnectionRow } from '../store/store.types.js';
 import type { ApiContext } from './api-context.js';
 import { defineRoute, foundOr404, IdParams } from './api-route.js';

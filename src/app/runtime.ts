@@ -3,11 +3,12 @@ import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { SourceSystem } from '../canonical/lead.schema.js';
-import type { Connector } from '../connectors/connector.types.js';
+import type { Connector } from '../kit/connector.types.js';
 import { loadMapping } from '../mapping/load-mapping.js';
 import { Metrics } from '../metrics/metrics.js';
 import { DeletionMarks } from '../pipeline/deletion-marks.js';
 import { PendingSet } from '../pipeline/pending-set.js';
+import { setupConnection } from '../pipeline/setup-connection.js';
 import type { ConnectionRuntime, PendingRead, PendingWrite, PipelineDeps } from '../pipeline/pipeline.types.js';
 import { createQueues, scheduleIo, safeJobId, type Queues } from '../queues/queues.js';
 import { createRedis } from '../queues/redis-connection.js';
@@ -249,14 +250,14 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     connectionForSystem: (system) => byWorkspaceSystem.get(wsKey(store.workspaceId, system)),
     connectionForWorkspace: (workspaceId, system) => byWorkspaceSystem.get(wsKey(workspaceId, system)),
     webhookConnection: (system) =>
-      byWorkspaceSystem.get(wsKey(store.workspaceId, system)) ?? [...connections.values()].find((c) => c.system === system && c.connector.webhook),
+      byWorkspaceSystem.get(wsKey(store.workspaceId, system)) ?? [...connections.values()].find((c) => c.system === system && c.connector.people?.webhook),
     async discoverWebhookConnection(system) {
       const key = `webhook\u0000${system}`;
       const cached = accountCache.get(key);
       if (cached && cached.at > Date.now() - ACCOUNT_CACHE_MS) return cached.id === null ? undefined : resolveConnection(cached.id);
       for (const row of await store.findConnectionsBySystem(system)) {
         const conn = await load(row);
-        if (!conn?.connector.webhook) continue;
+        if (!conn?.connector.people?.webhook) continue;
         accountCache.set(key, { id: conn.id, at: Date.now() });
         return conn;
       }
@@ -306,7 +307,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     connections,
     metrics,
     async setupConnections() {
-      for (const rt of connections.values()) await rt.connector.ensureSetup(await rt.context());
+      for (const rt of connections.values()) await setupConnection(rt.connector, await rt.context());
     },
     startWorkers(wopts = {}) {
       workers = startWorkers(redis, queues, deps, { prefix: opts.queuePrefix, coalesceMs: opts.coalesceMs, ...wopts });
@@ -322,7 +323,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const rt = existing ?? (await load(row));
       if (!rt || existing) return rt;
       try {
-        await rt.connector.ensureSetup(await rt.context());
+        await setupConnection(rt.connector, await rt.context());
       } catch (err) {
         // The poll job meets the same failure and settles it (re-authorise, park); the install itself stands.
         logger.error({ connection: rt.id, err: (err as Error).message }, 'setup of a new connection failed');

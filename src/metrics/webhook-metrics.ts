@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import { SourceSystemSchema, type SourceSystem } from '../canonical/lead.schema.js';
-import type { WebhookReceiver, WebhookVerdict } from '../connectors/connector.types.js';
+import type { WebhookReceiver, WebhookVerdict } from '../kit/connector.types.js';
 import type { ConnectionRuntime, PipelineDeps } from '../pipeline/pipeline.types.js';
 import type { Metrics, RefusalReason } from './metrics.js';
 
@@ -54,7 +54,7 @@ export interface WebhookMetering {
  * and not counted (a label per scanned path would grow without bound).
  */
 export function meterWebhooks(metrics: Metrics, pipeline: PipelineDeps): WebhookMetering {
-  // One metered view per connection, built once: the route reads only id, system, row() and connector.webhook.
+  // One metered view per connection, built once: the route reads only id, system, row() and connector.people.webhook.
   const views = new WeakMap<ConnectionRuntime, ConnectionRuntime>();
   const metered = (conn: ConnectionRuntime, inner: WebhookReceiver): ConnectionRuntime => {
     let view = views.get(conn);
@@ -80,8 +80,9 @@ export function meterWebhooks(metrics: Metrics, pipeline: PipelineDeps): Webhook
         ...(inner.acknowledge && { acknowledge: inner.acknowledge.bind(inner) }),
         ...(inner.refuse && { refuse: inner.refuse.bind(inner) }),
       };
-      // The connector keeps its prototype (methods, class instances); only `webhook` is shadowed.
-      view = { ...conn, connector: Object.create(conn.connector, { webhook: { value: webhook, enumerable: true } }) };
+      // The connector keeps its prototype (methods, class instances); only `people.webhook` is shadowed.
+      const people = { ...conn.connector.people!, webhook };
+      view = { ...conn, connector: Object.create(conn.connector, { people: { value: people, enumerable: true } }) };
       views.set(conn, view);
     }
     return view;
@@ -89,7 +90,7 @@ export function meterWebhooks(metrics: Metrics, pipeline: PipelineDeps): Webhook
 
   /** A receiving connection, metered; none that receives: counted as refused (once, by the route's last lookup). */
   const meter = (system: SourceSystem, conn: ConnectionRuntime | undefined, countMiss: boolean): ConnectionRuntime | undefined => {
-    const receiver = conn?.connector.webhook;
+    const receiver = conn?.connector.people?.webhook;
     if (conn && receiver) return metered(conn, receiver);
     if (countMiss) {
       metrics.webhookReceived(system);
@@ -116,7 +117,7 @@ export function meterWebhooks(metrics: Metrics, pipeline: PipelineDeps): Webhook
       ...(pipeline.connectionForAccount && {
         connectionForAccount: async (system, accountId) => {
           const conn = await pipeline.connectionForAccount!(system, accountId);
-          const receiver = conn?.connector.webhook;
+          const receiver = conn?.connector.people?.webhook;
           return conn && receiver ? metered(conn, receiver) : conn;
         },
       }),

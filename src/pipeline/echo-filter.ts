@@ -1,4 +1,4 @@
-import type { ChangeHint } from '../connectors/connector.types.js';
+import type { ChangeHint } from '../kit/connector.types.js';
 import type { ConnectionRuntime, PipelineDeps } from './pipeline.types.js';
 
 /**

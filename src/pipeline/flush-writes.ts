@@ -1,4 +1,4 @@
-import type { WriteRequest } from '../connectors/connector.types.js';
+import type { WriteRequest } from '../kit/connector.types.js';
 import type { PendingItem } from './pending-set.js';
 import type { ConnectionRuntime, PendingWrite, PipelineDeps } from './pipeline.types.js';
 
@@ -30,7 +30,9 @@ export async function flushWrites(
 ): Promise<FlushOutcome & { stopped: boolean }> {
   const outcome = { calls: 0, written: 0, failed: 0, stopped: false };
   const ctx = await conn.context();
-  const bulk = conn.connector.bulkWrite;
+  const target = conn.connector.writes;
+  if (!target) return outcome; // a read-only source (analytics): nothing is ever written back
+  const bulk = target.bulk;
   while (outcome.calls < (opts.maxBatches ?? Infinity)) {
     // Shutting down: stop between rounds; what is left stays pending for the next flush.
     if (opts.shouldStop?.()) {
@@ -39,7 +41,7 @@ export async function flushWrites(
     }
     // A backlog above the connector's bulk threshold goes out as one bulk job (Salesforce Bulk API 2.0).
     const useBulk = !!bulk && (await conn.writes.size()) >= bulk.threshold;
-    const size = useBulk ? bulk!.maxBatch : conn.connector.maxWriteBatch;
+    const size = useBulk ? bulk!.maxBatch : target.maxBatch;
     const calls = useBulk ? 1 : Math.min(CALLS_IN_FLIGHT, (opts.maxBatches ?? Infinity) - outcome.calls);
     const items = await conn.writes.peek(size * calls);
     if (items.length === 0) break;
@@ -75,7 +77,7 @@ async function writeBatch(
     current: it.payload.current,
   }));
   const started = performance.now();
-  const results = await conn.connector.write(ctx, requests);
+  const results = await conn.connector.writes!.write(ctx, requests);
   // Only a deletion removes a pending write while its flush runs (deleteRecords): the record is
   // gone from the store, so neither a ledger entry nor a write error of it may come back.
   const stillPending = await conn.writes.getMany(items.map((it) => it.id));

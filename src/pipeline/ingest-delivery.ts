@@ -1,6 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ChangeHint } from '../connectors/connector.types.js';
+import type { ChangeHint } from '../kit/connector.types.js';
 import { deleteRecords } from './delete-records.js';
 import { echoFilter } from './echo-filter.js';
 import { processRecords } from './process-records.js';
@@ -77,7 +77,7 @@ async function unpackBodies(
 ): Promise<{ byConnection: Map<ConnectionRuntime, ChangeHint[]>; refused: string[] }> {
   const byConnection = new Map<ConnectionRuntime, ChangeHint[]>();
   const refused: string[] = [];
-  const receiver = conn.connector.webhook;
+  const receiver = conn.connector.people?.webhook;
   if (!receiver?.unpack) throw new UnrecoverableError(`connection ${conn.id} has queued webhook bodies but its receiver cannot read them`);
   const targets = new Map<string, ConnectionRuntime>();
   for (const [i, body] of bodies.entries()) {

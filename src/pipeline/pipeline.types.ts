@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { SourceSystem } from '../canonical/lead.schema.js';
-import type { Connector, ConnectorContext } from '../connectors/connector.types.js';
+import type { Connector, ConnectorContext } from '../kit/connector.types.js';
 import type { Mapping } from '../mapping/mapping.schema.js';
 import type { PipelineMetrics } from '../metrics/metric-hooks.js';
 import type { ScoringModel } from '../scoring/scoring-model.js';

@@ -1,5 +1,5 @@
 import type { Lead, SourceSystem } from '../canonical/lead.schema.js';
-import type { RawRecord } from '../connectors/connector.types.js';
+import type { RawRecord } from '../kit/connector.types.js';
 import { mapRecord, outboundProperties } from '../mapping/apply-mapping.js';
 import { qualifyLead } from '../qualification/qualify-lead.js';
 import type { Qualification, ScoreResult } from '../qualification/qualification.schema.js';
@@ -64,7 +64,7 @@ export async function storeRecords(deps: PipelineDeps, conn: ConnectionRuntime, 
   return { outcome, touched: [...touched] };
 }
 
-async function upsertAll(store: Store, inputs: SourceInput[]): Promise<UpsertSourceRecordResult[]> {
+export async function upsertAll(store: Store, inputs: SourceInput[]): Promise<UpsertSourceRecordResult[]> {
   if (inputs.length === 0) return [];
   if (store.upsertSourceRecords) return store.upsertSourceRecords(inputs);
   const out: UpsertSourceRecordResult[] = [];

@@ -1,4 +1,6 @@
+import type { ChangeHint, ConnectorContext } from '../kit/connector.types.js';
 import { deleteRecords } from './delete-records.js';
+import { storeEvents } from './store-events.js';
 import { requalifyLeads, storeRecords, type ProcessOutcome } from './process-records.js';
 import type { ConnectionRuntime, PipelineDeps } from './pipeline.types.js';
 
@@ -33,7 +35,7 @@ export async function runSync(
   const stream = 'records';
   const cursor = opts.full ? null : await conn.store.getCursor(conn.id, stream);
   const out: SyncOutcome = { pages: 0, records: 0, processed: 0, stale: 0, unmappable: 0, writesQueued: 0, deleted: 0 };
-  const pages = conn.connector.poll(ctx, cursor, { full: opts.full })[Symbol.asyncIterator]();
+  const pages = syncPages(deps, conn, ctx, cursor, opts.full)[Symbol.asyncIterator]();
   // Read-ahead of one page: the next request (paced by the vendor's limit) is in flight while this
   // page is stored and scored. Up to PAGES_IN_FLIGHT pages are worked on at once, so one page's
   // store round trips overlap another's mapping and scoring: stores may run side by side (the store
@@ -56,7 +58,7 @@ export async function runSync(
         while (inFlight.length) await inFlight.shift();
         out.deleted += (await deleteRecords(deps, conn, page.deletions)).deleted;
       }
-      const stored = storeRecords(deps, conn, page.records);
+      const stored = page.store();
       stored.catch(() => {}); // surfaced by this page's re-qualification
       const previous = requalifying;
       requalifying = (async () => {
@@ -66,7 +68,7 @@ export async function runSync(
         r.writesQueued = await requalifyLeads(deps, s.touched, conn.store);
         await conn.store.saveCursor(conn.id, stream, page.cursor);
         out.pages++;
-        out.records += page.records.length;
+        out.records += page.size;
         out.processed += r.processed;
         out.stale += r.stale;
         out.unmappable += r.unmappable;
@@ -79,7 +81,7 @@ export async function runSync(
       if (opts.signal?.aborted) break;
     }
     while (inFlight.length) await inFlight.shift();
-    if (opts.signal?.aborted) await pages.return?.();
+    if (opts.signal?.aborted) await pages.return?.(undefined);
   } finally {
     await Promise.allSettled([requalifying, ...inFlight]); // pages in flight finish (or fail) before the sync returns
   }
@@ -88,4 +90,22 @@ export async function runSync(
   if ((await conn.reads.size()) > 0) await deps.scheduleReadFlush(conn.id);
   deps.logger.info({ connection: conn.id, ...out }, opts.full ? 'full sync finished' : 'incremental sync finished');
   return out;
+}
+
+/** One page of either source kind, with how to store it: a people source's records, or an event source's events. */
+interface SyncPage {
+  store(): Promise<{ outcome: ProcessOutcome; touched: string[] }>;
+  size: number;
+  deletions?: ChangeHint[];
+  cursor: unknown;
+  progress?: { done: number; total?: number };
+}
+
+async function* syncPages(deps: PipelineDeps, conn: ConnectionRuntime, ctx: ConnectorContext, cursor: unknown, full: boolean): AsyncGenerator<SyncPage> {
+  const { people, events } = conn.connector;
+  if (people) {
+    for await (const page of people.poll(ctx, cursor, { full })) yield { ...page, size: page.records.length, store: () => storeRecords(deps, conn, page.records) };
+  } else if (events) {
+    for await (const page of events.poll(ctx, cursor, { full })) yield { ...page, size: page.events.length, store: () => storeEvents(deps, conn, page.events) };
+  }
 }

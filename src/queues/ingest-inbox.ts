@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { ChangeHint } from '../connectors/connector.types.js';
+import type { ChangeHint } from '../kit/connector.types.js';
 import type { DeliveryJob, Queues } from './queues.js';
 
 interface Waiting {

@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ChangeHint } from '../connectors/connector.types.js';
+import type { ChangeHint } from '../kit/connector.types.js';
 import type { RescoreCursor } from '../pipeline/rescore.js';
 
 /**

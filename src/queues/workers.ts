@@ -104,7 +104,7 @@ export function startWorkers(connection: Redis, queues: Queues, deps: PipelineDe
           }
           const items = await conn.reads.peek(READ_BATCH); // the connector splits to its own per-call limit
           if (items.length === 0) break;
-          const records = await conn.connector.fetch(ctx, items.map((i) => ({ objectType: i.payload.objectType, recordId: i.id })));
+          const records = await conn.connector.people!.fetch(ctx, items.map((i) => ({ objectType: i.payload.objectType, recordId: i.id })));
           await processRecords(deps, conn, records);
           await conn.reads.complete(items);
           reads += items.length;

@@ -1,7 +1,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { SourceSystemSchema, type SourceSystem } from '../canonical/lead.schema.js';
-import type { IncomingWebhook, WebhookReceiver } from '../connectors/connector.types.js';
+import type { IncomingWebhook, WebhookReceiver } from '../kit/connector.types.js';
 import type { ConnectionRuntime, PipelineDeps } from '../pipeline/pipeline.types.js';
 import { IngestInbox } from '../queues/ingest-inbox.js';
 import type { Queues } from '../queues/queues.js';
@@ -91,7 +91,7 @@ export function webhookRoutes(deps: PipelineDeps, queues: Queues, publicUrl: () 
     const account = receiver.accountOf?.(rawBody);
     if (!account || !deps.connectionForAccount) return fallback;
     const conn = await deps.connectionForAccount(system, account);
-    return conn?.connector.webhook ? conn : fallback;
+    return conn?.connector.people?.webhook ? conn : fallback;
   };
 
   router.post('/webhooks/:system', async (req: Request, res: Response, next: NextFunction) => {
@@ -105,14 +105,14 @@ export function webhookRoutes(deps: PipelineDeps, queues: Queues, publicUrl: () 
     const name = req.params.system;
     const system = typeof name === 'string' && SYSTEMS.has(name) ? (name as SourceSystem) : undefined;
     let received = system ? (deps.webhookConnection ?? deps.connectionForSystem)(system) : undefined;
-    if (system && !received?.connector.webhook && deps.discoverWebhookConnection) received = (await deps.discoverWebhookConnection(system)) ?? received;
-    if (!system || !received?.connector.webhook) {
+    if (system && !received?.connector.people?.webhook && deps.discoverWebhookConnection) received = (await deps.discoverWebhookConnection(system)) ?? received;
+    if (!system || !received?.connector.people?.webhook) {
       res.status(404).json({ error: `no ${String(name)} connection receives webhooks here` });
       return;
     }
     const incoming: IncomingWebhook = { method: req.method, url: publicUrl() + req.originalUrl, headers: req.headers, rawBody, query: req.query as Record<string, unknown> };
 
-    const fast = received.connector.webhook;
+    const fast = received.connector.people.webhook;
     if (fast.admit && fast.unpack) {
       const admission = fast.admit(incoming);
       if (!admission.ok) return refuse(res, received, fast, admission.status, admission.reason);
@@ -122,7 +122,7 @@ export function webhookRoutes(deps: PipelineDeps, queues: Queues, publicUrl: () 
     }
 
     const conn = await routed(system, received, fast, rawBody);
-    const receiver = conn.connector.webhook!;
+    const receiver = conn.connector.people!.webhook!;
     const verdict = receiver.receive(incoming, await conn.row());
     if (!verdict.ok) return refuse(res, conn, receiver, verdict.status, verdict.reason);
     await inbox.enqueue(conn.id, verdict.hints);

@@ -61,7 +61,7 @@ describe.each(storeBackends())('connection API budget on %s', (_backend, open) =
     // Nothing known before the first call: unknown, not zero.
     expect((await list()).budget).toBeNull();
     const rt = kit.runtime.deps.connection(salesforceId)!;
-    await rt.connector.fetch(await rt.context(), [{ objectType: 'Lead', recordId: '00Q000000000001AAA' }]);
+    await rt.connector.people!.fetch(await rt.context(), [{ objectType: 'Lead', recordId: '00Q000000000001AAA' }]);
     const budget = (await list()).budget;
     expect(budget.limit).toBe(2500);
     expect(budget.usedToday).toBeGreaterThan(1200);

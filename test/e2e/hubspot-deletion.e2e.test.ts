@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { WebhookEvent } from '../../connectors/hubspot/simulator/hubspot-simulator.js';
 import { emptyLead } from '../../src/canonical/lead.schema.js';
 import { deleteRecords } from '../../src/pipeline/delete-records.js';
+import type { WriteTarget } from '../../src/kit/connector.types.js';
 import { flushWrites } from '../../src/pipeline/flush-writes.js';
 import { processRecords } from '../../src/pipeline/process-records.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
@@ -167,11 +168,14 @@ describe.each(storeBackends())('HubSpot deletions and merges on %s', (_backend, 
       ...e2e.conn,
       connector: {
         ...connector,
-        write: async (...args: Parameters<typeof connector.write>) => {
-          e2e.sim.deleteContact(id);
-          const outcomes = await connector.write(...args);
-          await deleteRecords(e2e.runtime.deps, e2e.conn, [{ kind: 'deletion', objectType: 'contact', recordId: id, occurredAt: new Date().toISOString(), dedupeKey: `race:${id}` }]);
-          return outcomes;
+        writes: {
+          ...connector.writes!,
+          write: async (...args: Parameters<WriteTarget['write']>) => {
+            e2e.sim.deleteContact(id);
+            const outcomes = await connector.writes!.write(...args);
+            await deleteRecords(e2e.runtime.deps, e2e.conn, [{ kind: 'deletion', objectType: 'contact', recordId: id, occurredAt: new Date().toISOString(), dedupeKey: `race:${id}` }]);
+            return outcomes;
+          },
         },
       },
     };
@@ -189,7 +193,7 @@ describe.each(storeBackends())('HubSpot deletions and merges on %s', (_backend, 
     const id = ids[9]!;
     const ctx = await e2e.conn.context();
     // A batch read (or a lagging search page) in flight while the person is deleted in HubSpot.
-    const [before] = await e2e.conn.connector.fetch(ctx, [{ objectType: 'contact', recordId: id }]);
+    const [before] = await e2e.conn.connector.people!.fetch(ctx, [{ objectType: 'contact', recordId: id }]);
     e2e.sim.deleteContact(id, { privacy: true });
     await e2e.settle();
     expect(await store.findLeadIdBySourceRecord('hubspot', id)).toBeNull();

@@ -86,7 +86,7 @@ describe.each(cases)('HubSpot duplicate and out-of-order deliveries on %s (event
     const id = watched[0]!;
     const ctx = await e2e.conn.context();
     // A read taken now (say by a slow poll page) that reaches the pipeline only after the next change.
-    const [older] = await e2e.conn.connector.fetch(ctx, [{ objectType: 'contact', recordId: id }]);
+    const [older] = await e2e.conn.connector.people!.fetch(ctx, [{ objectType: 'contact', recordId: id }]);
     await new Promise((r) => setTimeout(r, 5)); // lastmodifieddate has millisecond resolution
     e2e.sim.touchContact(id, { jobtitle: 'Head of Procurement' });
     await e2e.settle();

@@ -35,7 +35,7 @@ describe.each(storeBackends())('a stale re-read after our own write on %s', (_ba
     expect(moving).toBeDefined();
     const id = moving!.id;
     const ctx = await e2e.conn.context();
-    const [readBefore] = await e2e.conn.connector.fetch(ctx, [{ objectType: 'contact', recordId: id }]);
+    const [readBefore] = await e2e.conn.connector.people!.fetch(ctx, [{ objectType: 'contact', recordId: id }]);
 
     const flushed = await flushWrites(e2e.runtime.deps, e2e.conn);
     expect(flushed.written).toBe(pending.length);

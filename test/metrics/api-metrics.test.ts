@@ -51,7 +51,7 @@ describe(`API call metrics (${backend})`, () => {
       const ctx = await contextFor(store, `hubspot-a-${randomUUID().slice(0, 6)}`);
       let refused: unknown;
       for (let i = 0; i < 6 && !refused; i++) {
-        refused = await connector.fetch(ctx, [{ objectType: 'contact', recordId: sim.contactIds()[0]! }]).then(() => undefined, (e: unknown) => e);
+        refused = await connector.people.fetch(ctx, [{ objectType: 'contact', recordId: sim.contactIds()[0]! }]).then(() => undefined, (e: unknown) => e);
       }
       expect(refused).toBeInstanceOf(RateLimitedError);
 
@@ -74,13 +74,13 @@ describe(`API call metrics (${backend})`, () => {
       const scrape = async () => parsePrometheusText(await metrics.text());
       const connection = ctx.connection.id;
 
-      await expect(connector.fetch(ctx, [{ objectType: 'Lead', recordId: leadId }])).rejects.toBeInstanceOf(RateLimitedError);
+      await expect(connector.people.fetch(ctx, [{ objectType: 'Lead', recordId: leadId }])).rejects.toBeInstanceOf(RateLimitedError);
       const first = await scrape();
       const sent = sampleValue(first, 'qualify_api_calls_total', { connection, kind: 'rest' });
       expect(sent).toBe(1); // the one request the org refused
       expect(sampleValue(first, 'qualify_api_rate_limited_total', { connection, policy: 'REQUEST_LIMIT_EXCEEDED' })).toBe(1);
 
-      await expect(connector.fetch(ctx, [{ objectType: 'Lead', recordId: leadId }])).rejects.toBeInstanceOf(RateLimitedError);
+      await expect(connector.people.fetch(ctx, [{ objectType: 'Lead', recordId: leadId }])).rejects.toBeInstanceOf(RateLimitedError);
       const second = await scrape();
       expect(sampleValue(second, 'qualify_api_rate_limited_total', { connection, policy: 'qualify_daily_budget' })).toBe(1);
       expect(sampleValue(second, 'qualify_api_calls_total', { connection, kind: 'rest' })).toBe(sent); // refused before it was sent

@@ -74,7 +74,7 @@ describe.each(storeBackends())('pipeline metrics on %s', (_backend, openStore) =
     const conn = runtime.connections.get(CONNECTION)!;
     await runtime.setupConnections();
     const ids = sim.contactIds().slice(0, 10);
-    const records = await conn.connector.fetch(await conn.context(), ids.map((recordId) => ({ objectType: 'contact', recordId })));
+    const records = await conn.connector.people!.fetch(await conn.context(), ids.map((recordId) => ({ objectType: 'contact', recordId })));
     const processed = await processRecords(runtime.deps, conn, records);
     expect(processed.processed).toBe(10);
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { HubSpotWebhookReceiver, signV3 } from '../../connectors/hubspot/hubspot-webhook.js';
 import { createOutboundReceiver } from '../../connectors/salesforce/salesforce-outbound.js';
 import { buildOutboundMessage } from '../../connectors/salesforce/simulator/outbound-message.js';
-import type { IncomingWebhook, WebhookVerdict } from '../../src/connectors/connector.types.js';
+import type { IncomingWebhook, WebhookVerdict } from '../../src/kit/connector.types.js';
 import { refusalReason } from '../../src/metrics/webhook-metrics.js';
 import type { ConnectionRow } from '../../src/store/store.types.js';
 

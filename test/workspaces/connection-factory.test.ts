@@ -50,7 +50,7 @@ describe('connection factory', () => {
     await ws.saveCredentials(row.id, credentials('hubspot'));
     const spec = await factoryWith({ HUBSPOT_CLIENT_ID: 'id', HUBSPOT_CLIENT_SECRET: 'secret', HUBSPOT_POLL_INTERVAL_MS: '120000' })(row, ws);
     expect(spec).toMatchObject({ id: row.id, workspaceId: ws.workspaceId, system: 'hubspot', pollIntervalMs: 120000, mappingFile: 'mappings/hubspot.yaml' });
-    expect(spec!.connector.webhook).toBeDefined();
+    expect(spec!.connector.people!.webhook).toBeDefined();
   });
 
   test('when the HubSpot app is not configured, then the connection is not built (its token could not be refreshed)', async () => {
@@ -64,7 +64,7 @@ describe('connection factory', () => {
     await ws.saveCredentials(row.id, credentials('salesforce'));
     const spec = await factoryWith({ SALESFORCE_CLIENT_ID: 'sf-client' })(row, ws);
     expect(spec).toMatchObject({ id: row.id, workspaceId: ws.workspaceId, system: 'salesforce' });
-    expect(spec!.connector.bulkWrite).toBeDefined();
+    expect(spec!.connector.writes!.bulk).toBeDefined();
   });
 
   test('when a connection has no stored credentials (an env-configured row) or its credentials are not OAuth ones, then it is not built, or it fails naming the field', async () => {

@@ -1,5 +1,6 @@
 import type { Booted } from '../../app/bootstrap.js';
 import { AuthError, RateLimitedError } from '../../errors/connector-errors.js';
+import { setupConnection } from '../../pipeline/setup-connection.js';
 import type { Store } from '../../store/store.types.js';
 
 /**
@@ -32,7 +33,7 @@ export async function setupEachConnection(booted: Booted): Promise<void> {
   for (const conn of booted.runtime.connections.values()) {
     for (let attempt = 1; ; attempt++) {
       try {
-        await conn.connector.ensureSetup(await conn.context());
+        await setupConnection(conn.connector, await conn.context());
         break;
       } catch (err) {
         // Another process may be using the account's whole window right now (a deploy during a

@@ -22,7 +22,7 @@ describe('HubSpot polling: read-ahead', () => {
     nockAccount();
     const fake = fakeSearch(many(200 * 8));
     const connector = kit.connector({ ...PROPS, limits: FAST_SEARCH, now: () => NOW, historyMode: 'none' });
-    const pages = connector.poll(context(), null, { full: true })[Symbol.asyncIterator]();
+    const pages = connector.people.poll(context(), null, { full: true })[Symbol.asyncIterator]();
     const first = await pages.next();
     expect(first.done).toBe(false);
     await settle(500); // the caller "processes" page 1
@@ -37,7 +37,7 @@ describe('HubSpot polling: read-ahead', () => {
     nockAccount();
     const fake = fakeSearch(many(200 * 8));
     const connector = kit.connector({ ...PROPS, limits: FAST_SEARCH, now: () => NOW, historyMode: 'none' });
-    const pages = connector.poll(context(), null, { full: true })[Symbol.asyncIterator]();
+    const pages = connector.people.poll(context(), null, { full: true })[Symbol.asyncIterator]();
     await pages.next();
     await pages.return!(undefined);
     await settle(300);

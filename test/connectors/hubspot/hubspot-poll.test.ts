@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import type { PollPage } from '../../../src/connectors/connector.types.js';
+import type { PollPage } from '../../../src/kit/connector.types.js';
 import { PayloadError } from '../../../src/errors/connector-errors.js';
 import { needsHistory, type HubSpotCursor } from '../../../connectors/hubspot/hubspot-poll.js';
 import { fakeSearch } from './fake-search.js';
@@ -25,7 +25,7 @@ describe('HubSpot polling (search API)', () => {
     nockAccount();
     const fake = fakeSearch(many(450, minutesAgo(30)));
     const connector = kit.connector({ ...PROPS, limits: FAST_SEARCH, now: () => NOW, historyMode: 'none' });
-    const pages = await collect(connector.poll(context(), null, { full: false }));
+    const pages = await collect(connector.people.poll(context(), null, { full: false }));
     expect(pages.map((p) => p.records.length)).toEqual([200, 200, 50]);
     expect(fake.searches[0]).toEqual({
       filterGroups: [{ filters: [
@@ -44,7 +44,7 @@ describe('HubSpot polling (search API)', () => {
     nockAccount();
     fakeSearch(many(250, minutesAgo(30)));
     const connector = kit.connector({ ...PROPS, limits: FAST_SEARCH, now: () => NOW, historyMode: 'none', indexLagMs: 60_000 });
-    const pages = await collect(connector.poll(context(), { v: 1, since: NOW - 3_600_000, until: null, afterId: null }, { full: false }));
+    const pages = await collect(connector.people.poll(context(), { v: 1, since: NOW - 3_600_000, until: null, afterId: null }, { full: false }));
     expect(pages.map((p) => p.cursor)).toEqual([
       { v: 1, since: NOW - 3_600_000, until: NOW, afterId: '200' },
       { v: 1, since: NOW - 60_000, until: null, afterId: null },
@@ -58,7 +58,7 @@ describe('HubSpot polling (search API)', () => {
     const fake = fakeSearch([...many(10_050, minutesAgo(45)), contact(20_000, {}, minutesAgo(10))]);
     const connector = kit.connector({ ...PROPS, limits: FAST_SEARCH, now: () => NOW, historyMode: 'none' });
     const ids: string[] = [];
-    for await (const page of connector.poll(context(), null, { full: false })) ids.push(...page.records.map((r) => r.recordId));
+    for await (const page of connector.people.poll(context(), null, { full: false })) ids.push(...page.records.map((r) => r.recordId));
     expect(ids).toHaveLength(10_051);
     expect(new Set(ids).size).toBe(10_051);
     expect(fake.searches).toHaveLength(51);
@@ -70,7 +70,7 @@ describe('HubSpot polling (search API)', () => {
     const fake = fakeSearch(many(300, minutesAgo(30)));
     const connector = kit.connector({ ...PROPS, limits: FAST_SEARCH, now: () => NOW, historyMode: 'none' });
     const saved: HubSpotCursor = { v: 1, since: NOW - 7_200_000, until: NOW - 60_000, afterId: '200' };
-    const pages = await collect(connector.poll(context(), saved, { full: false }));
+    const pages = await collect(connector.people.poll(context(), saved, { full: false }));
     expect(pages.flatMap((p) => p.records.map((r) => r.recordId))).toEqual(Array.from({ length: 100 }, (_, i) => String(201 + i)));
     expect(fake.searches[0]!.filterGroups![0]!.filters).toEqual([
       { propertyName: 'lastmodifieddate', operator: 'GTE', value: String(NOW - 7_200_000) },
@@ -89,11 +89,11 @@ describe('HubSpot polling (search API)', () => {
     };
     let clock = NOW;
     const connector = kit.connector({ ...PROPS, limits: FAST_SEARCH, now: () => clock, historyMode: 'none' });
-    const first = await collect(connector.poll(context(), null, { full: false }));
+    const first = await collect(connector.people.poll(context(), null, { full: false }));
     const firstIds = first.flatMap((p) => p.records.map((r) => r.recordId));
     expect(firstIds).not.toContain('250');
     clock = NOW + 60_000;
-    const second = await collect(connector.poll(context(), first.at(-1)!.cursor, { full: false }));
+    const second = await collect(connector.people.poll(context(), first.at(-1)!.cursor, { full: false }));
     expect(second.flatMap((p) => p.records.map((r) => r.recordId))).toEqual(['250']);
   });
 
@@ -101,7 +101,7 @@ describe('HubSpot polling (search API)', () => {
     nockAccount();
     const fake = fakeSearch(many(3, minutesAgo(600)));
     const connector = kit.connector({ ...PROPS, limits: FAST_SEARCH, now: () => NOW, historyMode: 'none' });
-    const pages = await collect(connector.poll(context(), { v: 1, since: NOW - 1000, until: null, afterId: null }, { full: true }));
+    const pages = await collect(connector.people.poll(context(), { v: 1, since: NOW - 1000, until: null, afterId: null }, { full: true }));
     expect(pages[0]!.records).toHaveLength(3);
     expect(fake.searches[0]!.filterGroups![0]!.filters[0]!.value).toBe('0');
   });
@@ -110,15 +110,15 @@ describe('HubSpot polling (search API)', () => {
     nockAccount();
     fakeSearch([]);
     const connector = kit.connector({ ...PROPS, limits: FAST_SEARCH, now: () => NOW, historyMode: 'none', indexLagMs: 0 });
-    const pages = await collect(connector.poll(context(), { v: 1, since: NOW - 1000, until: null, afterId: null }, { full: false }));
+    const pages = await collect(connector.people.poll(context(), { v: 1, since: NOW - 1000, until: null, afterId: null }, { full: false }));
     expect(pages).toEqual([{ records: [], cursor: { v: 1, since: NOW, until: null, afterId: null }, progress: { done: 0, total: 0 } }]);
   });
 
   test('when the saved cursor is malformed, then a PayloadError names the field', async () => {
     nockAccount();
     const connector = kit.connector({ ...PROPS, now: () => NOW });
-    await expect(collect(connector.poll(context(), { v: 1, since: 'yesterday', until: null, afterId: null }, { full: false }))).rejects.toThrow(PayloadError);
-    await expect(collect(connector.poll(context(), { v: 1, since: 5, until: null, afterId: 'abc' }, { full: false }))).rejects.toThrow(/at afterId/);
+    await expect(collect(connector.people.poll(context(), { v: 1, since: 'yesterday', until: null, afterId: null }, { full: false }))).rejects.toThrow(PayloadError);
+    await expect(collect(connector.people.poll(context(), { v: 1, since: 5, until: null, afterId: 'abc' }, { full: false }))).rejects.toThrow(/at afterId/);
   });
 
   test('when contacts have engagement values, then only those are re-read with propertiesWithHistory, at most 50 per batch', async () => {
@@ -137,7 +137,7 @@ describe('HubSpot polling (search API)', () => {
     });
     const fake = fakeSearch(data);
     const connector = kit.connector({ ...PROPS, limits: FAST_SEARCH, now: () => NOW });
-    const pages = await collect(connector.poll(context(), null, { full: false }));
+    const pages = await collect(connector.people.poll(context(), null, { full: false }));
     expect(fake.reads.map((r) => r.inputs.length)).toEqual([50, 50, 20]);
     expect(fake.reads[0]).toEqual({
       inputs: Array.from({ length: 50 }, (_, i) => ({ id: String(i + 1) })),
@@ -158,7 +158,7 @@ describe('HubSpot polling (search API)', () => {
     nockAccount();
     const fake = fakeSearch(many(1_400, minutesAgo(20)));
     const connector = kit.connector({ ...PROPS, now: () => NOW, historyMode: 'none', limits: { marginMs: 0 } });
-    await collect(connector.poll(context(), null, { full: false }));
+    await collect(connector.people.poll(context(), null, { full: false }));
     const times = fake.searchTimes;
     expect(times).toHaveLength(7);
     for (let i = 5; i < times.length; i++) expect(times[i]! - times[i - 5]!).toBeGreaterThanOrEqual(990);
@@ -170,7 +170,7 @@ describe('HubSpot polling (search API)', () => {
     const ctrl = new AbortController();
     const connector = kit.connector({ ...PROPS, limits: FAST_SEARCH, now: () => NOW, historyMode: 'none' });
     const pages: PollPage[] = [];
-    for await (const p of connector.poll(context({ signal: ctrl.signal }), null, { full: false })) {
+    for await (const p of connector.people.poll(context({ signal: ctrl.signal }), null, { full: false })) {
       pages.push(p);
       ctrl.abort();
     }
@@ -184,7 +184,7 @@ describe('HubSpot polling (search API)', () => {
     const fake = fakeSearch(many(120, minutesAgo(5)));
     const connector = kit.connector({ ...PROPS, limits: FAST_SEARCH, now: () => NOW });
     const refs = [...Array.from({ length: 120 }, (_, i) => ({ objectType: 'contact', recordId: String(i + 1) })), { objectType: 'contact', recordId: '999999' }];
-    const records = await connector.fetch(context(), refs);
+    const records = await connector.people.fetch(context(), refs);
     expect(fake.reads.map((r) => r.inputs.length)).toEqual([50, 50, 21]);
     expect(records.map((r) => r.recordId)).toEqual(Array.from({ length: 120 }, (_, i) => String(i + 1)));
   });

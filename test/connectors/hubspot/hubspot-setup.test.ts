@@ -4,6 +4,7 @@ import type { Store } from '../../../src/store/store.types.js';
 import { QUALIFY_PROPERTIES } from '../../../connectors/hubspot/hubspot-setup.js';
 import { storeBackends } from '../../support/store-backends.js';
 import { context, fixture, HUBSPOT, hubspotKit, nockAccount, setupNock, type Kit } from './hubspot-test-kit.js';
+import { setupConnection } from '../../../src/pipeline/setup-connection.js';
 
 const property = (name: string, groupName = 'contactinformation') => ({
   name, label: name, type: 'string', fieldType: 'text', groupName, description: '', options: [], displayOrder: -1,
@@ -41,7 +42,7 @@ describe.each(storeBackends())('HubSpot setup on %s', (_backend, open) => {
       .times(QUALIFY_PROPERTIES.length)
       .reply(201, (_uri, body) => property((body as { name: string }).name, 'qualify'));
 
-    await kit.connector().ensureSetup(context({ connection, store }));
+    await setupConnection(kit.connector(), context({ connection, store }));
 
     const saved = await store.getConnection('hubspot:first');
     expect(saved).toMatchObject({ accountId: '62515', config: { portalId: '62515', timeZone: 'US/Eastern' } });
@@ -68,7 +69,7 @@ describe.each(storeBackends())('HubSpot setup on %s', (_backend, open) => {
       .get('/crm/v3/properties/contacts')
       .query(true)
       .reply(200, { results: [property('email'), ...QUALIFY_PROPERTIES.map((p) => property(p.name, 'qualify'))] });
-    await kit.connector().ensureSetup(context({ connection, store }));
+    await setupConnection(kit.connector(), context({ connection, store }));
     expect(scope.isDone()).toBe(true);
     expect((await store.getConnection('hubspot:again'))?.accountId).toBe('62515');
   });
@@ -81,13 +82,13 @@ describe.each(storeBackends())('HubSpot setup on %s', (_backend, open) => {
       .get('/crm/v3/properties/contacts').query(true)
       .reply(200, { results: QUALIFY_PROPERTIES.filter((p) => p.name !== 'qualify_segment').map((p) => property(p.name, 'qualify')) })
       .post('/crm/v3/properties/contacts').reply(409, { status: 'error', message: 'Property named qualify_segment already exists.', category: 'OBJECT_ALREADY_EXISTS', correlationId: 'x' });
-    await expect(kit.connector().ensureSetup(context({ connection, store }))).resolves.toBeUndefined();
+    await expect(setupConnection(kit.connector(), context({ connection, store }))).resolves.toBeUndefined();
   });
 
   test('when the token lacks the schema scope (403), then setup fails with an AuthError naming the scopes', async () => {
     const connection = await store.upsertConnection({ id: 'hubspot:noscope', system: 'hubspot' });
     nockAccount();
     nock(HUBSPOT).post('/crm/v3/properties/contacts/groups').reply(403, fixture('error-403.json'));
-    await expect(kit.connector().ensureSetup(context({ connection, store }))).rejects.toThrow(/crm.schemas.contacts.write/);
+    await expect(setupConnection(kit.connector(), context({ connection, store }))).rejects.toThrow(/crm.schemas.contacts.write/);
   });
 });

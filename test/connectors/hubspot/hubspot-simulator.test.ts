@@ -2,13 +2,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import nock from 'nock';
-import type { ChangeHint, PollPage } from '../../../src/connectors/connector.types.js';
+import type { ChangeHint, PollPage } from '../../../src/kit/connector.types.js';
 import { HubSpotWebhookReceiver } from '../../../connectors/hubspot/hubspot-webhook.js';
 import { createHubSpotSimulator, type HubSpotSimulator } from '../../../connectors/hubspot/simulator/hubspot-simulator.js';
 import { RedisRateLimiter } from '../../../src/rate-limit/redis-rate-limiter.js';
 import { createStore } from '../../../src/store/sql-store.js';
 import type { Store } from '../../../src/store/store.types.js';
 import { context, hubspotKit, type Kit } from './hubspot-test-kit.js';
+import { setupConnection } from '../../../src/pipeline/setup-connection.js';
 
 /**
  * The connector against the in-repo HubSpot sandbox over real HTTP (no nock here): the same
@@ -79,7 +80,7 @@ describe('HubSpot connector against the sandbox', () => {
 
   test('when a full sync runs, then every seeded contact is read exactly once and the search limit is never hit', async () => {
     sim.resetStats();
-    const pages = await collect(connector().poll(context(), null, { full: true }));
+    const pages = await collect(connector().people.poll(context(), null, { full: true }));
     const ids = pages.flatMap((p) => p.records.map((r) => r.recordId));
     expect(ids).toHaveLength(300);
     expect(new Set(ids)).toEqual(new Set(sim.contactIds()));
@@ -90,11 +91,11 @@ describe('HubSpot connector against the sandbox', () => {
   test('when setup runs and 40 single-contact writes race under the sandbox limit, then properties exist, nothing is refused and no 429 comes back', async () => {
     const c = connector();
     const connection = await store.upsertConnection({ id: 'hubspot:sandbox', system: 'hubspot' });
-    await c.ensureSetup(context({ store, connection }));
+    await setupConnection(c, context({ store, connection }));
     expect((await store.getConnection('hubspot:sandbox'))?.accountId).toBe('62515');
     sim.resetStats();
     const ids = sim.contactIds().slice(0, 40);
-    const outcomes = (await Promise.all(ids.map((id, i) => c.write(context(), [{ objectType: 'contact', recordId: id, properties: { qualify_score: String(i), qualify_grade: 'A' } }])))).flat();
+    const outcomes = (await Promise.all(ids.map((id, i) => c.writes.write(context(), [{ objectType: 'contact', recordId: id, properties: { qualify_score: String(i), qualify_grade: 'A' } }])))).flat();
     expect(outcomes.every((o) => o.ok)).toBe(true);
     expect(sim.getContact(ids[7]!)?.qualify_score).toBe('7');
     expect(sim.stats.rateLimited.TEN_SECONDLY_ROLLING).toBe(0);
@@ -105,7 +106,7 @@ describe('HubSpot connector against the sandbox', () => {
     const c = connector();
     const id = sim.contactIds()[50]!;
     sim.touchContact(id, { lifecyclestage: 'customer' });
-    const [outcome] = await c.write(context(), [{ objectType: 'contact', recordId: id, properties: { lifecyclestage: 'lead' }, current: { lifecyclestage: 'customer' } }]);
+    const [outcome] = await c.writes.write(context(), [{ objectType: 'contact', recordId: id, properties: { lifecyclestage: 'lead' }, current: { lifecyclestage: 'customer' } }]);
     expect(outcome).toMatchObject({ ok: true });
     expect(sim.getContact(id)?.lifecyclestage).toBe('lead');
   });

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import nock from 'nock';
 import { pino } from 'pino';
-import type { ConnectorContext } from '../../../src/connectors/connector.types.js';
+import type { ConnectorContext } from '../../../src/kit/connector.types.js';
 import { RedisRateLimiter } from '../../../src/rate-limit/redis-rate-limiter.js';
 import type { ConnectionRow, Store } from '../../../src/store/store.types.js';
 import { createHubSpotConnector, type HubSpotConnectorOptions } from '../../../connectors/hubspot/index.js';

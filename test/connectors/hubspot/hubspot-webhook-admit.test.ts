@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import type { IncomingWebhook } from '../../../src/connectors/connector.types.js';
+import type { IncomingWebhook } from '../../../src/kit/connector.types.js';
 import { HubSpotWebhookReceiver, isEventBatch, signV3 } from '../../../connectors/hubspot/hubspot-webhook.js';
 import { HubSpotWebhookBodySchema } from '../../../connectors/hubspot/provider.schema.js';
 import { connectionRow, PORTAL_ID, webhookEvent } from './hubspot-test-kit.js';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { Signature } from '@hubspot/api-client';
-import type { IncomingWebhook } from '../../../src/connectors/connector.types.js';
+import type { IncomingWebhook } from '../../../src/kit/connector.types.js';
 import { decodeSignedUri, HubSpotWebhookReceiver } from '../../../connectors/hubspot/hubspot-webhook.js';
 import { connectionRow, webhookEvent } from './hubspot-test-kit.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import nock from 'nock';
-import type { WriteRequest } from '../../../src/connectors/connector.types.js';
+import type { WriteRequest } from '../../../src/kit/connector.types.js';
 import { RateLimitedError } from '../../../src/errors/connector-errors.js';
 import { LIFECYCLE_ORDER } from '../../../connectors/hubspot/hubspot-write.js';
 import { context, fixture, HUBSPOT, nockAccount, silentLogger, useHubSpotKit } from './hubspot-test-kit.js';
@@ -62,8 +62,8 @@ describe('HubSpot write-back (batch update)', () => {
     nockAccount();
     const portal = fakePortal(Object.fromEntries(Array.from({ length: 250 }, (_, i) => [String(i + 1), {}])));
     const connector = kit.connector();
-    expect(connector.maxWriteBatch).toBe(100);
-    const outcomes = await connector.write(context(), Array.from({ length: 250 }, (_, i) => req(i + 1, { qualify_score: String((i + 1) % 100), qualify_grade: 'B' })));
+    expect(connector.writes.maxBatch).toBe(100);
+    const outcomes = await connector.writes.write(context(), Array.from({ length: 250 }, (_, i) => req(i + 1, { qualify_score: String((i + 1) % 100), qualify_grade: 'B' })));
     expect(portal.calls.map((c) => c.length)).toEqual([100, 100, 50]);
     expect(portal.calls[0]![0]).toEqual({ id: '1', properties: { qualify_score: '1', qualify_grade: 'B' }, objectWriteTraceId: '1' });
     expect(outcomes.every((o) => o.ok)).toBe(true);
@@ -73,7 +73,7 @@ describe('HubSpot write-back (batch update)', () => {
   test('when HubSpot answers 207 for unknown contacts, then those fail permanently with its message and the rest succeed', async () => {
     nockAccount();
     fakePortal({ '1': {}, '3': {} });
-    const outcomes = await kit.connector().write(context(), [req(1, { qualify_score: '50' }), req(2, { qualify_score: '60' }), req(3, { qualify_score: '70' })]);
+    const outcomes = await kit.connector().writes.write(context(), [req(1, { qualify_score: '50' }), req(2, { qualify_score: '60' }), req(3, { qualify_score: '70' })]);
     expect(outcomes).toEqual([
       { recordId: '1', ok: true, written: { qualify_score: '50' } },
       { recordId: '2', ok: false, permanent: true, status: 404, message: 'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.' },
@@ -85,7 +85,7 @@ describe('HubSpot write-back (batch update)', () => {
     nockAccount();
     const portal = fakePortal(Object.fromEntries(Array.from({ length: 8 }, (_, i) => [String(i + 1), {}])));
     const batch = Array.from({ length: 8 }, (_, i) => req(i + 1, { qualify_grade: i === 5 ? 'E' : 'A' }));
-    const outcomes = await kit.connector().write(context(), batch);
+    const outcomes = await kit.connector().writes.write(context(), batch);
     const bad = outcomes.find((o) => !o.ok);
     expect(bad).toEqual({ recordId: '6', ok: false, permanent: true, status: 400, message: expect.stringContaining('E was not one of the allowed options') });
     expect(outcomes.filter((o) => o.ok)).toHaveLength(7);
@@ -98,7 +98,7 @@ describe('HubSpot write-back (batch update)', () => {
     nockAccount();
     const portal = fakePortal(Object.fromEntries(Array.from({ length: 100 }, (_, i) => [String(i + 1), {}])));
     const batch = Array.from({ length: 100 }, (_, i) => req(i + 1, i < 90 ? { qualify_score: '10', qualify_segment: 'smb' } : { qualify_score: '10' }));
-    const outcomes = await kit.connector().write(context(), batch);
+    const outcomes = await kit.connector().writes.write(context(), batch);
     expect(outcomes.filter((o) => !o.ok)).toHaveLength(90);
     expect(outcomes[0]).toMatchObject({ ok: false, permanent: true, status: 400, message: expect.stringContaining('Property \\"qualify_segment\\" does not exist') });
     expect(outcomes.slice(90).every((o) => o.ok)).toBe(true);
@@ -109,7 +109,7 @@ describe('HubSpot write-back (batch update)', () => {
   test('when the model moves a contact back from SQL to lead, then lifecyclestage is cleared in one call and set in the next', async () => {
     nockAccount();
     const portal = fakePortal({ '1': { lifecyclestage: 'salesqualifiedlead' }, '2': { lifecyclestage: 'lead' } });
-    const outcomes = await kit.connector().write(context(), [
+    const outcomes = await kit.connector().writes.write(context(), [
       req(1, { lifecyclestage: 'lead', qualify_score: '20' }, { lifecyclestage: 'salesqualifiedlead' }),
       req(2, { lifecyclestage: 'marketingqualifiedlead' }, { lifecyclestage: 'lead' }),
     ]);
@@ -129,21 +129,21 @@ describe('HubSpot write-back (batch update)', () => {
     nockAccount();
     const portal = fakePortal({ '1': { lifecyclestage: 'customer' } });
     // No `current` given: the connector cannot know it is a backward move.
-    await kit.connector().write(context(), [req(1, { lifecyclestage: 'lead' })]);
+    await kit.connector().writes.write(context(), [req(1, { lifecyclestage: 'lead' })]);
     expect(portal.contacts.get('1')!.lifecyclestage).toBe('customer');
   });
 
   test('when the current stage is custom (unknown order), then the stage is written directly without a clear', async () => {
     nockAccount();
     const portal = fakePortal({ '1': { lifecyclestage: '1234567' } });
-    await kit.connector().write(context(), [req(1, { lifecyclestage: 'lead' }, { lifecyclestage: '1234567' })]);
+    await kit.connector().writes.write(context(), [req(1, { lifecyclestage: 'lead' }, { lifecyclestage: '1234567' })]);
     expect(portal.calls).toHaveLength(1);
   });
 
   test('when a lifecycle clear is refused, then that contact is reported failed and not written half-way', async () => {
     nockAccount();
     const portal = fakePortal({ '2': { lifecyclestage: 'lead' } });
-    const outcomes = await kit.connector().write(context(), [
+    const outcomes = await kit.connector().writes.write(context(), [
       req(1, { lifecyclestage: 'lead' }, { lifecyclestage: 'customer' }),
       req(2, { lifecyclestage: 'marketingqualifiedlead' }, { lifecyclestage: 'lead' }),
     ]);
@@ -154,7 +154,7 @@ describe('HubSpot write-back (batch update)', () => {
 
   test('when a request has nothing to write, then no call is made', async () => {
     const portal = fakePortal({});
-    const outcomes = await kit.connector().write(context(), [req(1, {})]);
+    const outcomes = await kit.connector().writes.write(context(), [req(1, {})]);
     expect(outcomes).toEqual([{ recordId: '1', ok: true, written: {} }]);
     expect(portal.calls).toHaveLength(0);
   });
@@ -162,7 +162,7 @@ describe('HubSpot write-back (batch update)', () => {
   test('when HubSpot rate-limits a write, then the batch is not split and the RateLimitedError reaches the worker', async () => {
     nockAccount();
     const scope = nock(HUBSPOT).post('/crm/v3/objects/contacts/batch/update').once().reply(429, fixture('error-429-ten-secondly.json'));
-    await expect(kit.connector().write(context(), [req(1, { qualify_score: '1' }), req(2, { qualify_score: '2' })])).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(kit.connector().writes.write(context(), [req(1, { qualify_score: '1' }), req(2, { qualify_score: '2' })])).rejects.toBeInstanceOf(RateLimitedError);
     expect(scope.isDone()).toBe(true);
   });
 
@@ -178,7 +178,7 @@ describe('HubSpot write-back (batch update)', () => {
       });
     const connector = kit.connector({ limits: { burst: { max: 10, windowMs: 1000 }, marginMs: 100 }, logger: silentLogger });
     // The account-details call takes one slot too.
-    await Promise.all(Array.from({ length: 20 }, () => connector.write(context(), [req(1, { qualify_score: '1' })])));
+    await Promise.all(Array.from({ length: 20 }, () => connector.writes.write(context(), [req(1, { qualify_score: '1' })])));
     expect(times).toHaveLength(20);
     for (let i = 10; i < times.length; i++) expect(times[i]! - times[i - 10]!).toBeGreaterThanOrEqual(1000);
   });

@@ -7,6 +7,7 @@ import type { Store } from '../../../src/store/store.types.js';
 import { RedisTokenVault } from '../../../connectors/salesforce/salesforce-token-vault.js';
 import { storeBackends } from '../../support/store-backends.js';
 import { connectorFor, contextFor, startOrg, type Org } from './salesforce-test-kit.js';
+import { setupConnection } from '../../../src/pipeline/setup-connection.js';
 
 describe.each(storeBackends())('Salesforce session on %s', (_backend, open) => {
   let store: Store;
@@ -32,13 +33,13 @@ describe.each(storeBackends())('Salesforce session on %s', (_backend, open) => {
     const workers = [0, 1, 2].map(() => connectorFor(org, {}, { vault: new RedisTokenVault(redis, prefix) }));
     const leadIds = [...org.sim.db.Lead!.keys()];
 
-    await workers[0]!.fetch(ctx, [{ objectType: 'Lead', recordId: leadIds[0]! }]);
-    for (const w of workers.slice(1)) await w.fetch(ctx, [{ objectType: 'Lead', recordId: leadIds[1]! }]);
+    await workers[0]!.people.fetch(ctx, [{ objectType: 'Lead', recordId: leadIds[0]! }]);
+    for (const w of workers.slice(1)) await w.people.fetch(ctx, [{ objectType: 'Lead', recordId: leadIds[1]! }]);
     expect(org.sim.tokenCalls).toBe(1); // the first session is shared through the vault
 
     org.sim.expireSessions();
     const before = org.sim.tokenCalls;
-    const jobs = Array.from({ length: 30 }, (_, i) => workers[i % 3]!.fetch(ctx, [{ objectType: 'Lead', recordId: leadIds[i % leadIds.length]! }]));
+    const jobs = Array.from({ length: 30 }, (_, i) => workers[i % 3]!.people.fetch(ctx, [{ objectType: 'Lead', recordId: leadIds[i % leadIds.length]! }]));
     const results = await Promise.all(jobs);
     expect(results.every((r) => r.length >= 1)).toBe(true);
     expect(org.sim.tokenCalls - before).toBe(1);
@@ -49,11 +50,11 @@ describe.each(storeBackends())('Salesforce session on %s', (_backend, open) => {
     try {
       const ctx = await contextFor(store, 'salesforce:revoked');
       const connector = connectorFor(revoked);
-      await connector.fetch(ctx, [{ objectType: 'Lead', recordId: [...revoked.sim.db.Lead!.keys()][0]! }]);
+      await connector.people.fetch(ctx, [{ objectType: 'Lead', recordId: [...revoked.sim.db.Lead!.keys()][0]! }]);
 
       revoked.sim.revokeRefreshToken();
       revoked.sim.expireSessions();
-      const err = await connector.fetch(ctx, [{ objectType: 'Lead', recordId: [...revoked.sim.db.Lead!.keys()][1]! }]).catch((e: unknown) => e);
+      const err = await connector.people.fetch(ctx, [{ objectType: 'Lead', recordId: [...revoked.sim.db.Lead!.keys()][1]! }]).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AuthError);
       expect((err as Error).message).toContain('invalid_grant');
       expect((err as Error).message).toContain('re-authorisation');
@@ -63,13 +64,13 @@ describe.each(storeBackends())('Salesforce session on %s', (_backend, open) => {
       expect(row?.statusMessage).toContain('SALESFORCE_REFRESH_TOKEN');
 
       const tokenCalls = revoked.sim.tokenCalls;
-      await expect(connector.fetch(ctx, [{ objectType: 'Lead', recordId: [...revoked.sim.db.Lead!.keys()][2]! }])).rejects.toBeInstanceOf(AuthError);
+      await expect(connector.people.fetch(ctx, [{ objectType: 'Lead', recordId: [...revoked.sim.db.Lead!.keys()][2]! }])).rejects.toBeInstanceOf(AuthError);
       expect(revoked.sim.tokenCalls).toBe(tokenCalls);
 
       // Re-authorised: a new refresh token, a restart, and setup re-activates the connection.
       const refreshToken = revoked.sim.grantNewRefreshToken();
       const restarted = connectorFor(revoked, { refreshToken });
-      await restarted.ensureSetup({ ...ctx, connection: (await store.getConnection(ctx.connection.id))! });
+      await setupConnection(restarted, { ...ctx, connection: (await store.getConnection(ctx.connection.id))! });
       expect(await store.getConnection(ctx.connection.id)).toMatchObject({ status: 'active', statusMessage: null });
     } finally {
       await revoked.close();
@@ -85,7 +86,7 @@ describe.each(storeBackends())('Salesforce session on %s', (_backend, open) => {
       const ids = [...rotating.sim.db.Lead!.keys()];
       for (let round = 0; round < 3; round++) {
         rotating.sim.expireSessions();
-        const results = await Promise.all(ids.map((id, i) => workers[i % 2]!.fetch(ctx, [{ objectType: 'Lead', recordId: id }])));
+        const results = await Promise.all(ids.map((id, i) => workers[i % 2]!.people.fetch(ctx, [{ objectType: 'Lead', recordId: id }])));
         expect(results.flat().length).toBeGreaterThanOrEqual(ids.length);
       }
       // Round 0 fetches the first token; rounds 1 and 2 refresh once each, each time with the refresh

@@ -209,7 +209,7 @@ describe.each(storeBackends())('Salesforce deletions on %s', (_backend, open) =>
     const fortyDaysAgo = new Date(clock - 40 * 86_400_000).toISOString();
     const cursor = { version: 1, positions: {}, deleted: { Lead: fortyDaysAgo, Contact: fortyDaysAgo } };
     const before = deletedCalls('Lead').length;
-    const pages = await drain(connectorFor(org, {}, { now }).poll(ctx, cursor, { full: false }), async () => {}, 1);
+    const pages = await drain(connectorFor(org, {}, { now }).people.poll(ctx, cursor, { full: false }), async () => {}, 1);
     expect(pages[0]).toEqual([]); // the deletions page comes first
 
     expect(windowOf(deletedCalls('Lead')[before]!.query)).toEqual({ start: clock - 30 * 86_400_000 + 60_000, end: clock });

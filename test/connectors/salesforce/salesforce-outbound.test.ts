@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { IncomingWebhook } from '../../../src/connectors/connector.types.js';
+import type { IncomingWebhook } from '../../../src/kit/connector.types.js';
 import type { ConnectionRow } from '../../../src/store/store.types.js';
 import { createOutboundReceiver, readOutboundEnvelope } from '../../../connectors/salesforce/salesforce-outbound.js';
 import { buildOutboundMessage } from '../../../connectors/salesforce/simulator/outbound-message.js';
@@ -149,7 +149,7 @@ describe('Salesforce Outbound Messages', () => {
       config: { loginUrl: 'https://login.salesforce.com', clientId: 'c', refreshToken: 'r', instanceUrl: 'https://acme.my.salesforce.com', apiVersion: '62.0', bulkThreshold: 2000, dailyBudgetShare: 0.2, bulkPollIntervalMs: 1000, bulkPollTimeoutMs: 60_000 },
     });
     const body = buildOutboundMessage({ organizationId: ORG, notifications: [leadNotification('04l5g00000Gx7QzAAJ')] });
-    const verdict = connector.webhook!.receive(request(body), connection);
+    const verdict = connector.people.webhook!.receive(request(body), connection);
     if (!verdict.ok) throw new Error(verdict.reason);
     expect(verdict.hints).toHaveLength(1);
     expect(verdict.hints[0]).toMatchObject({ objectType: 'Lead', recordId: '00Q5g000001AbCdEAF', dedupeKey: '04l5g00000Gx7QzAAJ' });

@@ -7,6 +7,7 @@ import type { Store } from '../../../src/store/store.types.js';
 import { SalesforceSetupError } from '../../../connectors/salesforce/index.js';
 import { storeBackends } from '../../support/store-backends.js';
 import { connectorFor, contextFor, startOrg } from './salesforce-test-kit.js';
+import { setupConnection } from '../../../src/pipeline/setup-connection.js';
 
 const mappingText = readFileSync(resolve('mappings/salesforce.yaml'), 'utf8');
 
@@ -21,7 +22,7 @@ describe.each(storeBackends())('Salesforce setup and API budget on %s', (_backen
     const org = await startOrg({ seed: { leads: 3, contacts: 1 } });
     try {
       const ctx = await contextFor(store, 'salesforce:setup-ok');
-      await connectorFor(org).ensureSetup(ctx);
+      await setupConnection(connectorFor(org), ctx);
       expect((await store.getConnection(ctx.connection.id))?.accountId).toBe(org.sim.orgId);
     } finally {
       await org.close();
@@ -32,7 +33,7 @@ describe.each(storeBackends())('Salesforce setup and API budget on %s', (_backen
     const org = await startOrg({ omitIdentityUrl: true });
     try {
       const ctx = await contextFor(store, 'salesforce:setup-no-identity');
-      await connectorFor(org).ensureSetup(ctx);
+      await setupConnection(connectorFor(org), ctx);
       expect((await store.getConnection(ctx.connection.id))?.accountId).toBe(org.sim.orgId);
     } finally {
       await org.close();
@@ -44,7 +45,7 @@ describe.each(storeBackends())('Salesforce setup and API budget on %s', (_backen
     try {
       const ctx = await contextFor(store, 'salesforce:setup-missing');
       const connector = connectorFor(org);
-      await connector.ensureSetup(ctx);
+      await setupConnection(connector, ctx);
       const problems = await connector.setupReport(ctx);
       expect(problems.map((p) => `${p.object}.${p.field}:${p.problem}`).sort()).toEqual([
         'Contact.Qualify_Grade__c:missing',
@@ -59,7 +60,7 @@ describe.each(storeBackends())('Salesforce setup and API budget on %s', (_backen
       expect(message).toContain('Contact.Qualify_Grade__c is missing: create it as "Qualify Grade" (API name Qualify_Grade__c), type Text, length 2');
 
       const leadId = [...org.sim.db.Lead!.keys()][0]!;
-      const [outcome] = await connector.write(ctx, [{ objectType: 'Lead', recordId: leadId, properties: { Qualify_Score__c: '70', Qualify_Grade__c: 'B' } }]);
+      const [outcome] = await connector.writes.write(ctx, [{ objectType: 'Lead', recordId: leadId, properties: { Qualify_Score__c: '70', Qualify_Grade__c: 'B' } }]);
       expect(outcome).toMatchObject({ recordId: leadId, ok: false, permanent: true });
       expect(outcome!.ok === false && outcome!.message).toContain('Lead.Qualify_Score__c does not exist in this org');
       expect(org.sim.callsTo('PATCH', '/composite/sobjects')).toHaveLength(0);
@@ -72,7 +73,7 @@ describe.each(storeBackends())('Salesforce setup and API budget on %s', (_backen
     const org = await startOrg({ leadStatuses: ['New', 'Working', 'Nurturing', 'Qualified', 'Unqualified'] });
     try {
       const ctx = await contextFor(store, 'salesforce:setup-picklist');
-      const err = await connectorFor(org).ensureSetup(ctx).catch((e: unknown) => e);
+      const err = await setupConnection(connectorFor(org), ctx).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SalesforceSetupError);
       const problems = (err as SalesforceSetupError).problems;
       expect(problems.map((p) => p.problem)).toEqual(['picklist_value', 'picklist_value']);
@@ -81,7 +82,7 @@ describe.each(storeBackends())('Salesforce setup and API budget on %s', (_backen
 
       // The same org with a mapping written for its picklist passes.
       const custom = parseMapping(mappingText.replace('lead: Open - Not Contacted', 'lead: New').replace('sql: Working - Contacted', 'sql: Qualified'), 'mappings/salesforce.yaml');
-      await connectorFor(org, {}, { mapping: custom }).ensureSetup(ctx);
+      await setupConnection(connectorFor(org, {}, { mapping: custom }), ctx);
     } finally {
       await org.close();
     }
@@ -96,7 +97,7 @@ describe.each(storeBackends())('Salesforce setup and API budget on %s', (_backen
       const ids = [...org.sim.db.Lead!.keys()];
       let parked: unknown = null;
       for (let i = 0; i < 20 && !parked; i++) {
-        parked = await connector.write(ctx, [{ objectType: 'Lead', recordId: ids[i % ids.length]!, properties: { Qualify_Score__c: String(i) } }]).then(() => null, (e: unknown) => e);
+        parked = await connector.writes.write(ctx, [{ objectType: 'Lead', recordId: ids[i % ids.length]!, properties: { Qualify_Score__c: String(i) } }]).then(() => null, (e: unknown) => e);
       }
       expect(parked).toBeInstanceOf(RateLimitedError);
       expect(parked).toMatchObject({ scope: 'daily' });
@@ -113,7 +114,7 @@ describe.each(storeBackends())('Salesforce setup and API budget on %s', (_backen
     const org = await startOrg({ seed: { leads: 2, contacts: 0 }, dailyLimit: 1_000, usedToday: 1_000 });
     try {
       const ctx = await contextFor(store, 'salesforce:spent');
-      const err = await connectorFor(org).fetch(ctx, [{ objectType: 'Lead', recordId: [...org.sim.db.Lead!.keys()][0]! }]).catch((e: unknown) => e);
+      const err = await connectorFor(org).people.fetch(ctx, [{ objectType: 'Lead', recordId: [...org.sim.db.Lead!.keys()][0]! }]).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(RateLimitedError);
       expect(err).toMatchObject({ scope: 'daily' });
       expect((err as Error).message).toContain('REQUEST_LIMIT_EXCEEDED');

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import type { ConnectorContext } from '../../../src/connectors/connector.types.js';
+import type { ConnectorContext } from '../../../src/kit/connector.types.js';
 import type { Store } from '../../../src/store/store.types.js';
 import { createSalesforceConnector, type SalesforceConnectorOptions } from '../../../connectors/salesforce/index.js';
 import type { SalesforceConfig } from '../../../connectors/salesforce/salesforce-config.schema.js';

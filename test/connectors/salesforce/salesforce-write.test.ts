@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { WriteRequest } from '../../../src/connectors/connector.types.js';
+import type { WriteRequest } from '../../../src/kit/connector.types.js';
 import type { Store } from '../../../src/store/store.types.js';
 import { storeBackends } from '../../support/store-backends.js';
 import { connectorFor, contextFor, startOrg, type Org } from './salesforce-test-kit.js';
@@ -27,14 +27,14 @@ describe.each(storeBackends())('Salesforce writes on %s', (_backend, open) => {
   it('when 450 Leads are written with two refused by Salesforce, then the connector sends 3 collection calls of at most 200 and reports each record’s own outcome', async () => {
     const ctx = await contextFor(store, 'salesforce:batches');
     const connector = connectorFor(org);
-    expect(connector.maxWriteBatch).toBe(200);
+    expect(connector.writes.maxBatch).toBe(200);
     const ids = [...org.sim.db.Lead!.keys()];
     org.sim.failOnWrite.set(ids[7]!, ['FIELD_CUSTOM_VALIDATION_EXCEPTION', 'Score cannot be set while the lead is in review']);
     org.sim.failOnWrite.set(ids[301]!, ['UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access to this record']);
     const batch: WriteRequest[] = ids.map((id, i) => ({ objectType: 'Lead', recordId: id, properties: { ...scores(i), Status: 'Working - Contacted' } }));
 
     const before = org.sim.callsTo('PATCH', '/composite/sobjects').length;
-    const outcomes = await connector.write(ctx, batch);
+    const outcomes = await connector.writes.write(ctx, batch);
     const calls = org.sim.callsTo('PATCH', '/composite/sobjects').slice(before);
     expect(calls.map((c) => c.records)).toEqual([200, 200, 50]);
 
@@ -52,7 +52,7 @@ describe.each(storeBackends())('Salesforce writes on %s', (_backend, open) => {
   it('when a value is longer than the field or a number field gets text, then the text is cut to the field length and the bad number fails only its record', async () => {
     const ctx = await contextFor(store, 'salesforce:values');
     const [a, b] = [...org.sim.db.Lead!.keys()];
-    const outcomes = await connectorFor(org).write(ctx, [
+    const outcomes = await connectorFor(org).writes.write(ctx, [
       { objectType: 'Lead', recordId: a!, properties: { Qualify_Reasons__c: 'x'.repeat(1500), Qualify_Segment__c: '' } },
       { objectType: 'Lead', recordId: b!, properties: { Qualify_Score__c: 'eighty' } },
     ]);
@@ -67,9 +67,9 @@ describe.each(storeBackends())('Salesforce writes on %s', (_backend, open) => {
     const connector = connectorFor(org);
     const leadId = [...org.sim.db.Lead!.keys()][20]!;
     const contact = org.sim.convertLead(leadId);
-    await connector.fetch(ctx, [{ objectType: 'Lead', recordId: leadId }]); // learns the conversion
+    await connector.people.fetch(ctx, [{ objectType: 'Lead', recordId: leadId }]); // learns the conversion
 
-    const outcomes = await connector.write(ctx, [{ objectType: 'Lead', recordId: leadId, properties: { ...scores(1), Status: 'Working - Contacted' } }]);
+    const outcomes = await connector.writes.write(ctx, [{ objectType: 'Lead', recordId: leadId, properties: { ...scores(1), Status: 'Working - Contacted' } }]);
     expect(outcomes).toEqual([{ recordId: leadId, ok: true, written: { ...scores(1), Status: 'Working - Contacted' } }]);
     expect(org.sim.db.Contact!.get(contact.Id)).toMatchObject({ Qualify_Score__c: 51, Qualify_Grade__c: 'B' });
     expect(org.sim.db.Contact!.get(contact.Id)!.Status).toBeUndefined();
@@ -81,7 +81,7 @@ describe.each(storeBackends())('Salesforce writes on %s', (_backend, open) => {
     const connector = connectorFor(org);
     const [plain, convertedLead] = [...org.sim.db.Lead!.keys()].slice(30, 32);
     const contact = org.sim.convertLead(convertedLead!);
-    const outcomes = await connector.write(ctx, [
+    const outcomes = await connector.writes.write(ctx, [
       { objectType: 'Lead', recordId: plain!, properties: scores(2) },
       { objectType: 'Lead', recordId: convertedLead!, properties: { ...scores(3), Status: 'Working - Contacted' } },
     ]);
@@ -95,7 +95,7 @@ describe.each(storeBackends())('Salesforce writes on %s', (_backend, open) => {
     const ids = [...org.sim.db.Lead!.values()].filter((l) => !l.IsConverted).map((l) => l.Id).slice(0, 320);
     org.sim.failOnWrite.set(ids[5]!, ['FIELD_CUSTOM_VALIDATION_EXCEPTION', 'blocked by a validation rule']);
     const before = org.sim.calls.length;
-    const outcomes = await connector.write(ctx, ids.map((id, i) => ({ objectType: 'Lead', recordId: id, properties: scores(i + 10) })));
+    const outcomes = await connector.writes.write(ctx, ids.map((id, i) => ({ objectType: 'Lead', recordId: id, properties: scores(i + 10) })));
     const calls = org.sim.calls.slice(before).map((c) => `${c.method} ${c.path.replace(/750\w+/, '{job}')}`);
     expect(calls).toEqual(expect.arrayContaining([
       'POST /services/data/v62.0/jobs/ingest',

@@ -1,11 +1,10 @@
 import type { Logger } from 'pino';
-import type { SourceSystem } from '../canonical/lead.schema.js';
+import type { EventType, SourceSystem } from '../canonical/lead.schema.js';
 import type { ConnectionRow, Store } from '../store/store.types.js';
 
 /**
- * What every connector (connectors/<system>/index.ts) provides. The pipeline drives these;
- * a connector never touches queues, and decides nothing about retries: it throws one of the
- * typed errors in src/errors and the worker decides (retry, rate-limit, park, or stop).
+ * The connector contract, made of capabilities: a system implements only what it has (people
+ * source, event source, write target; OAuth and the sandbox are in connector-definition.ts).
  */
 
 export interface ConnectorContext {
@@ -125,27 +124,97 @@ export interface ApiBudgetUse {
   share: number | null;
 }
 
+/** One behaviour event an event source knows about a person (analytics: a page view, a trial login). */
+export interface SourceEvent {
+  /** Stable id in the source: the same event read twice is stored once. */
+  id: string;
+  type: EventType;
+  /** ISO-8601. */
+  at: string;
+  /** Who did it, as the source knows them: an email joins the CRM's person, an external id the source's own. */
+  person: { email?: string | null; externalId?: string | null };
+  /** Free text for the reasons ("pricing page"), optional. */
+  detail?: string;
+}
+
+export interface EventPage {
+  events: SourceEvent[];
+  /** Checkpoint to save once this page is stored. */
+  cursor: unknown;
+  progress?: { done: number; total?: number };
+}
+
+/**
+ * A system that has people of its own (a CRM, a marketing-automation system): incremental and
+ * full reads from a cursor, reads by id for change hints, and optionally a webhook receiver
+ * (verify → hints) that also carries deletions and merges as hints.
+ */
+export interface PeopleSource {
+  /** Read full records for change hints (batch reads). */
+  fetch(ctx: ConnectorContext, refs: Array<{ objectType: string; recordId: string }>): Promise<RawRecord[]>;
+  /** Incremental (or full) read from a saved cursor; yields one page at a time. Deletions ride the pages. */
+  poll(ctx: ConnectorContext, cursor: unknown | null, opts: { full: boolean }): AsyncIterable<PollPage>;
+  webhook?: WebhookReceiver;
+}
+
+/**
+ * A system that only knows what people did (analytics: GA4, Mixpanel, a tracking endpoint):
+ * read-only, no people of its own to write to. Events are tied to people by email or the
+ * source's id, and fold into the same canonical lead as the CRM record of that person.
+ */
+export interface EventSource {
+  poll(ctx: ConnectorContext, cursor: unknown | null, opts: { full: boolean }): AsyncIterable<EventPage>;
+}
+
+/**
+ * A system qualify writes scores and stages back to, with the vendor's batch size and its rules.
+ * The rate-limit profile lives in the connector's client (the shared Redis limiter); a refusal
+ * comes back as a RateLimitedError and the worker decides what happens.
+ */
+export interface WriteTarget {
+  /** Most records one write call may carry (HubSpot batch 100, Salesforce collections 200, Pipedrive 1). */
+  maxBatch: number;
+  /**
+   * Optional bulk path (Salesforce Bulk API 2.0): when at least `threshold` writes are pending, the
+   * pipeline may pass up to `maxBatch` of them in one write() call, and the connector sends them
+   * as one bulk job instead of many small calls. Without it, write() gets at most maxBatch.
+   */
+  bulk?: { threshold: number; maxBatch: number };
+  /**
+   * The vendor's rule for the stage field, applied inside write() (HubSpot: lifecycle stage moves
+   * forward only, so a move back clears it first). Said here so docs and setup can name it.
+   */
+  stageRule?: string;
+  /** Write one batch; per-record outcomes, never all-or-nothing. */
+  write(ctx: ConnectorContext, batch: WriteRequest[]): Promise<WriteOutcome[]>;
+}
+
+/**
+ * What a connector (connectors/<system>/index.ts) provides: only the capabilities its system has.
+ * The pipeline drives them; a connector never touches queues and decides nothing about retries or
+ * the connection's status: it throws one of the kit's typed errors and the worker decides.
+ */
 export interface Connector {
   system: SourceSystem;
   /** Path of the default mapping file, relative to the repository root. */
   mappingFile: string;
-  /** Most records one write call may carry (HubSpot batch 100, Salesforce collections 200). */
-  maxWriteBatch: number;
+  people?: PeopleSource;
+  events?: EventSource;
+  writes?: WriteTarget;
   /**
-   * Optional bulk path (Salesforce Bulk API 2.0): when at least `threshold` writes are pending, the
-   * pipeline may pass up to `maxBatch` of them in one write() call, and the connector sends them
-   * as one bulk job instead of many small calls. Without it, write() gets at most maxWriteBatch.
+   * Idempotent first-connect work (create custom fields, describe, subscribe webhooks, learn the
+   * account id). Reports what it found; the caller records the account and the status.
    */
-  bulkWrite?: { threshold: number; maxBatch: number };
-  webhook?: WebhookReceiver;
-  /** Idempotent first-connect work: create custom properties, describe fields, record the account id. */
-  ensureSetup(ctx: ConnectorContext): Promise<void>;
-  /** Read full records for change hints (batch reads). */
-  fetch(ctx: ConnectorContext, refs: Array<{ objectType: string; recordId: string }>): Promise<RawRecord[]>;
-  /** Incremental (or full) read from a saved cursor; yields one page at a time. */
-  poll(ctx: ConnectorContext, cursor: unknown | null, opts: { full: boolean }): AsyncIterable<PollPage>;
-  /** Write one batch (≤ maxWriteBatch, or ≤ bulkWrite.maxBatch); per-record outcomes, never all-or-nothing. */
-  write(ctx: ConnectorContext, batch: WriteRequest[]): Promise<WriteOutcome[]>;
+  setup?(ctx: ConnectorContext): Promise<SetupReport | void>;
   /** API budget used today (no vendor call: what the limiter counted or the vendor last reported); null when unknown. */
   budget?(ctx: ConnectorContext): Promise<ApiBudgetUse | null>;
+}
+
+/** What setup learned: the account behind the credentials, and what an admin must still do (null: nothing). */
+export interface SetupReport {
+  accountId?: string | null;
+  /** Settings learned about the account (a time zone), kept in the connection row. */
+  config?: Record<string, unknown>;
+  /** A problem that leaves the connection working (a missing custom field): shown as its status message. */
+  problem?: string | null;
 }
