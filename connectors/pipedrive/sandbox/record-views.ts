@@ -131,7 +131,7 @@ export function dealV2(d: DealRecord): Record<string, unknown> {
   return {
     id: d.id,
     title: d.title,
-    creator_user_id: d.creator_user_id,
+    // creator_user_id is in the spec's example but not its schema; the schema wins.
     owner_id: d.owner_id,
     person_id: d.person_id,
     org_id: d.org_id,
