@@ -1,29 +1,84 @@
-import { z } from 'zod';
+import { HTTP, int, parseEnvVars, text, url, type EnvVarSpec, type ParsedVars } from '../../src/kit/index.js';
 
 /**
- * Salesforce connection settings, read from the environment (zod: one readable error listing
- * every bad variable). jsforce defaults to API version 50.0, so the version is pinned here.
+ * Salesforce's environment variables, declared once: the app's config validates them with every
+ * other variable, and `salesforceConfigFromEnv` (benchmarks, scripts) reads them through the same
+ * declaration. jsforce defaults to API version 50.0, so the version is pinned here.
  */
+export const SALESFORCE_ENV = {
+  SALESFORCE_LOGIN_URL: { doc: 'Salesforce OAuth login URL (https://test.salesforce.com for sandboxes).', default: 'https://login.salesforce.com', ...url(HTTP) },
+  SALESFORCE_CLIENT_ID: {
+    doc: 'Connected app consumer key: with SALESFORCE_REFRESH_TOKEN it connects one org from the environment; alone (with the secret) it enables OAuth installs (GET /oauth/salesforce/install).',
+    ...text,
+  },
+  SALESFORCE_CLIENT_SECRET: { doc: 'Connected app consumer secret.', secret: true, ...text },
+  SALESFORCE_REFRESH_TOKEN: { doc: 'OAuth 2.0 refresh token of the integration user.', secret: true, ...text },
+  SALESFORCE_BASE_URL: { doc: "The org's instance URL, the API base, e.g. https://acme.my.salesforce.com (else learned from the token response).", ...url(HTTP) },
+  SALESFORCE_API_VERSION: {
+    doc: 'Salesforce REST API version (pinned: jsforce defaults to an old one).',
+    default: '62.0',
+    expected: 'a version like 62.0',
+    parse: (raw: string) => (/^\d{2,3}\.0$/.test(raw) ? raw : undefined),
+  },
+  SALESFORCE_ORG_ID: {
+    doc: 'Organization id; Outbound Messages from another org are refused.',
+    expected: 'a 15- or 18-character id starting with 00D',
+    parse: (raw: string) => (/^00D[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/.test(raw) ? raw : undefined),
+  },
+  SALESFORCE_WEBHOOK_SECRET: { doc: 'Shared secret expected in the Outbound Message URL (?secret=…).', secret: true, ...text },
+  SALESFORCE_DAILY_SHARE: {
+    doc: "Largest share of the org's daily API limit qualify may spend (0–1].",
+    default: '0.2',
+    expected: 'a number greater than 0 and at most 1',
+    parse: (raw: string) => {
+      const n = Number(raw);
+      return /^\d*\.?\d+$/.test(raw) && n > 0 && n <= 1 ? n : undefined;
+    },
+  },
+  SALESFORCE_BULK_THRESHOLD: { doc: 'Backfills above this many records use Bulk API 2.0.', default: '2000', ...int(1) },
+  SALESFORCE_POLL_INTERVAL_MS: { doc: 'Incremental poll interval (ms).', default: '300000', ...int(1000) },
+} satisfies Record<string, EnvVarSpec<unknown>>;
 
-const share = z.coerce.number().gt(0).lte(1);
+/** The validated settings (the app config's view of Salesforce). */
+export interface SalesforceSettings {
+  /** Client id and refresh token are set: the env connection exists. */
+  configured: boolean;
+  loginUrl: string;
+  clientId: string | null;
+  clientSecret: string | null;
+  refreshToken: string | null;
+  instanceUrl: string | null;
+  apiVersion: string;
+  orgId: string | null;
+  webhookSecret: string | null;
+  dailyShare: number;
+  bulkThreshold: number;
+  pollIntervalMs: number;
+}
 
-export const SalesforceEnvSchema = z.object({
-  SALESFORCE_LOGIN_URL: z.url().default('https://login.salesforce.com'),
-  SALESFORCE_CLIENT_ID: z.string().min(1),
-  SALESFORCE_CLIENT_SECRET: z.string().min(1).optional(),
-  SALESFORCE_REFRESH_TOKEN: z.string().min(1),
-  /** Optional: the token response names the instance, and jsforce follows it. */
-  SALESFORCE_INSTANCE_URL: z.url().optional(),
-  SALESFORCE_API_VERSION: z.string().regex(/^\d{2,3}\.0$/, 'like 62.0').default('62.0'),
-  /** Writes of at least this many records go through Bulk API 2.0 instead of sObject Collections. */
-  SALESFORCE_BULK_THRESHOLD: z.coerce.number().int().positive().default(2000),
-  /** Share of the org's daily API limit qualify may take the org to (0.2 = 20 %). */
-  SALESFORCE_DAILY_SHARE: share.default(0.2),
-  /** Optional shared secret expected as `?secret=` on the Outbound Message endpoint URL. */
-  SALESFORCE_WEBHOOK_SECRET: z.string().min(1).optional(),
-  /** Optional expected org id (15 or 18 chars); otherwise learned from the token response. */
-  SALESFORCE_ORG_ID: z.string().regex(/^00D[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/, 'an org id starting with 00D').optional(),
-});
+export function salesforceSettings(e: ParsedVars<typeof SALESFORCE_ENV>): SalesforceSettings {
+  return {
+    configured: e.SALESFORCE_CLIENT_ID !== null && e.SALESFORCE_REFRESH_TOKEN !== null,
+    loginUrl: e.SALESFORCE_LOGIN_URL,
+    clientId: e.SALESFORCE_CLIENT_ID,
+    clientSecret: e.SALESFORCE_CLIENT_SECRET,
+    refreshToken: e.SALESFORCE_REFRESH_TOKEN,
+    instanceUrl: e.SALESFORCE_BASE_URL,
+    apiVersion: e.SALESFORCE_API_VERSION,
+    orgId: e.SALESFORCE_ORG_ID,
+    webhookSecret: e.SALESFORCE_WEBHOOK_SECRET,
+    dailyShare: e.SALESFORCE_DAILY_SHARE,
+    bulkThreshold: e.SALESFORCE_BULK_THRESHOLD,
+    pollIntervalMs: e.SALESFORCE_POLL_INTERVAL_MS,
+  };
+}
+
+/** A client id alone is an OAuth-install setup; a secret or refresh token without the client id is a half-done one. */
+export function checkSalesforceEnv(e: ParsedVars<typeof SALESFORCE_ENV>): Array<[string, string]> {
+  return (e.SALESFORCE_CLIENT_SECRET !== null || e.SALESFORCE_REFRESH_TOKEN !== null) && e.SALESFORCE_CLIENT_ID === null
+    ? [['SALESFORCE_CLIENT_ID', 'expected to be set: the other Salesforce credentials are']]
+    : [];
+}
 
 export interface SalesforceConfig {
   loginUrl: string;
@@ -42,27 +97,19 @@ export interface SalesforceConfig {
   bulkPollTimeoutMs: number;
 }
 
+/** The env connection's settings straight from an environment (benchmarks, scripts): the same declaration, every problem at once. */
 export function salesforceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SalesforceConfig {
-  const parsed = SalesforceEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`Salesforce configuration is invalid (environment):\n${lines.join('\n')}`);
+  const parsed = parseEnvVars(SALESFORCE_ENV, env);
+  const problems = parsed.ok ? [] : parsed.problems.map((p) => ({ variable: p.variable, problem: p.problem }));
+  for (const name of ['SALESFORCE_CLIENT_ID', 'SALESFORCE_REFRESH_TOKEN'] as const) {
+    if (!env[name]?.trim()) problems.push({ variable: name, problem: 'expected to be set' });
   }
-  const e = parsed.data;
-  return {
-    loginUrl: e.SALESFORCE_LOGIN_URL,
-    clientId: e.SALESFORCE_CLIENT_ID,
-    clientSecret: e.SALESFORCE_CLIENT_SECRET,
-    refreshToken: e.SALESFORCE_REFRESH_TOKEN,
-    instanceUrl: e.SALESFORCE_INSTANCE_URL?.replace(/\/$/, ''),
-    apiVersion: e.SALESFORCE_API_VERSION,
-    bulkThreshold: e.SALESFORCE_BULK_THRESHOLD,
-    dailyBudgetShare: e.SALESFORCE_DAILY_SHARE,
-    outboundSecret: e.SALESFORCE_WEBHOOK_SECRET,
-    orgId: e.SALESFORCE_ORG_ID,
-    bulkPollIntervalMs: 1000,
-    bulkPollTimeoutMs: 10 * 60_000,
-  };
+  if (!parsed.ok || problems.length) {
+    const order = Object.keys(SALESFORCE_ENV);
+    problems.sort((a, b) => order.indexOf(a.variable) - order.indexOf(b.variable));
+    throw new Error(`Salesforce configuration is invalid (environment):\n${problems.map((p) => `  ${p.variable}: ${p.problem}`).join('\n')}`);
+  }
+  return salesforceConfigFromApp(salesforceSettings(parsed.vars));
 }
 
 /** Whether the environment configures Salesforce at all (the CLI skips the connector otherwise). */
@@ -70,21 +117,7 @@ export function salesforceConfigured(env: NodeJS.ProcessEnv = process.env): bool
   return !!(env.SALESFORCE_CLIENT_ID && env.SALESFORCE_REFRESH_TOKEN);
 }
 
-/** The `salesforce` section of the application's validated config (src/config/load-config.ts). */
-export interface AppSalesforceSettings {
-  loginUrl: string;
-  clientId: string | null;
-  clientSecret: string | null;
-  refreshToken: string | null;
-  instanceUrl: string | null;
-  apiVersion: string;
-  orgId: string | null;
-  webhookSecret: string | null;
-  dailyShare: number;
-  bulkThreshold: number;
-}
-
-export function salesforceConfigFromApp(c: AppSalesforceSettings): SalesforceConfig {
+export function salesforceConfigFromApp(c: Omit<SalesforceSettings, 'configured' | 'pollIntervalMs'>): SalesforceConfig {
   if (!c.clientId || !c.refreshToken) throw new Error('Salesforce is not configured: SALESFORCE_CLIENT_ID and SALESFORCE_REFRESH_TOKEN are required');
   return {
     loginUrl: c.loginUrl,

@@ -13,15 +13,19 @@ export interface ApiServices {
   logger: Logger;
   /** QUALIFY_ADMIN_TOKEN; without it there is no operator and every call needs a workspace key. */
   adminToken?: string;
-  /** Which systems this server can connect through OAuth (their client id and secret are set); absent: none. */
-  oauth?: OAuthAvailability;
+  /** The systems this server knows (the connector registry), and whether each can be installed through OAuth here. */
+  systems?: SystemInfo[];
   /** Lets the running service act at once on what the API changed; absent, it notices on its own (models are re-read every few seconds). */
   hooks?: ApiHooks;
 }
 
-export interface OAuthAvailability {
-  hubspot: boolean;
-  salesforce: boolean;
+export interface SystemInfo {
+  system: string;
+  label: string;
+  /** What one connection's account is called (portal, org, company). */
+  accountNoun: string;
+  /** Its OAuth app is set up: POST /oauth/<system>/install-link starts an install (else 501). */
+  installable: boolean;
 }
 
 export interface ApiHooks {

@@ -1,9 +1,5 @@
 import type { Logger } from 'pino';
-import { createHubSpotConnector } from '../../connectors/hubspot/index.js';
-import { createSalesforceConnector } from '../../connectors/salesforce/index.js';
-import { salesforceConfigFromApp } from '../../connectors/salesforce/salesforce-config.schema.js';
-import { RedisTokenVault } from '../../connectors/salesforce/salesforce-token-vault.js';
-import { ConfigError, loadConfig, secretValues, type Config } from '../config/load-config.js';
+import { ConfigError, loadConfig, secretValues, systemSettings, type Config } from '../config/load-config.js';
 import { startDemo, type Demo } from '../demo/demo-mode.js';
 import { createLogger } from '../infra/logger.js';
 import { ensureRedis, type RedisHandle } from '../infra/redis-bootstrap.js';
@@ -14,7 +10,8 @@ import { secretBoxFromConfig } from '../security/secret-box.js';
 import { oauthSettingsFromConfig } from '../server/oauth.routes.js';
 import { createStore } from '../store/sql-store.js';
 import type { Store } from '../store/store.types.js';
-import { createConnectionFactory, HUBSPOT_MAPPING, hubspotLimitsAndProperties } from './connection-factory.js';
+import { createConnectionFactory } from './connection-factory.js';
+import { CONNECTORS } from './connector-registry.js';
 import { createRuntime, type ConnectionSpec, type Runtime } from './runtime.js';
 
 export type Role = 'all' | 'server' | 'worker' | 'sync' | 'status';
@@ -66,48 +63,36 @@ export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): 
   const limiter = new RedisRateLimiter(limiterRedis, { prefix: `${config.queuePrefix}:rl` });
 
   let demo: Demo | undefined;
-  const hubspot = { ...config.hubspot };
+  let systems = config.systems;
   if (config.demo && opts.role !== 'status') {
-    demo = await startDemo({ config, logger, store });
-    hubspot.accessToken = demo.accessToken;
-    hubspot.baseUrl = demo.baseUrl;
-    hubspot.clientSecret = demo.clientSecret;
+    demo = await startDemo({
+      publicUrl: config.publicUrl,
+      logger,
+      store,
+      systems: CONNECTORS.filter((c) => config.demoSystems.includes(c.system)),
+      people: Number(env.QUALIFY_DEMO_CONTACTS ?? 300),
+    });
+    // The demo systems' connectors point at their sandboxes: their variables, overlaid on the environment.
+    const overlaid = { ...env, ...demo.env };
+    systems = Object.fromEntries(CONNECTORS.map((c) => [c.system, config.demoSystems.includes(c.system) ? systemSettings(c, overlaid) : config.systems[c.system]]));
   }
 
   // One registry for the process: the connectors report their API calls to it, the runtime serves it at /metrics.
   const metrics = new Metrics();
+  // The connections the environment configures, one per system at most, in the default workspace.
   const connections: ConnectionSpec[] = [];
-  if (hubspot.accessToken) {
-    connections.push({
-      id: 'hubspot-default',
-      system: 'hubspot',
-      mappingFile: HUBSPOT_MAPPING,
-      pollIntervalMs: hubspot.pollIntervalMs,
-      connector: createHubSpotConnector({
-        accessToken: hubspot.accessToken,
-        baseUrl: hubspot.baseUrl,
-        clientSecret: hubspot.clientSecret ?? undefined,
-        limiter,
-        logger: logger.child({ connector: 'hubspot' }),
-        ...hubspotLimitsAndProperties(hubspot),
-        metrics: metrics.api('hubspot-default'),
-      }),
+  for (const def of CONNECTORS) {
+    const id = `${def.system}-default`;
+    const built = def.fromEnv?.(systems[def.system], {
+      connectionId: id,
+      redis: limiterRedis,
+      prefix: config.queuePrefix,
+      limiter,
+      logger: logger.child({ connector: def.system }),
+      metrics: metrics.api(id),
+      publicUrl: config.publicUrl,
     });
-  }
-
-  const sf = config.salesforce;
-  if (sf.configured) {
-    connections.push({
-      id: 'salesforce-default',
-      system: 'salesforce',
-      pollIntervalMs: sf.pollIntervalMs,
-      connector: createSalesforceConnector({
-        config: salesforceConfigFromApp(sf),
-        // One session per org for every worker process: a refresh happens once, the new token is shared.
-        vault: new RedisTokenVault(limiterRedis, config.queuePrefix),
-        metrics: (id) => metrics.api(id),
-      }),
-    });
+    if (built) connections.push({ id, system: def.system, mappingFile: def.mappingFile, ...built });
   }
 
   const runtime = await createRuntime({
@@ -121,7 +106,7 @@ export async function bootstrap(opts: { role: Role; env?: NodeJS.ProcessEnv }): 
     adminToken: config.adminToken ?? undefined,
     connections,
     // Connections installed through OAuth (any workspace) are built from their stored credentials.
-    connectionFactory: opts.role === 'status' ? undefined : createConnectionFactory({ config, redis: limiterRedis, limiter, logger, metrics }),
+    connectionFactory: opts.role === 'status' ? undefined : createConnectionFactory({ config: { ...config, systems }, redis: limiterRedis, limiter, logger, metrics }),
     metrics,
     ...(secretBox && { oauth: { ...oauthSettingsFromConfig(config), ...(demo && { publicUrl: () => demo!.publicUrl }), secretBox } }),
     rateLimits: { prefix: config.queuePrefix, ...config.rateLimits },

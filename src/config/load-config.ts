@@ -1,3 +1,7 @@
+import { CONNECTORS } from '../app/connector-registry.js';
+import type { SourceSystem } from '../canonical/lead.schema.js';
+import type { ConnectorDefinition } from '../kit/connector-definition.js';
+import { parseEnvVars, shownValue, type EnvVarSpecs } from '../kit/env-vars.js';
 import { ENV_VARS, EnvSchema, type EnvVarName, type LogLevel, type ParsedEnv } from './env.schema.js';
 
 /** qualify's configuration, read once from the environment at start-up. */
@@ -22,38 +26,13 @@ export interface Config {
   /** Per-client-IP limits on the public routes; 0 = no limit. */
   rateLimits: { windowMs: number; webhooks: number; oauth: number; trustedProxies: number };
   writebackCoalesceMs: number;
-  /** Run against the built-in HubSpot sandbox. */
+  /** Run against the built-in sandboxes (of `demoSystems`). */
   demo: boolean;
-  hubspot: {
-    /** A token is set (demo mode off unless forced). */
-    configured: boolean;
-    accessToken: string | null;
-    /** OAuth app client id: installs through /oauth/hubspot/install need it and the client secret. */
-    clientId: string | null;
-    clientSecret: string | null;
-    authUrl: string;
-    baseUrl: string;
-    rateLimitMax: number;
-    rateLimitWindowMs: number;
-    dailyLimit: number;
-    searchPerSecond: number;
-    pollIntervalMs: number;
-  };
-  salesforce: {
-    /** Client id and refresh token are set. */
-    configured: boolean;
-    loginUrl: string;
-    clientId: string | null;
-    clientSecret: string | null;
-    refreshToken: string | null;
-    instanceUrl: string | null;
-    apiVersion: string;
-    orgId: string | null;
-    webhookSecret: string | null;
-    dailyShare: number;
-    bulkThreshold: number;
-    pollIntervalMs: number;
-  };
+  demoSystems: SourceSystem[];
+  /** Each registered system's settings, from its own variables (see its definition's `settings`). */
+  systems: Partial<Record<SourceSystem, unknown>>;
+  /** The values of every connector variable flagged secret (tokens, client secrets), so the logger can mask them. */
+  connectorSecrets: string[];
 }
 
 export interface ConfigProblem {
@@ -74,27 +53,56 @@ export class ConfigError extends Error {
   }
 }
 
-function shown(name: string, raw: string | undefined): string {
-  if (raw === undefined || raw.trim() === '') return '(unset)';
-  const spec = ENV_VARS[name as EnvVarName] as { secret?: boolean } | undefined;
-  return spec?.secret ? `(hidden, ${raw.length} characters)` : JSON.stringify(raw);
+type Definitions = ReadonlyArray<ConnectorDefinition<EnvVarSpecs, unknown>>;
+
+/** Every variable qualify reads: its own and each registered connector's. */
+export function allEnvVars(definitions: Definitions = CONNECTORS): EnvVarSpecs {
+  return Object.assign({}, ENV_VARS, ...definitions.map((d) => d.env));
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** A system's settings from an environment (demo mode overlays its sandboxes' variables); null when its variables are invalid. */
+export function systemSettings(def: ConnectorDefinition<EnvVarSpecs, unknown>, env: NodeJS.ProcessEnv): unknown {
+  const parsed = parseEnvVars(def.env, env);
+  if (!parsed.ok) throw new ConfigError(parsed.problems);
+  return def.settings(parsed.vars);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, definitions: Definitions = CONNECTORS): Config {
   const input = Object.fromEntries(Object.keys(ENV_VARS).map((name) => [name, env[name]]));
   const result = EnvSchema.safeParse(input);
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => {
+  const problems: ConfigProblem[] = result.success
+    ? []
+    : result.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? '(environment)');
-        return { variable: name, value: shown(name, env[name]), problem: issue.message };
-      }),
-    );
+        return { variable: name, value: shownValue(ENV_VARS[name as EnvVarName], env[name]), problem: issue.message };
+      });
+  const systems: Partial<Record<SourceSystem, unknown>> = {};
+  let anyConfigured = false;
+  for (const def of definitions) {
+    const parsed = parseEnvVars(def.env, env);
+    if (!parsed.ok) {
+      problems.push(...parsed.problems);
+      continue;
+    }
+    for (const [variable, problem] of def.check?.(parsed.vars) ?? []) problems.push({ variable, value: shownValue(def.env[variable], env[variable]), problem });
+    const settings = def.settings(parsed.vars);
+    systems[def.system] = settings;
+    // Credentials for a connection, or an OAuth app that installs real accounts at run time: no sandbox then.
+    anyConfigured ||= (settings as { configured?: boolean }).configured === true || (def.oauth !== undefined && def.oauth.unconfigured(settings) === null);
   }
-  return toConfig(result.data);
+  if (result.success) {
+    const unknown = result.data.QUALIFY_DEMO_SYSTEMS.filter((s) => !definitions.some((d) => d.system === s && d.sandbox));
+    if (unknown.length) {
+      problems.push({ variable: 'QUALIFY_DEMO_SYSTEMS', value: JSON.stringify(env.QUALIFY_DEMO_SYSTEMS), problem: `expected systems with a sandbox (${definitions.filter((d) => d.sandbox).map((d) => d.system).join(', ')}); unknown: ${unknown.join(', ')}` });
+    }
+  }
+  if (!result.success || problems.length) throw new ConfigError(problems);
+  // A connector's secrets are its variables flagged secret, as the environment gives them.
+  const connectorSecrets = definitions.flatMap((d) => Object.entries(d.env).filter(([, spec]) => spec.secret).map(([name]) => env[name]?.trim() ?? ''));
+  return { ...toConfig(result.data, systems, anyConfigured), connectorSecrets };
 }
 
-function toConfig(e: ParsedEnv): Config {
+function toConfig(e: ParsedEnv, systems: Config['systems'], anyConfigured: boolean): Omit<Config, 'connectorSecrets'> {
   return {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
@@ -115,48 +123,13 @@ function toConfig(e: ParsedEnv): Config {
       trustedProxies: e.QUALIFY_TRUSTED_PROXIES,
     },
     writebackCoalesceMs: e.WRITEBACK_COALESCE_MS,
-    // An OAuth app (HUBSPOT_CLIENT_ID) means real portals are installed at run time: no sandbox then.
-    demo: e.QUALIFY_DEMO === 'auto' ? e.HUBSPOT_ACCESS_TOKEN === null && e.HUBSPOT_CLIENT_ID === null : e.QUALIFY_DEMO,
-    hubspot: {
-      configured: e.HUBSPOT_ACCESS_TOKEN !== null,
-      accessToken: e.HUBSPOT_ACCESS_TOKEN,
-      clientId: e.HUBSPOT_CLIENT_ID,
-      clientSecret: e.HUBSPOT_CLIENT_SECRET,
-      authUrl: e.HUBSPOT_AUTH_URL,
-      baseUrl: e.HUBSPOT_BASE_URL,
-      rateLimitMax: e.HUBSPOT_RATE_LIMIT_MAX,
-      rateLimitWindowMs: e.HUBSPOT_RATE_LIMIT_WINDOW_MS,
-      dailyLimit: e.HUBSPOT_DAILY_LIMIT,
-      searchPerSecond: e.HUBSPOT_SEARCH_PER_SECOND,
-      pollIntervalMs: e.HUBSPOT_POLL_INTERVAL_MS,
-    },
-    salesforce: {
-      configured: e.SALESFORCE_CLIENT_ID !== null && e.SALESFORCE_REFRESH_TOKEN !== null,
-      loginUrl: e.SALESFORCE_LOGIN_URL,
-      clientId: e.SALESFORCE_CLIENT_ID,
-      clientSecret: e.SALESFORCE_CLIENT_SECRET,
-      refreshToken: e.SALESFORCE_REFRESH_TOKEN,
-      instanceUrl: e.SALESFORCE_INSTANCE_URL,
-      apiVersion: e.SALESFORCE_API_VERSION,
-      orgId: e.SALESFORCE_ORG_ID,
-      webhookSecret: e.SALESFORCE_WEBHOOK_SECRET,
-      dailyShare: e.SALESFORCE_DAILY_SHARE,
-      bulkThreshold: e.SALESFORCE_BULK_THRESHOLD,
-      pollIntervalMs: e.SALESFORCE_POLL_INTERVAL_MS,
-    },
+    demo: e.QUALIFY_DEMO === 'auto' ? !anyConfigured : e.QUALIFY_DEMO,
+    demoSystems: e.QUALIFY_DEMO_SYSTEMS as SourceSystem[],
+    systems,
   };
 }
 
 /** The secret values in a config (tokens, client secrets), so the logger can mask them wherever they appear. */
 export function secretValues(config: Config): string[] {
-  return [
-    config.adminToken,
-    config.secretKey,
-    ...config.secretKeyPrevious,
-    config.hubspot.accessToken,
-    config.hubspot.clientSecret,
-    config.salesforce.clientSecret,
-    config.salesforce.refreshToken,
-    config.salesforce.webhookSecret,
-  ].filter((v): v is string => typeof v === 'string' && v.length >= 6);
+  return [config.adminToken, config.secretKey, ...config.secretKeyPrevious, ...config.connectorSecrets].filter((v): v is string => typeof v === 'string' && v.length >= 6);
 }

@@ -20,9 +20,13 @@ const STAGE_LABEL = {
   recycled: 'Recycled',
   disqualified: 'Disqualified',
 };
-const SYSTEM_LABEL = { hubspot: 'HubSpot', salesforce: 'Salesforce' };
+/** The systems the server knows (GET /api/workspace's `systems`, from the connector registry): label, account noun, installable. */
+let SYSTEMS = [];
+const systemOf = (system) => SYSTEMS.find((s) => s.system === system);
+const labelOf = (system) => systemOf(system)?.label ?? system;
 /** What the server needs before a system can be connected from here (README: Connecting CRM accounts). */
-const OAUTH_SETUP = { hubspot: 'HUBSPOT_CLIENT_ID/_SECRET', salesforce: 'SALESFORCE_CLIENT_ID/_SECRET' };
+/** What the server must set for a system's installs: its OAuth app's client id and secret. */
+const oauthSetup = (system) => `${system.toUpperCase()}_CLIENT_ID/_SECRET`;
 
 const $ = (id) => document.getElementById(id);
 const fmt = new Intl.NumberFormat('en');
@@ -298,8 +302,8 @@ function renderConnections(connections) {
         h(
           'div',
           { class: 'conn-head' },
-          h('b', {}, SYSTEM_LABEL[c.system] ?? c.system),
-          h('span', { class: 'muted' }, c.accountId ? ` ${c.system === 'salesforce' ? 'org' : 'portal'} ${c.accountId}` : ` ${c.id}`),
+          h('b', {}, labelOf(c.system)),
+          h('span', { class: 'muted' }, c.accountId ? ` ${systemOf(c.system)?.accountNoun ?? 'account'} ${c.accountId}` : ` ${c.id}`),
           h('span', { class: `status status-${c.status}` }, c.status.replace('_', ' ')),
         ),
         h(
@@ -320,17 +324,22 @@ function renderConnections(connections) {
  * "Connect HubSpot" / "Connect Salesforce" for the systems the server can install through OAuth
  * (GET /api/workspace's `oauth`); the others are not offered, and one line says what is missing.
  */
+/** "A", "A and B", "A, B and C". */
+function listed(names) {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
 function renderConnect(oauth) {
-  const systems = Object.keys(SYSTEM_LABEL);
+  const systems = SYSTEMS.map((s) => s.system);
   const missing = systems.filter((s) => !oauth?.[s]);
   $('connect').replaceChildren(
-    ...systems.filter((s) => oauth?.[s]).map((s) => h('button', { type: 'button', dataset: { system: s } }, `Connect ${SYSTEM_LABEL[s]}`)),
+    ...systems.filter((s) => oauth?.[s]).map((s) => h('button', { type: 'button', dataset: { system: s } }, `Connect ${labelOf(s)}`)),
     ...(missing.length
       ? [
           h(
             'p',
-            { class: 'note connect-note', title: `The server needs ${missing.map((s) => OAUTH_SETUP[s]).join(' and ')} (README: Connecting CRM accounts).` },
-            `${missing.map((s) => SYSTEM_LABEL[s]).join(' and ')} cannot be connected here: no OAuth app is set up on the server.`,
+            { class: 'note connect-note', title: `The server needs ${missing.map(oauthSetup).join(' and ')} (README: Connecting CRM accounts).` },
+            `${listed(missing.map(labelOf))} cannot be connected here: no OAuth app is set up on the server.`,
           ),
         ]
       : []),
@@ -366,7 +375,7 @@ async function startInstall(button) {
       askForKey('That key was refused (401): it may be mistyped or revoked. Paste a workspace API key.');
       return;
     }
-    error.textContent = `Could not start connecting ${SYSTEM_LABEL[system] ?? system}: ${err.message}`;
+    error.textContent = `Could not start connecting ${labelOf(system)}: ${err.message}`;
     error.hidden = false;
   }
 }
@@ -519,11 +528,16 @@ async function loadAll() {
   if (loading) return;
   loading = true;
   document.body.dataset.state = 'loading';
+  const workspaceAnswer = api('/api/workspace').then((answer) => {
+    SYSTEMS = answer.systems ?? [];
+    return answer;
+  });
+  workspaceAnswer.catch(() => undefined); // surfaced by the workspace section
   try {
     const errors = (
       await Promise.all([
         section('workspace', async () => {
-          const { workspace, oauth } = await api('/api/workspace');
+          const { workspace, oauth } = await workspaceAnswer;
           $('workspace').textContent = workspace.name ?? workspace.id;
           document.title = `qualify · ${workspace.name ?? workspace.id}`;
           renderConnect(oauth);
@@ -535,7 +549,11 @@ async function loadAll() {
           renderHistogram(f.scoreHistogram);
           renderGrades(f.grades);
         }),
-        section('connections', async () => renderConnections((await api('/api/connections')).connections)),
+        // Connections are named by their system's label, which the workspace answer carries.
+        section('connections', async () => {
+          const [connections] = await Promise.all([api('/api/connections'), workspaceAnswer.catch(() => undefined)]);
+          renderConnections(connections.connections);
+        }),
         section('leads', loadLeads),
       ])
     ).filter(Boolean);

@@ -8,7 +8,7 @@ export async function printSummary(store: Store, sandboxUrl: string, publicUrl: 
   const top = await store.listLeads({ limit: 10, orderBy: 'score' });
   const lines: string[] = [];
   lines.push('');
-  lines.push(`── qualify demo · ${seconds.toFixed(0)} s · HubSpot sandbox ${sandboxUrl} ─────────────`);
+  lines.push(`── qualify demo · ${seconds.toFixed(0)} s · ${sandboxUrl} ─────────────`);
   lines.push(`funnel  ${FUNNEL.map((s) => `${s.toUpperCase()} ${funnel[s] ?? 0}`).join(' · ')}`);
   lines.push('top leads:');
   for (const l of top) {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { ZodType } from 'zod';
 import type { Logger } from 'pino';
 import type { SourceSystem } from '../canonical/lead.schema.js';
 import type { ApiCallMetrics } from '../metrics/metric-hooks.js';
@@ -34,6 +35,8 @@ export interface ConnectorDefinition<Env extends EnvVarSpecs = EnvVarSpecs, Sett
   /** A connection an OAuth install stored: built from its row and decrypted credentials; null when it cannot be driven (with a logged why). */
   fromInstall?(row: ConnectionRow, credentials: OAuthCredentials, settings: Settings, deps: InstallDeps): Connector | null;
   oauth?: OAuthCapability<Settings>;
+  /** What one raw record looks like (the vendor's schema), for `qualify score --source <system>`. */
+  record?: { schema: ZodType; what: string };
   /** The built-in sandbox demo mode, tests and benchmarks run against. */
   sandbox?: SandboxCapability;
 }

@@ -69,3 +69,27 @@ export function variableSchema(spec: EnvVarSpec<unknown>) {
       return parsed;
     });
 }
+
+/** One problem with one variable; a secret's value is never repeated. */
+export interface EnvProblem {
+  variable: string;
+  value: string;
+  problem: string;
+}
+
+export function shownValue(spec: EnvVarSpec<unknown> | undefined, raw: string | undefined): string {
+  if (raw === undefined || raw.trim() === '') return '(unset)';
+  return spec?.secret ? `(hidden, ${raw.length} characters)` : JSON.stringify(raw);
+}
+
+/** Every variable of `specs` from `env`, or every problem at once (so a deploy is fixed in one round). */
+export function parseEnvVars<Specs extends EnvVarSpecs>(specs: Specs, env: NodeJS.ProcessEnv): { ok: true; vars: ParsedVars<Specs> } | { ok: false; problems: EnvProblem[] } {
+  const vars: Record<string, unknown> = {};
+  const problems: EnvProblem[] = [];
+  for (const [name, spec] of Object.entries(specs)) {
+    const parsed = variableSchema(spec).safeParse(env[name]);
+    if (parsed.success) vars[name] = parsed.data;
+    else problems.push({ variable: name, value: shownValue(spec, env[name]), problem: parsed.error.issues[0]?.message ?? 'invalid' });
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, vars: vars as ParsedVars<Specs> };
+}

@@ -8,7 +8,7 @@
 export type * from './connector.types.js';
 export type * from './connector-definition.js';
 export { defineConnector } from './connector-definition.js';
-export { baseUrl, HTTP, int, text, url, type EnvVarSpec, type EnvVarSpecs, type ParsedVars } from './env-vars.js';
+export { baseUrl, HTTP, int, parseEnvVars, text, url, type EnvProblem, type EnvVarSpec, type EnvVarSpecs, type ParsedVars } from './env-vars.js';
 export { applyStatusTable, type StatusRule } from './status-table.js';
 export { AuthError, ConnectorError, PayloadError, RateLimitedError, TransientError } from '../errors/connector-errors.js';
 export { RedisRateLimiter } from '../rate-limit/redis-rate-limiter.js';

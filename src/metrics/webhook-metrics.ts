@@ -1,10 +1,12 @@
 import type { ErrorRequestHandler } from 'express';
-import { SourceSystemSchema, type SourceSystem } from '../canonical/lead.schema.js';
+import { CONNECTOR_SYSTEMS } from '../app/connector-registry.js';
+import type { SourceSystem } from '../canonical/lead.schema.js';
 import type { WebhookReceiver, WebhookVerdict } from '../kit/connector.types.js';
 import type { ConnectionRuntime, PipelineDeps } from '../pipeline/pipeline.types.js';
 import type { Metrics, RefusalReason } from './metrics.js';
 
-const SYSTEMS = new Set<string>(SourceSystemSchema.options);
+// Metric labels and webhook paths: the registry's systems (a label per scanned path would grow without bound).
+const SYSTEMS = new Set<string>(CONNECTOR_SYSTEMS);
 
 /** A path segment becomes a label only when it names a system we know; anything else is "other". */
 function systemLabel(param: unknown): string {

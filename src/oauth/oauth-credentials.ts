@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SourceSystemSchema } from '../canonical/lead.schema.js';
 
 /**
  * What an OAuth install stores for its connection (`store.saveCredentials`, sealed with SecretBox).
@@ -7,7 +8,7 @@ import { z } from 'zod';
  */
 export const OAuthCredentialsSchema = z.object({
   kind: z.literal('oauth'),
-  system: z.enum(['hubspot', 'salesforce']),
+  system: SourceSystemSchema,
   accessToken: z.string().min(1),
   refreshToken: z.string().min(1),
   /** Epoch ms; null when the vendor does not say (Salesforce): refreshed when refused instead. */

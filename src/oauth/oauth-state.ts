@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { SourceSystemSchema } from '../canonical/lead.schema.js';
 import { SignedTokenError, SignedTokens } from '../security/signed-token.js';
 
 /**
@@ -14,7 +15,8 @@ import { SignedTokenError, SignedTokens } from '../security/signed-token.js';
  * with the state, so an abandoned install leaves nothing behind.
  */
 
-export const OAUTH_SYSTEMS = ['hubspot', 'salesforce'] as const;
+/** Any system the registry knows; the routes check it has an OAuth capability before a state is issued. */
+export const OAUTH_SYSTEMS = SourceSystemSchema.options;
 export type OAuthSystem = (typeof OAUTH_SYSTEMS)[number];
 
 export const OAUTH_STATE_TTL_MS = 10 * 60_000;

@@ -15,6 +15,7 @@ import { metricsRoutes } from './metrics.routes.js';
 import { oauthRoutes, type OAuthRoutesDeps } from './oauth.routes.js';
 import { publicRateLimit, type PublicRateLimitOptions, type RouteFamily } from './rate-limit.middleware.js';
 import { webhookRoutes } from './webhooks.routes.js';
+import { CONNECTORS } from '../app/connector-registry.js';
 
 export interface AppDeps {
   redis: Redis;
@@ -68,8 +69,13 @@ export function createApp(d: AppDeps): express.Express {
       logger: d.logger,
       adminToken: d.adminToken,
       hooks: d.apiHooks,
-      // What the dashboard offers to connect: the systems whose install routes would not answer 501.
-      oauth: { hubspot: Boolean(d.oauth?.hubspot), salesforce: Boolean(d.oauth?.salesforce) },
+      // What the dashboard lists and offers to connect: the registry's systems, installable where the routes would not answer 501.
+      systems: CONNECTORS.map((c) => ({
+        system: c.system,
+        label: c.label,
+        accountNoun: c.accountNoun,
+        installable: Boolean(d.oauth && c.oauth && d.oauth.systems[c.system] !== undefined && c.oauth.unconfigured(d.oauth.systems[c.system]) === null),
+      })),
     }),
   );
   if (d.oauth) app.use(oauthRoutes(d.oauth));

@@ -1,15 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { exchangeHubSpotCode, hubspotAuthorizeUrl, hubspotTokenInfo, type HubSpotOAuthConfig } from '../../connectors/hubspot/hubspot-oauth.js';
-import { exchangeSalesforceCode, salesforceAuthorizeUrl, type SalesforceOAuthConfig } from '../../connectors/salesforce/salesforce-oauth.js';
+import { CONNECTORS } from '../app/connector-registry.js';
+import type { SourceSystem } from '../canonical/lead.schema.js';
+import type { ConnectorDefinition, OAuthCapability } from '../kit/connector-definition.js';
+import type { EnvVarSpecs } from '../kit/env-vars.js';
 import type { Config } from '../config/load-config.js';
 import { AuthError, ConnectorError } from '../errors/connector-errors.js';
-import type { OAuthCredentials } from '../oauth/oauth-credentials.js';
 import { InstallLinkError, InstallLinks } from '../oauth/install-link.js';
-import { OAUTH_SYSTEMS, OAuthStateError, OAuthStates, type OAuthSystem } from '../oauth/oauth-state.js';
+import { OAuthStateError, OAuthStates } from '../oauth/oauth-state.js';
 import type { SecretBox } from '../security/secret-box.js';
 import { StoreConflictError } from '../store/store-errors.js';
 import type { ConnectionRow, Store } from '../store/store.types.js';
@@ -41,9 +41,10 @@ export interface OAuthRoutesDeps {
   /** QUALIFY_PUBLIC_URL: callback URLs are built from it (they must match the vendor app's settings). */
   publicUrl: () => string;
   adminToken?: string | null;
-  /** Null: that system's installs answer 501 with what to configure. */
-  hubspot: Omit<HubSpotOAuthConfig, 'redirectUri'> | null;
-  salesforce: Omit<SalesforceOAuthConfig, 'redirectUri'> | null;
+  /** Each system's settings (config.systems); a system whose OAuth app is not set up answers 501 with what to configure. */
+  systems: Partial<Record<SourceSystem, unknown>>;
+  /** The systems that can be installed: default the registry's with an OAuth capability. */
+  definitions?: ReadonlyArray<ConnectorDefinition<EnvVarSpecs, unknown>>;
   /** Called with the created/updated connection (the runtime's addConnection). */
   onInstalled?: (row: ConnectionRow) => unknown;
   logger: Logger;
@@ -51,24 +52,10 @@ export interface OAuthRoutesDeps {
 }
 
 /** The routes' settings from the loaded config; the caller adds store, redis, logger and onInstalled. */
-export function oauthSettingsFromConfig(config: Config): Pick<OAuthRoutesDeps, 'prefix' | 'publicUrl' | 'adminToken' | 'hubspot' | 'salesforce'> {
-  const { hubspot: hs, salesforce: sf } = config;
-  return {
-    prefix: config.queuePrefix,
-    publicUrl: () => config.publicUrl,
-    adminToken: config.adminToken,
-    hubspot: hs.clientId && hs.clientSecret ? { clientId: hs.clientId, clientSecret: hs.clientSecret, authUrl: hs.authUrl, baseUrl: hs.baseUrl } : null,
-    salesforce: sf.clientId ? { loginUrl: sf.loginUrl, clientId: sf.clientId, clientSecret: sf.clientSecret } : null,
-  };
+export function oauthSettingsFromConfig(config: Config): Pick<OAuthRoutesDeps, 'prefix' | 'publicUrl' | 'adminToken' | 'systems'> {
+  return { prefix: config.queuePrefix, publicUrl: () => config.publicUrl, adminToken: config.adminToken, systems: config.systems };
 }
 
-const VENDOR: Record<OAuthSystem, string> = { hubspot: 'HubSpot', salesforce: 'Salesforce' };
-const NOT_CONFIGURED: Record<OAuthSystem, string> = {
-  hubspot: 'HubSpot installs are not configured: set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET (your HubSpot app\'s auth settings)',
-  salesforce: 'Salesforce installs are not configured: set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET (your connected app\'s consumer key and secret)',
-};
-
-const SystemSchema = z.enum(OAUTH_SYSTEMS);
 const InstallQuerySchema = z.object({ workspace: z.string().trim().min(1).max(200).optional(), link: z.string().min(1).max(2000).optional() });
 const CallbackQuerySchema = z.object({
   code: z.string().min(1).max(2000).optional(),
@@ -101,11 +88,6 @@ const badRequestOn =
     throw err;
   };
 
-interface VendorConfig {
-  hubspot: HubSpotOAuthConfig;
-  salesforce: SalesforceOAuthConfig;
-}
-
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
@@ -135,17 +117,16 @@ export function oauthRoutes(d: OAuthRoutesDeps): Router {
   const router = Router();
   const states = new OAuthStates({ redis: d.redis, prefix: d.prefix, key: d.secretBox.deriveKey('oauth-state'), now: d.now });
   const links = new InstallLinks({ redis: d.redis, prefix: d.prefix, key: d.secretBox.deriveKey('install-link'), now: d.now });
-  const redirectUri = (system: OAuthSystem) => `${d.publicUrl().replace(/\/+$/, '')}/oauth/${system}/callback`;
-  /** The system's OAuth app with this server's callback URL; 501 saying what to set when it has none. */
-  const settings = <S extends OAuthSystem>(system: S): VendorConfig[S] => {
-    const s = d[system];
-    if (!s) throw new HttpProblem(501, NOT_CONFIGURED[system]);
-    return { ...s, redirectUri: redirectUri(system) } as VendorConfig[S];
-  };
-  const systemOf = (req: Request): OAuthSystem => {
-    const parsed = SystemSchema.safeParse(req.params.system);
-    if (!parsed.success) throw new HttpProblem(404, `unknown system "${String(req.params.system)}" (expected ${OAUTH_SYSTEMS.join(' or ')})`);
-    return parsed.data;
+  const installable = (d.definitions ?? CONNECTORS).filter((c) => c.oauth);
+  const redirectUri = (system: SourceSystem) => `${d.publicUrl().replace(/\/+$/, '')}/oauth/${system}/callback`;
+  /** The system's definition, its OAuth capability and settings; 501 saying what to set when its app is not set up. */
+  const systemOf = (req: Request): { system: SourceSystem; label: string; oauth: OAuthCapability<unknown>; settings: unknown } => {
+    const def = installable.find((c) => c.system === req.params.system);
+    if (!def) throw new HttpProblem(404, `unknown system "${String(req.params.system)}" (expected ${installable.map((c) => c.system).join(' or ')})`);
+    const settings = d.systems[def.system];
+    const missing = settings === undefined ? `${def.label} installs are not configured` : def.oauth!.unconfigured(settings);
+    if (missing) throw new HttpProblem(501, missing);
+    return { system: def.system, label: def.label, oauth: def.oauth!, settings };
   };
 
   /** The workspace a caller may install into: operator (any existing workspace) or a workspace API key (its own). */
@@ -179,15 +160,11 @@ export function oauthRoutes(d: OAuthRoutesDeps): Router {
   router.get(
     '/oauth/:system/install',
     handle(async (req, res) => {
-      const system = systemOf(req);
-      settings(system); // an unconfigured system answers 501 before the caller is even checked
+      const { system, oauth, settings } = systemOf(req); // an unconfigured system answers 501 before the caller is even checked
       const q = parseQuery(InstallQuerySchema, req);
       const workspaceId = q.link !== undefined ? await links.redeem(q.link, system).catch(badRequestOn(InstallLinkError)) : await callerWorkspace(req, q.workspace);
       const issued = await states.issue(workspaceId, system);
-      const url =
-        system === 'hubspot'
-          ? hubspotAuthorizeUrl(settings(system), issued.state)
-          : salesforceAuthorizeUrl(settings(system), issued.state, issued.codeChallenge);
+      const url = oauth.authorizeUrl(settings, { redirectUri: redirectUri(system), state: issued.state, codeChallenge: issued.codeChallenge });
       d.logger.info({ system, workspace: workspaceId }, 'oauth install started');
       res.set('Cache-Control', 'no-store').redirect(302, url);
     }),
@@ -196,8 +173,7 @@ export function oauthRoutes(d: OAuthRoutesDeps): Router {
   router.post(
     '/oauth/:system/install-link',
     handle(async (req, res) => {
-      const system = systemOf(req);
-      settings(system);
+      const { system } = systemOf(req);
       const workspaceId = await callerWorkspace(req, parseQuery(InstallQuerySchema, req).workspace);
       const { link, expiresAt } = links.create(workspaceId, system);
       const url = `${d.publicUrl().replace(/\/+$/, '')}/oauth/${system}/install?link=${encodeURIComponent(link)}`;
@@ -208,33 +184,29 @@ export function oauthRoutes(d: OAuthRoutesDeps): Router {
   router.get(
     '/oauth/:system/callback',
     handle(async (req, res) => {
-      const system = systemOf(req);
-      settings(system);
+      const { system, label, oauth, settings } = systemOf(req);
       const { code, state, error, error_description: description } = parseQuery(CallbackQuerySchema, req);
       if (error !== undefined) {
         // Use the state up anyway, so the same install cannot be finished later.
         await states.consume(state, system).catch(() => undefined);
         const why = error === 'access_denied' ? 'the installation was declined' : 'the vendor refused the installation';
         d.logger.info({ system, error }, 'oauth install not approved');
-        throw new HttpProblem(400, `${VENDOR[system]} did not authorise qualify (${error}${description ? `: ${description}` : ''}): ${why}. Nothing was connected.`);
+        throw new HttpProblem(400, `${label} did not authorise qualify (${error}${description ? `: ${description}` : ''}): ${why}. Nothing was connected.`);
       }
       const consumed = await states.consume(state, system).catch(badRequestOn(OAuthStateError));
-      if (!code) throw new HttpProblem(400, `${VENDOR[system]} sent no authorisation code: start the install again.`);
+      if (!code) throw new HttpProblem(400, `${label} sent no authorisation code: start the install again.`);
       const ws = d.store.forWorkspace(consumed.workspaceId);
       if (!(await d.store.getWorkspace(consumed.workspaceId))) throw new HttpProblem(404, `no such workspace: ${consumed.workspaceId}`);
 
-      let install: { accountId: string; credentials: OAuthCredentials; config: Record<string, unknown>; lines: string[]; extra: Record<string, unknown> };
+      let install: Awaited<ReturnType<typeof oauth.install>>;
       try {
-        install =
-          system === 'hubspot'
-            ? await hubspotInstall(settings(system), code, d.now)
-            : await salesforceInstall(settings(system), code, consumed.codeVerifier, d.publicUrl());
+        install = await oauth.install(settings, { code, redirectUri: redirectUri(system), codeVerifier: consumed.codeVerifier, publicUrl: d.publicUrl(), now: d.now ?? Date.now });
       } catch (err) {
         if (!(err instanceof ConnectorError)) throw err;
         d.logger.warn({ system, workspace: consumed.workspaceId, err: err.message }, 'oauth code exchange failed');
         throw err instanceof AuthError
           ? new HttpProblem(400, `${err.message}. Nothing was connected: start the install again.`)
-          : new HttpProblem(502, `${VENDOR[system]} did not complete the token exchange (${err.message}). Nothing was connected: start the install again.`);
+          : new HttpProblem(502, `${label} did not complete the token exchange (${err.message}). Nothing was connected: start the install again.`);
       }
 
       const id = `${system}-${install.accountId}`;
@@ -242,7 +214,7 @@ export function oauthRoutes(d: OAuthRoutesDeps): Router {
       if (existing && (existing.workspaceId !== consumed.workspaceId || existing.id !== id)) {
         // Webhooks are routed by portal / org id, so one account can feed only one connection.
         const where = existing.workspaceId === consumed.workspaceId ? `as connection ${existing.id}` : 'in another workspace';
-        throw new HttpProblem(409, `${VENDOR[system]} account ${install.accountId} is already connected ${where}. Nothing was changed.`);
+        throw new HttpProblem(409, `${label} account ${install.accountId} is already connected ${where}. Nothing was changed.`);
       }
       // A reinstall keeps what setup learned (the portal's time zone…) and refreshes what the install knows.
       const previous = await ws.getConnection(id);
@@ -250,7 +222,7 @@ export function oauthRoutes(d: OAuthRoutesDeps): Router {
       try {
         row = await ws.upsertConnection({ id, system, accountId: install.accountId, config: { ...previous?.config, ...install.config } });
       } catch (err) {
-        if (err instanceof StoreConflictError) throw new HttpProblem(409, `${VENDOR[system]} account ${install.accountId} is already connected in another workspace. Nothing was changed.`);
+        if (err instanceof StoreConflictError) throw new HttpProblem(409, `${label} account ${install.accountId} is already connected in another workspace. Nothing was changed.`);
         throw err;
       }
       await ws.saveCredentials(id, install.credentials);
@@ -267,7 +239,7 @@ export function oauthRoutes(d: OAuthRoutesDeps): Router {
         req,
         res,
         200,
-        `${VENDOR[system]} connected`,
+        `${label} connected`,
         { connection: { id, workspaceId: current.workspaceId, system, accountId: current.accountId, status: current.status }, ...install.extra },
         install.lines,
       );
@@ -275,50 +247,4 @@ export function oauthRoutes(d: OAuthRoutesDeps): Router {
   );
 
   return router;
-}
-
-async function hubspotInstall(cfg: HubSpotOAuthConfig, code: string, now?: () => number) {
-  const tokens = await exchangeHubSpotCode(cfg, code, now);
-  const info = await hubspotTokenInfo(cfg, tokens.accessToken);
-  const credentials: OAuthCredentials = {
-    kind: 'oauth',
-    system: 'hubspot',
-    ...tokens,
-    scopes: info.scopes,
-    installedAt: new Date((now ?? Date.now)()).toISOString(),
-  };
-  return {
-    accountId: info.portalId,
-    credentials,
-    config: { auth: 'oauth', ...(info.hubDomain && { hubDomain: info.hubDomain }), ...(info.user && { installedBy: info.user }) },
-    lines: [`HubSpot portal ${info.portalId}${info.hubDomain ? ` (${info.hubDomain})` : ''} is connected; its contacts sync shortly.`],
-    extra: {},
-  };
-}
-
-async function salesforceInstall(cfg: SalesforceOAuthConfig, code: string, codeVerifier: string, publicUrl: string) {
-  const tokens = await exchangeSalesforceCode(cfg, code, codeVerifier);
-  // The org's Outbound Messages prove themselves with this secret in the endpoint URL.
-  const outboundSecret = randomBytes(24).toString('base64url');
-  const credentials: OAuthCredentials = {
-    kind: 'oauth',
-    system: 'salesforce',
-    accessToken: tokens.accessToken,
-    refreshToken: tokens.refreshToken,
-    expiresAt: null,
-    instanceUrl: tokens.instanceUrl,
-    outboundSecret,
-    installedAt: new Date().toISOString(),
-  };
-  const endpoint = `${publicUrl.replace(/\/+$/, '')}/webhooks/salesforce?secret=${outboundSecret}`;
-  return {
-    accountId: tokens.orgId,
-    credentials,
-    config: { auth: 'oauth', instanceUrl: tokens.instanceUrl, installedBy: tokens.userId },
-    lines: [
-      `Salesforce org ${tokens.orgId} (${tokens.instanceUrl}) is connected; its Leads and Contacts sync shortly.`,
-      `For changes within seconds, point the org's Outbound Messages at ${endpoint} (keep this URL secret).`,
-    ],
-    extra: { outboundMessageUrl: endpoint },
-  };
 }

@@ -1,6 +1,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { SourceSystemSchema, type SourceSystem } from '../canonical/lead.schema.js';
+import { CONNECTOR_SYSTEMS } from '../app/connector-registry.js';
+import type { SourceSystem } from '../canonical/lead.schema.js';
 import type { IncomingWebhook, WebhookReceiver } from '../kit/connector.types.js';
 import type { ConnectionRuntime, PipelineDeps } from '../pipeline/pipeline.types.js';
 import { IngestInbox } from '../queues/ingest-inbox.js';
@@ -8,7 +9,8 @@ import type { Queues } from '../queues/queues.js';
 
 /** HubSpot sends at most 100 events a request; 1 MB is far above any legitimate delivery. */
 const MAX_BODY_BYTES = 1024 * 1024;
-const SYSTEMS = new Set<string>(SourceSystemSchema.options);
+// Metric labels and webhook paths: the registry's systems (a label per scanned path would grow without bound).
+const SYSTEMS = new Set<string>(CONNECTOR_SYSTEMS);
 
 /** What body-parser raises for an oversized body, so the app's error handler and the metrics treat ours alike. */
 function tooLarge(): Error & { status: number; type: string } {

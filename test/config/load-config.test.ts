@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
+import { CONNECTORS } from '../../src/app/connector-registry.js';
 import { ENV_VARS } from '../../src/config/env.schema.js';
 import { ConfigError, loadConfig, secretValues } from '../../src/config/load-config.js';
 
@@ -27,8 +28,10 @@ describe('loadConfig', () => {
       modelFile: 'mappings/scoring.yaml',
       writebackCoalesceMs: 2000,
       demo: true,
-      hubspot: { configured: false, accessToken: null, baseUrl: 'https://api.hubapi.com', rateLimitMax: 100, rateLimitWindowMs: 10000, dailyLimit: 250000, searchPerSecond: 5, pollIntervalMs: 300000 },
-      salesforce: { configured: false, loginUrl: 'https://login.salesforce.com', apiVersion: '62.0', dailyShare: 0.2, bulkThreshold: 2000, pollIntervalMs: 300000 },
+      systems: {
+        hubspot: { configured: false, accessToken: null, baseUrl: 'https://api.hubapi.com', rateLimitMax: 100, rateLimitWindowMs: 10000, dailyLimit: 250000, searchPerSecond: 5, pollIntervalMs: 300000 },
+        salesforce: { configured: false, loginUrl: 'https://login.salesforce.com', apiVersion: '62.0', dailyShare: 0.2, bulkThreshold: 2000, pollIntervalMs: 300000 },
+      },
     });
   });
 
@@ -51,9 +54,9 @@ describe('loadConfig', () => {
     expect(config.publicUrl).toBe('http://localhost:8080');
     expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/qualify');
     expect(config.demo).toBe(false);
-    expect(config.hubspot).toMatchObject({ configured: true, rateLimitMax: 10, baseUrl: 'http://127.0.0.1:4010' });
+    expect(config.systems.hubspot).toMatchObject({ configured: true, rateLimitMax: 10, baseUrl: 'http://127.0.0.1:4010' });
     expect(config.writebackCoalesceMs).toBe(2000);
-    expect(config.salesforce).toMatchObject({ configured: true, dailyShare: 0.5, orgId: '00D5g000004abcdEAA' });
+    expect(config.systems.salesforce).toMatchObject({ configured: true, dailyShare: 0.5, orgId: '00D5g000004abcdEAA' });
   });
 
   test('when QUALIFY_DEMO is set explicitly, then it wins over the token rule', () => {
@@ -94,7 +97,7 @@ describe('loadConfig', () => {
 
   test('when a Salesforce client id and secret are set without a refresh token, then OAuth installs are possible and no org is connected from the environment', () => {
     const config = loadConfig({ SALESFORCE_CLIENT_ID: 'consumer-key', SALESFORCE_CLIENT_SECRET: 'consumer-secret' });
-    expect(config.salesforce).toMatchObject({ configured: false, clientId: 'consumer-key', clientSecret: 'consumer-secret' });
+    expect(config.systems.salesforce).toMatchObject({ configured: false, clientId: 'consumer-key', clientSecret: 'consumer-secret' });
   });
 
   test('when OAuth and secret-key variables are set, then they are loaded, and a too-short secret key is refused without being repeated', () => {
@@ -104,7 +107,7 @@ describe('loadConfig', () => {
       QUALIFY_RATE_LIMIT_WEBHOOKS: '0',
       QUALIFY_TRUSTED_PROXIES: '1',
     });
-    expect(config.hubspot).toMatchObject({ clientId: 'hs-client', authUrl: 'https://app.hubspot.com/oauth/authorize' });
+    expect(config.systems.hubspot).toMatchObject({ clientId: 'hs-client', authUrl: 'https://app.hubspot.com/oauth/authorize' });
     expect(config.secretKey).toBe('a'.repeat(64));
     expect(config.secretKeyPrevious).toEqual([]);
     expect(loadConfig({ QUALIFY_SECRET_KEY_PREVIOUS: 'old-passphrase-one, old-passphrase-two' }).secretKeyPrevious).toEqual(['old-passphrase-one', 'old-passphrase-two']);
@@ -121,19 +124,28 @@ describe('loadConfig', () => {
     expect(secretValues(config).sort()).toEqual(['client-secret-1', 'pat-na1-abcdef']);
   });
 
-  test('when .env.example is read, then it lists every variable with its default', () => {
-    const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
-    const listed = new Map(
-      example
+  /** The NAME=default lines of an example file. */
+  const exampleLines = (path: string) =>
+    new Map(
+      readFileSync(new URL(path, import.meta.url), 'utf8')
         .split('\n')
         .filter((line) => /^[A-Z][A-Z0-9_]*=/.test(line))
         .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
     );
-    expect([...listed.keys()].sort()).toEqual(Object.keys(ENV_VARS).sort());
-    for (const [name, spec] of Object.entries(ENV_VARS)) {
-      expect([name, listed.get(name)]).toEqual([name, (spec as { default?: string }).default ?? '']);
-    }
+  const defaults = (specs: object) => Object.fromEntries(Object.entries(specs as Record<string, { default?: string }>).map(([name, spec]) => [name, spec.default ?? '']));
+
+  test('when .env.example is read, then it lists every variable of qualify with its default', () => {
+    const listed = exampleLines('../../.env.example');
+    expect(Object.fromEntries(listed)).toEqual(defaults(ENV_VARS));
     // The example itself is a valid configuration.
+    expect(() => loadConfig(Object.fromEntries(listed))).not.toThrow();
+  });
+
+  test.each(CONNECTORS.map((c) => [c.system, c] as const))('when connectors/%s/.env.example is read, then it lists every variable the connector declares, with its default, under <SYSTEM>_', (system, def) => {
+    const listed = exampleLines(`../../connectors/${system}/.env.example`);
+    expect(Object.fromEntries(listed)).toEqual(defaults(def.env));
+    expect(Object.keys(def.env).every((name) => name.startsWith(`${system.toUpperCase()}_`))).toBe(true);
+    expect(def.env).toHaveProperty(`${system.toUpperCase()}_BASE_URL`);
     expect(() => loadConfig(Object.fromEntries(listed))).not.toThrow();
   });
 });

@@ -9,6 +9,7 @@ import { runSync } from '../../src/pipeline/run-sync.js';
 import type { Store } from '../../src/store/store.types.js';
 import { startE2E, type E2E } from '../support/e2e-harness.js';
 import { storeBackends } from '../support/store-backends.js';
+import { CONNECTORS } from '../../src/app/connector-registry.js';
 import { chromiumMissing, launchChromium, type LaunchedChromium } from './launch-chromium.js';
 
 /**
@@ -72,7 +73,7 @@ describeBrowser.each(storeBackends())('dashboard in headless Chromium on %s', (b
   beforeAll(async () => {
     if (missing) throw new Error(missing); // CI: Chromium is part of the test environment
     store = await open();
-    e2e = await startE2E({ store, contacts: CONTACTS, webhook: false, oauth: OAUTH });
+    e2e = await startE2E({ store, contacts: CONTACTS, webhook: false, oauth: { systems: OAUTH } });
     await runSync(e2e.runtime.deps, e2e.conn, { full: true });
     await e2e.settle();
     ({ key } = await store.createApiKey('dashboard test'));
@@ -240,15 +241,17 @@ describeBrowser.each(storeBackends())('dashboard in headless Chromium on %s', (b
     const fresh = await chromium.browser.newContext();
     try {
       const res = await fetch(`${origin}/api/workspace`, { headers: { authorization: `Bearer ${key}` } });
-      expect(((await res.json()) as Json).oauth).toEqual({ hubspot: false, salesforce: false });
+      // Every registered system is listed, none installable on this server.
+      expect(((await res.json()) as Json).oauth).toEqual(Object.fromEntries(CONNECTORS.map((c) => [c.system, false])));
       const p = await fresh.newPage();
       await p.goto(`${origin}/#key=${encodeURIComponent(key)}`);
       await loaded(p);
       expect(await p.locator('#connect button').count()).toBe(0);
       expect(await p.textContent('#connect')).toBe(await p.textContent('#connect .connect-note'));
       const note = p.locator('#connect .connect-note');
-      expect(await note.textContent()).toBe('HubSpot and Salesforce cannot be connected here: no OAuth app is set up on the server.');
-      expect(await note.getAttribute('title')).toContain('HUBSPOT_CLIENT_ID/_SECRET and SALESFORCE_CLIENT_ID/_SECRET');
+      const labels = CONNECTORS.map((c) => c.label);
+      expect(await note.textContent()).toBe(`${labels.slice(0, -1).join(', ')} and ${labels.at(-1)} cannot be connected here: no OAuth app is set up on the server.`);
+      expect(await note.getAttribute('title')).toContain(CONNECTORS.map((c) => `${c.system.toUpperCase()}_CLIENT_ID/_SECRET`).join(' and '));
       // The rest of the card is there as before.
       expect(await p.locator('.connection').count()).toBeGreaterThan(0);
     } finally {

@@ -51,7 +51,7 @@ describe.each(storeBackends())('OAuth install to first sync on %s', (_backend, o
       metrics,
     });
     runtime.startWorkers();
-    flow = installFlow(store, { hubspot: { clientId: 'hs-client', clientSecret: 'hs-secret', baseUrl: simUrl }, prefix, onInstalled: (row) => runtime.addConnection(row) });
+    flow = installFlow(store, { systems: { hubspot: { clientId: 'hs-client', clientSecret: 'hs-secret', baseUrl: simUrl } }, prefix, onInstalled: (row) => runtime.addConnection(row) });
   }, 60_000);
 
   afterAll(async () => {

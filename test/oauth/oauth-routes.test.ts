@@ -218,7 +218,7 @@ describe.each(storeBackends())('OAuth install routes on %s', (_backend, open) =>
     });
 
     test('when a system is not configured or unknown, then the answer says what to set or that it does not exist', async () => {
-      const bare = installFlow(store, { salesforce: null });
+      const bare = installFlow(store, { systems: { hubspot: { clientId: 'hs-client', clientSecret: 'hs-secret' }, salesforce: { clientId: null } } });
       try {
         const res = await request(bare.app).get('/oauth/salesforce/install?workspace=acme').set(operator);
         expect(res.status).toBe(501);

@@ -40,8 +40,10 @@ export function installFlow(store: Store, overrides: Partial<OAuthRoutesDeps> = 
       secretBox: new SecretBox(randomBytes(32)),
       publicUrl: () => PUBLIC_URL,
       adminToken: ADMIN_TOKEN,
-      hubspot: { clientId: 'hs-client', clientSecret: 'hs-secret' },
-      salesforce: { loginUrl: SF_LOGIN, clientId: 'sf-consumer-key', clientSecret: 'sf-consumer-secret' },
+      systems: {
+        hubspot: { clientId: 'hs-client', clientSecret: 'hs-secret' },
+        salesforce: { loginUrl: SF_LOGIN, clientId: 'sf-consumer-key', clientSecret: 'sf-consumer-secret' },
+      },
       onInstalled: (row) => {
         installed.push(row);
       },

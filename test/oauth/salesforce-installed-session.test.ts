@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { SalesforceSession } from '../../connectors/salesforce/salesforce-auth.js';
 import { AuthError } from '../../src/errors/connector-errors.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { salesforceInstallOptions } from '../../src/oauth/installed-connection.js';
+import { salesforceInstallOptions } from './installed-connection-kit.js';
 import type { OAuthCredentials } from '../../src/oauth/oauth-credentials.js';
 import { createRedis } from '../../src/queues/redis-connection.js';
 import type { ConnectionRow, Store } from '../../src/store/store.types.js';

@@ -5,7 +5,7 @@ import nock from 'nock';
 import { pino } from 'pino';
 import { HubSpotClient } from '../../connectors/hubspot/hubspot-client.js';
 import { AuthError } from '../../src/errors/connector-errors.js';
-import { hubspotInstallOptions } from '../../src/oauth/installed-connection.js';
+import { hubspotInstallOptions } from './installed-connection-kit.js';
 import type { OAuthCredentials } from '../../src/oauth/oauth-credentials.js';
 import { TokenKeeper } from '../../src/oauth/token-keeper.js';
 import { loadConfig } from '../../src/config/load-config.js';

@@ -4,7 +4,7 @@ import nock from 'nock';
 import { pino } from 'pino';
 import request from 'supertest';
 import { loadConfig } from '../../src/config/load-config.js';
-import { hubspotInstallOptions } from '../../src/oauth/installed-connection.js';
+import { hubspotInstallOptions } from '../oauth/installed-connection-kit.js';
 import { SecretBoxError } from '../../src/security/secret-box.js';
 import type { SqlStore } from '../../src/store/sql-store.js';
 import type { Store } from '../../src/store/store.types.js';

@@ -53,8 +53,8 @@ export interface E2EOptions {
   workers?: boolean;
   /** The connection's id (default hubspot-e2e); a `qualify worker` child process drives 'hubspot-default'. */
   connectionId?: string;
-  /** OAuth installs served (/oauth/*) with these apps' settings (null: that system not configured); absent: no /oauth routes. */
-  oauth?: Pick<OAuthRoutesDeps, 'hubspot' | 'salesforce'>;
+  /** OAuth installs served (/oauth/*) with these systems' settings (an app not set up answers 501); absent: no /oauth routes. */
+  oauth?: Pick<OAuthRoutesDeps, 'systems'>;
 }
 
 export function freePort(): Promise<number> {

@@ -28,7 +28,7 @@ export async function startSalesforceSandbox(
     url: server.url,
     env: {
       SALESFORCE_LOGIN_URL: server.url,
-      SALESFORCE_INSTANCE_URL: server.url,
+      SALESFORCE_BASE_URL: server.url,
       SALESFORCE_CLIENT_ID: sim.clientId,
       SALESFORCE_CLIENT_SECRET: sim.clientSecret ?? '',
       SALESFORCE_REFRESH_TOKEN: sim.refreshToken,

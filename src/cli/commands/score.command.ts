@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { HubSpotContactSchema } from '../../../connectors/hubspot/provider.schema.js';
+import { CONNECTORS } from '../../app/connector-registry.js';
+import type { SourceSystem } from '../../canonical/lead.schema.js';
 import { IsoTime, parseFlags, reportFailure } from '../../evaluation/cli-flags.js';
 import { resolveFromRoot } from '../../infra/paths.js';
 import { mapRecord } from '../../mapping/apply-mapping.js';
@@ -14,13 +15,11 @@ import { loadScoringModel, qualifyLead } from '../../qualification/qualify-lead.
  * and classifies it, and prints the result as JSON. Nothing is stored or written back.
  */
 
-/** What each source's record looks like before mapping: the vendor's schema, and the default mapping. */
-const SOURCES = {
-  hubspot: { schema: HubSpotContactSchema, mapping: 'mappings/hubspot.yaml', what: 'HubSpot CRM v3 contact' },
-} as const;
+/** What each source's record looks like before mapping (the vendor's schema, from its definition), and its default mapping. */
+const SOURCES = Object.fromEntries(CONNECTORS.filter((c) => c.record).map((c) => [c.system, { schema: c.record!.schema, mapping: c.mappingFile, what: c.record!.what }]));
 
 const ScoreFlags = z.object({
-  source: z.enum(Object.keys(SOURCES) as [keyof typeof SOURCES], {
+  source: z.enum(Object.keys(SOURCES) as [string, ...string[]], {
     error: (issue) => `unknown source "${String(issue.input)}"; supported: ${Object.keys(SOURCES).join(', ')}`,
   }),
   mapping: z.string().min(1).optional(),
@@ -57,7 +56,7 @@ export function register(program: Command): void {
         const mapping = loadMapping(flags.mapping ?? resolveFromRoot(source.mapping));
         const model = loadScoringModel(flags.model);
         const at = flags.at === undefined ? new Date() : new Date(flags.at);
-        const { recordId, lead } = mapRecord(mapping, record, { system: flags.source });
+        const { recordId, lead } = mapRecord(mapping, record, { system: flags.source as SourceSystem });
         const { score, lifecycle } = qualifyLead({ lead, model, previous: null, at });
 
         const out = {

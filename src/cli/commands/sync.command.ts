@@ -1,11 +1,15 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { CONNECTOR_SYSTEMS } from '../../app/connector-registry.js';
 import type { ConnectionRuntime } from '../../pipeline/pipeline.types.js';
 import type { Store } from '../../store/store.types.js';
 import { recordConnectorFailure } from './connection-failure.js';
 
-const SyncArgs = z.object({ system: z.enum(['hubspot', 'salesforce']), full: z.boolean() });
+const SyncArgs = z.object({
+  system: z.string().refine((s) => CONNECTOR_SYSTEMS.includes(s as never), { error: (i) => `unknown system "${String(i.input)}"; expected one of ${CONNECTOR_SYSTEMS.join(', ')}` }),
+  full: z.boolean(),
+});
 
 /**
  * `qualify sync <system> [--full]`: a backfill (or catch-up) in this process, with a progress bar.
@@ -15,7 +19,7 @@ const SyncArgs = z.object({ system: z.enum(['hubspot', 'salesforce']), full: z.b
 export function register(program: Command): void {
   program
     .command('sync')
-    .argument('<system>', 'hubspot or salesforce')
+    .argument('<system>', CONNECTOR_SYSTEMS.join(', '))
     .option('--full', 'read everything from the start instead of from the saved cursor', false)
     .option('--no-wait-writes', 'exit when the read is done; queued write-backs stay in Redis for the running workers')
     .description('read contacts from a connected system now (incremental from the saved cursor, or --full)')
@@ -27,9 +31,9 @@ export function register(program: Command): void {
       }
       const [{ bootstrap }, { runSync }] = await Promise.all([import('../../app/bootstrap.js'), import('../../pipeline/run-sync.js')]);
       const booted = await bootstrap({ role: 'sync' });
-      const conn = booted.runtime.deps.connectionForSystem(args.data.system);
+      const conn = booted.runtime.deps.connectionForSystem(args.data.system as (typeof CONNECTOR_SYSTEMS)[number]);
       if (!conn) {
-        console.error(`qualify sync: no ${args.data.system} connection is configured (see .env.example).`);
+        console.error(`qualify sync: no ${args.data.system} connection is configured (see connectors/${args.data.system}/.env.example).`);
         await booted.close();
         process.exit(2);
       }

@@ -5,7 +5,7 @@ const valid = {
   SALESFORCE_CLIENT_ID: '3MVG9-consumer-key',
   SALESFORCE_CLIENT_SECRET: 'consumer-secret',
   SALESFORCE_REFRESH_TOKEN: '5Aep861-refresh',
-  SALESFORCE_INSTANCE_URL: 'https://acme.my.salesforce.com/',
+  SALESFORCE_BASE_URL: 'https://acme.my.salesforce.com/',
 };
 
 describe('Salesforce configuration', () => {
@@ -22,7 +22,7 @@ describe('Salesforce configuration', () => {
   });
 
   it('when several variables are wrong, then one error names every one of them', () => {
-    const env = { ...valid, SALESFORCE_INSTANCE_URL: 'acme', SALESFORCE_API_VERSION: '62', SALESFORCE_DAILY_SHARE: '1.5', SALESFORCE_REFRESH_TOKEN: '' };
-    expect(() => salesforceConfigFromEnv(env)).toThrow(/SALESFORCE_REFRESH_TOKEN[\s\S]*SALESFORCE_INSTANCE_URL[\s\S]*SALESFORCE_API_VERSION[\s\S]*SALESFORCE_DAILY_SHARE/);
+    const env = { ...valid, SALESFORCE_BASE_URL: 'acme', SALESFORCE_API_VERSION: '62', SALESFORCE_DAILY_SHARE: '1.5', SALESFORCE_REFRESH_TOKEN: '' };
+    expect(() => salesforceConfigFromEnv(env)).toThrow(/SALESFORCE_REFRESH_TOKEN[\s\S]*SALESFORCE_BASE_URL[\s\S]*SALESFORCE_API_VERSION[\s\S]*SALESFORCE_DAILY_SHARE/);
   });
 });

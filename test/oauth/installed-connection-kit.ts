@@ -4,14 +4,17 @@ import type { HubSpotTokenProvider } from '../../connectors/hubspot/hubspot-clie
 import { refreshHubSpotToken } from '../../connectors/hubspot/hubspot-oauth.js';
 import type { SalesforceConfig } from '../../connectors/salesforce/salesforce-config.schema.js';
 import type { TokenVault } from '../../connectors/salesforce/salesforce-token-vault.js';
-import type { Config } from '../config/load-config.js';
-import type { ConnectionRow, Store } from '../store/store.types.js';
-import { CredentialsTokenVault } from './credentials-token-vault.js';
-import { parseOAuthCredentials } from './oauth-credentials.js';
-import { TokenKeeper } from './token-keeper.js';
+import type { HubSpotSettings } from '../../connectors/hubspot/index.js';
+import type { SalesforceSettings } from '../../connectors/salesforce/index.js';
+import type { Config } from '../../src/config/load-config.js';
+import type { ConnectionRow, Store } from '../../src/store/store.types.js';
+import { CredentialsTokenVault } from '../../connectors/salesforce/salesforce-credentials-vault.js';
+import { parseOAuthCredentials } from '../../src/oauth/oauth-credentials.js';
+import { TokenKeeper } from '../../src/oauth/token-keeper.js';
 
 /**
- * What a connector factory needs to drive a connection created by an OAuth install (its row says
+ * Test helper (it was production code that nothing but tests called; the registry's `fromInstall`
+ * builds installed connections now). What a connector factory needs to drive a connection created by an OAuth install (its row says
  * `config.auth === 'oauth'`; tokens are in the store's sealed credentials):
  *
  *   createHubSpotConnector({ ...hubspotInstallOptions(row, store, deps), baseUrl, clientSecret, limiter, logger, … })
@@ -40,7 +43,7 @@ export function hubspotInstallOptions(
   store: Store,
   d: InstalledConnectionDeps,
 ): { accessToken: HubSpotTokenProvider; limiterKey: string; keeper: TokenKeeper } {
-  const { clientId, clientSecret, baseUrl } = d.config.hubspot;
+  const { clientId, clientSecret, baseUrl } = d.config.systems.hubspot as HubSpotSettings;
   const keeper = new TokenKeeper({
     connectionId: row.id,
     system: 'hubspot',
@@ -67,7 +70,7 @@ export async function salesforceInstallOptions(row: ConnectionRow, store: Store,
   const raw = await ws.getCredentials(row.id);
   if (!raw) throw new Error(`Connection ${row.id} has no stored credentials: install it again`);
   const creds = parseOAuthCredentials(raw, row.id);
-  const sf = d.config.salesforce;
+  const sf = d.config.systems.salesforce as SalesforceSettings;
   if (!sf.clientId) throw new Error('SALESFORCE_CLIENT_ID is needed to refresh OAuth-installed Salesforce connections');
   return {
     config: {

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
-import { RedisTokenVault, type SharedToken, type TokenVault } from '../../connectors/salesforce/salesforce-token-vault.js';
-import type { Store } from '../store/store.types.js';
-import { parseOAuthCredentials } from './oauth-credentials.js';
+import { parseOAuthCredentials, type Store } from '../../src/kit/index.js';
+import { RedisTokenVault, type SharedToken, type TokenVault } from './salesforce-token-vault.js';
 
 /**
  * The Salesforce session's token vault for an OAuth-installed org: the session (access token,

@@ -1,0 +1,20 @@
+import { hubspot } from '../../connectors/hubspot/index.js';
+import { salesforce } from '../../connectors/salesforce/index.js';
+import type { SourceSystem } from '../canonical/lead.schema.js';
+import type { ConnectorDefinition } from '../kit/connector-definition.js';
+import type { EnvVarSpecs } from '../kit/env-vars.js';
+
+/**
+ * The systems qualify connects, one line each. Everything that lists systems reads this: the
+ * config (each connector's variables), `.env.example`, the OAuth routes, `qualify sync <system>`,
+ * the admin API and dashboard, metric labels and demo mode. A new system is its folder under
+ * connectors/ and its name here (docs/adding-a-connector.md).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition is checked against its own settings type where it is written
+export const CONNECTORS: ReadonlyArray<ConnectorDefinition<EnvVarSpecs, any>> = [hubspot, salesforce];
+
+export function connectorDefinition(system: string): ConnectorDefinition<EnvVarSpecs, unknown> | undefined {
+  return CONNECTORS.find((c) => c.system === system);
+}
+
+export const CONNECTOR_SYSTEMS: SourceSystem[] = CONNECTORS.map((c) => c.system);
