@@ -29,10 +29,11 @@ import { loadMigrations, runMigrations, type Migration } from './migrate.js';
 import * as models from './model-store.js';
 import { StoreConflictError } from './store-errors.js';
 import * as workspaces from './workspace-store.js';
+import * as writeLedger from './write-ledger-store.js';
 import { createPgDriver } from './pg-driver.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { createPgliteDriver } from './pglite-driver.js';
-import { parseRow, toIso, toIsoOrNull } from './row-parse.js';
+import { JsonObjectSchema, parseRow, toIso, toIsoOrNull } from './row-parse.js';
 import { saveQualifications, type QualificationWrite } from './save-qualifications.js';
 import type { SqlDriver, SqlExecutor, SqlRow } from './sql-driver.js';
 import type {
@@ -123,8 +124,6 @@ function describeLocation(opts: CreateStoreOptions): string {
   return `embedded PGlite in ${join(opts.dataDir ?? './.qualify', 'pgdata')}${schema}`;
 }
 
-const PropertiesSchema = z.record(z.string(), z.string());
-const ConfigSchema = z.record(z.string(), z.unknown());
 const IsoOrNullSchema = z.iso.datetime({ offset: true }).nullable();
 
 /** Records per transaction in a batch upsert: bounds lock count and statement size. */
@@ -390,7 +389,7 @@ export class SqlStore implements Store {
       status: row.status as ConnectionStatus,
       statusMessage: (row.status_message as string | null) ?? null,
       parkedUntil: toIsoOrNull(row.parked_until),
-      config: parseRow(ConfigSchema, row.config, 'connections', id),
+      config: parseRow(JsonObjectSchema, row.config, 'connections', id),
       createdAt: toIso(row.created_at),
       updatedAt: toIso(row.updated_at),
     };
@@ -925,77 +924,28 @@ export class SqlStore implements Store {
 
   // ── write ledger and write errors ────────────────────────────────────────
 
-  async getLastWritten(connectionId: string, recordId: string): Promise<Record<string, string> | null> {
-    const map = await this.getLastWrittenMany(connectionId, [recordId]);
-    return map.get(recordId) ?? null;
+  getLastWritten(connectionId: string, recordId: string): Promise<Record<string, string> | null> {
+    return writeLedger.getLastWritten(this.driver, this.ws, connectionId, recordId);
   }
 
-  async getLastWrittenMany(connectionId: string, recordIds: string[]): Promise<Map<string, Record<string, string>>> {
-    const result = new Map<string, Record<string, string>>();
-    if (recordIds.length === 0) return result;
-    const rows = await this.driver.query<{ record_id: string; properties: unknown }>(
-      `select record_id, properties from write_ledger where connection_id = $1 and record_id = any($2::text[]) and workspace_id = $3`,
-      [connectionId, recordIds, this.ws],
-    );
-    for (const r of rows) {
-      result.set(r.record_id, parseRow(PropertiesSchema, r.properties, 'write_ledger', `${connectionId}/${r.record_id}`));
-    }
-    return result;
+  getLastWrittenMany(connectionId: string, recordIds: string[]): Promise<Map<string, Record<string, string>>> {
+    return writeLedger.getLastWrittenMany(this.driver, this.ws, connectionId, recordIds);
   }
 
-  async getLedgerEntries(connectionId: string, recordIds: string[]): Promise<Map<string, { properties: Record<string, string>; writtenAt: string }>> {
-    const result = new Map<string, { properties: Record<string, string>; writtenAt: string }>();
-    if (recordIds.length === 0) return result;
-    const rows = await this.driver.query<{ record_id: string; properties: unknown; written_at: Date | string }>(
-      `select record_id, properties, written_at from write_ledger where connection_id = $1 and record_id = any($2::text[]) and workspace_id = $3`,
-      [connectionId, recordIds, this.ws],
-    );
-    for (const r of rows) {
-      result.set(r.record_id, {
-        properties: parseRow(PropertiesSchema, r.properties, 'write_ledger', `${connectionId}/${r.record_id}`),
-        writtenAt: toIso(r.written_at),
-      });
-    }
-    return result;
+  getLedgerEntries(connectionId: string, recordIds: string[]): Promise<Map<string, { properties: Record<string, string>; writtenAt: string }>> {
+    return writeLedger.getLedgerEntries(this.driver, this.ws, connectionId, recordIds);
   }
 
-  async saveLastWritten(connectionId: string, entries: Array<{ recordId: string; properties: Record<string, string> }>): Promise<void> {
-    if (entries.length === 0) return;
-    // One statement may not update the same row twice: the last entry for a record wins.
-    const latest = new Map(entries.map((e) => [e.recordId, PropertiesSchema.parse(e.properties)]));
-    await this.driver.query(
-      `insert into write_ledger (connection_id, record_id, properties, workspace_id)
-       select $1, e->>'recordId', e->'properties', $3 from jsonb_array_elements($2::jsonb) as e
-       on conflict (connection_id, record_id) do update set properties = excluded.properties, written_at = now()
-       where write_ledger.workspace_id = excluded.workspace_id`,
-      [connectionId, JSON.stringify([...latest].map(([recordId, properties]) => ({ recordId, properties }))), this.ws],
-    );
+  saveLastWritten(connectionId: string, entries: Array<{ recordId: string; properties: Record<string, string> }>): Promise<void> {
+    return writeLedger.saveLastWritten(this.driver, this.ws, connectionId, entries);
   }
 
-  async recordWriteError(e: Omit<WriteError, 'id' | 'at'>): Promise<void> {
-    await this.driver.query(
-      `insert into write_errors (connection_id, record_id, status, message, payload, workspace_id) values ($1, $2, $3, $4, $5::jsonb, $6)`,
-      [e.connectionId, e.recordId, e.status, e.message, JSON.stringify(e.payload ?? {}), this.ws],
-    );
+  recordWriteError(e: Omit<WriteError, 'id' | 'at'>): Promise<void> {
+    return writeLedger.recordWriteError(this.driver, this.ws, e);
   }
 
   /** Newest first. */
-  async listWriteErrors(connectionId?: string, limit = 100): Promise<WriteError[]> {
-    const rows = await this.driver.query(
-      `select * from write_errors where workspace_id = $3 and ($1::text is null or connection_id = $1) order by id desc limit $2`,
-      [connectionId ?? null, limit, this.ws],
-    );
-    return rows.map((r) => {
-      const id = Number(r.id);
-      return {
-        id,
-        connectionId: String(r.connection_id),
-        recordId: String(r.record_id),
-        status: r.status === null ? null : Number(r.status),
-        message: String(r.message),
-        payload: parseRow(ConfigSchema, r.payload, 'write_errors', String(id)),
-        at: toIso(r.at),
-      };
-    });
+  listWriteErrors(connectionId?: string, limit?: number): Promise<WriteError[]> {
+    return writeLedger.listWriteErrors(this.driver, this.ws, connectionId, limit);
   }
 }
