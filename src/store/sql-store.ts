@@ -24,6 +24,7 @@ import {
 } from '../qualification/qualification.schema.js';
 import { parseSecretKey, SecretBox } from '../security/secret-box.js';
 import * as analytics from './analytics-store.js';
+import * as connections from './connection-store.js';
 import * as credentials from './credential-store.js';
 import { loadMigrations, runMigrations, type Migration } from './migrate.js';
 import * as models from './model-store.js';
@@ -250,84 +251,32 @@ export class SqlStore implements Store {
 
   // ── connections and cursors ──────────────────────────────────────────────
 
-  async upsertConnection(
-    c: Pick<ConnectionRow, 'id' | 'system'> & Partial<Pick<ConnectionRow, 'accountId' | 'config'>>,
-  ): Promise<ConnectionRow> {
-    SourceSystemSchema.parse(c.system);
-    // Fields left undefined keep their stored value; only a given value overwrites.
-    // An id another workspace owns is left alone (connection ids are unique across workspaces).
-    const [row] = await this.driver.query(
-      `insert into connections (id, system, account_id, config, workspace_id)
-       values ($1, $2, $3, coalesce($4::jsonb, '{}'::jsonb), $7)
-       on conflict (id) do update set
-         system = excluded.system,
-         account_id = case when $5 then excluded.account_id else connections.account_id end,
-         config = case when $6 then excluded.config else connections.config end,
-         updated_at = now()
-       where connections.workspace_id = excluded.workspace_id
-       returning *`,
-      [
-        c.id,
-        c.system,
-        c.accountId ?? null,
-        c.config === undefined ? null : JSON.stringify(c.config),
-        c.accountId !== undefined,
-        c.config !== undefined,
-        this.ws,
-      ],
-    );
-    if (!row) throw new StoreConflictError(`Connection id "${c.id}" is taken by another workspace`);
-    return this.toConnection(row);
+  upsertConnection(c: Pick<ConnectionRow, 'id' | 'system'> & Partial<Pick<ConnectionRow, 'accountId' | 'config'>>): Promise<ConnectionRow> {
+    return connections.upsertConnection(this.driver, this.ws, c);
   }
 
-  async getConnection(id: string): Promise<ConnectionRow | null> {
-    const [row] = await this.driver.query(`select * from connections where id = $1 and workspace_id = $2`, [id, this.ws]);
-    return row ? this.toConnection(row) : null;
+  getConnection(id: string): Promise<ConnectionRow | null> {
+    return connections.getConnection(this.driver, this.ws, id);
   }
 
-  async listConnections(): Promise<ConnectionRow[]> {
-    const rows = await this.driver.query(`select * from connections where workspace_id = $1 order by id`, [this.ws]);
-    return rows.map((r) => this.toConnection(r));
+  listConnections(): Promise<ConnectionRow[]> {
+    return connections.listConnections(this.driver, this.ws);
   }
 
-  async setConnectionStatus(id: string, status: ConnectionStatus, message: string | null, parkedUntil?: Date | null): Promise<void> {
-    const rows = await this.driver.query(
-      `update connections set status = $2, status_message = $3, parked_until = $4, updated_at = now()
-       where id = $1 and workspace_id = $5 returning id`,
-      [id, status, message, parkedUntil ?? null, this.ws],
-    );
-    if (rows.length === 0) throw new Error(`Unknown connection "${id}" in workspace "${this.ws}": upsertConnection it first`);
+  setConnectionStatus(id: string, status: ConnectionStatus, message: string | null, parkedUntil?: Date | null): Promise<void> {
+    return connections.setConnectionStatus(this.driver, this.ws, id, status, message, parkedUntil);
   }
 
-  async getCursor<T = unknown>(connectionId: string, stream: string): Promise<T | null> {
-    const [row] = await this.driver.query<{ cursor: T }>(
-      `select cursor from sync_cursors where connection_id = $1 and stream = $2 and workspace_id = $3`,
-      [connectionId, stream, this.ws],
-    );
-    return row ? row.cursor : null;
+  getCursor<T = unknown>(connectionId: string, stream: string): Promise<T | null> {
+    return connections.getCursor<T>(this.driver, this.ws, connectionId, stream);
   }
 
-  async saveCursor(connectionId: string, stream: string, cursor: unknown): Promise<void> {
-    const rows = await this.driver.query(
-      `insert into sync_cursors (connection_id, stream, cursor, workspace_id) values ($1, $2, $3::jsonb, $4)
-       on conflict (connection_id, stream) do update set cursor = excluded.cursor, updated_at = now()
-       where sync_cursors.workspace_id = excluded.workspace_id
-       returning stream`,
-      [connectionId, stream, JSON.stringify(cursor ?? null), this.ws],
-    );
-    if (rows.length === 0) throw new StoreConflictError(`Connection "${connectionId}" belongs to another workspace`);
+  saveCursor(connectionId: string, stream: string, cursor: unknown): Promise<void> {
+    return connections.saveCursor(this.driver, this.ws, connectionId, stream, cursor);
   }
 
-  async deleteConnection(id: string): Promise<boolean> {
-    return this.driver.transaction(async (tx) => {
-      const rows = await tx.query(`delete from connections where id = $1 and workspace_id = $2 returning id`, [id, this.ws]);
-      if (rows.length === 0) return false;
-      // Credentials go with the row (foreign key); the rest is keyed by the id alone.
-      for (const table of ['sync_cursors', 'write_ledger', 'write_errors']) {
-        await tx.query(`delete from ${table} where connection_id = $1 and workspace_id = $2`, [id, this.ws]);
-      }
-      return true;
-    });
+  deleteConnection(id: string): Promise<boolean> {
+    return connections.deleteConnection(this.driver, this.ws, id);
   }
 
   saveCredentials(connectionId: string, value: Record<string, unknown>): Promise<void> {
@@ -342,57 +291,20 @@ export class SqlStore implements Store {
     return credentials.resealCredentials(this.driver, this.secretBox, this.ws, opts);
   }
 
-  async locateConnection(id: string): Promise<ConnectionRow | null> {
-    const [row] = await this.driver.query(`select * from connections where id = $1`, [id]);
-    return row ? this.toConnection(row) : null;
+  locateConnection(id: string): Promise<ConnectionRow | null> {
+    return connections.locateConnection(this.driver, id);
   }
 
-  async findConnectionByAccount(system: SourceSystem, accountId: string): Promise<ConnectionRow | null> {
-    const [row] = await this.driver.query(
-      `select * from connections where system = $1 and account_id = $2 order by created_at, id limit 1`,
-      [system, accountId],
-    );
-    return row ? this.toConnection(row) : null;
+  findConnectionByAccount(system: SourceSystem, accountId: string): Promise<ConnectionRow | null> {
+    return connections.findConnectionByAccount(this.driver, system, accountId);
   }
 
-  async findConnectionsBySystem(system: SourceSystem): Promise<ConnectionRow[]> {
-    const rows = await this.driver.query(`select * from connections where system = $1 order by created_at, id`, [system]);
-    return rows.map((row) => this.toConnection(row));
+  findConnectionsBySystem(system: SourceSystem): Promise<ConnectionRow[]> {
+    return connections.findConnectionsBySystem(this.driver, system);
   }
 
-  async connectionStats(connectionId: string): Promise<ConnectionStats> {
-    const cursorRows = await this.driver.query<{ stream: string; cursor: unknown; updated_at: Date }>(
-      `select stream, cursor, updated_at from sync_cursors where connection_id = $1 and workspace_id = $2 order by stream`,
-      [connectionId, this.ws],
-    );
-    const [agg] = await this.driver.query<{ written: Date | null; errors: number }>(
-      `select (select max(written_at) from write_ledger where connection_id = $1 and workspace_id = $2) as written,
-              (select count(*)::int from write_errors where connection_id = $1 and workspace_id = $2) as errors`,
-      [connectionId, this.ws],
-    );
-    // The newest sign of a sync: a cursor saved after a poll page, or a write-back.
-    const times = [...cursorRows.map((r) => r.updated_at), agg.written].filter((t): t is Date => t != null).map((t) => toIso(t));
-    return {
-      lastSyncAt: times.length ? times.sort().at(-1)! : null,
-      cursors: Object.fromEntries(cursorRows.map((r) => [r.stream, r.cursor])),
-      writeErrors: Number(agg.errors),
-    };
-  }
-
-  private toConnection(row: SqlRow): ConnectionRow {
-    const id = String(row.id);
-    return {
-      id,
-      workspaceId: String(row.workspace_id),
-      system: parseRow(SourceSystemSchema, row.system, 'connections', id),
-      accountId: (row.account_id as string | null) ?? null,
-      status: row.status as ConnectionStatus,
-      statusMessage: (row.status_message as string | null) ?? null,
-      parkedUntil: toIsoOrNull(row.parked_until),
-      config: parseRow(JsonObjectSchema, row.config, 'connections', id),
-      createdAt: toIso(row.created_at),
-      updatedAt: toIso(row.updated_at),
-    };
+  connectionStats(connectionId: string): Promise<ConnectionStats> {
+    return connections.connectionStats(this.driver, this.ws, connectionId);
   }
 
   // ── leads ────────────────────────────────────────────────────────────────

@@ -62,9 +62,9 @@ export async function saveLastWritten(
   const latest = new Map(entries.map((e) => [e.recordId, PropertiesSchema.parse(e.properties)]));
   await db.query(
     `insert into write_ledger (connection_id, record_id, properties, workspace_id)
-     select $1, e->>'recordId', e->'properties', $3 from jsonb_array_elements($2::jsonb) as e
-     on conflict (connection_id, record_id) do update set properties = excluded.properties, written_at = now()
-     where write_ledger.workspace_id = excluded.workspace_id`,
+       select $1, e->>'recordId', e->'properties', $3 from jsonb_array_elements($2::jsonb) as e
+       on conflict (connection_id, record_id) do update set properties = excluded.properties, written_at = now()
+       where write_ledger.workspace_id = excluded.workspace_id`,
     [connectionId, JSON.stringify([...latest].map(([recordId, properties]) => ({ recordId, properties }))), workspaceId],
   );
 }
