@@ -105,7 +105,7 @@ export async function saveCursor(db: SqlExecutor, workspaceId: string, connectio
   if (rows.length === 0) throw new StoreConflictError(`Connection "${connectionId}" belongs to another workspace`);
 }
 
-export function deleteConnection(driver: SqlDriver, workspaceId: string, id: string): Promise<boolean> {
+export async function deleteConnection(driver: SqlDriver, workspaceId: string, id: string): Promise<boolean> {
   return driver.transaction(async (tx) => {
     const rows = await tx.query(`delete from connections where id = $1 and workspace_id = $2 returning id`, [id, workspaceId]);
     if (rows.length === 0) return false;

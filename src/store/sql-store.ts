@@ -17,7 +17,6 @@ import { mergeLeads } from '../canonical/merge-leads.js';
 import {
   LifecycleStateSchema,
   ScoreResultSchema,
-  TransitionSchema,
   type LifecycleState,
   type ScoreResult,
   type Transition,
@@ -28,13 +27,13 @@ import * as connections from './connection-store.js';
 import * as credentials from './credential-store.js';
 import { loadMigrations, runMigrations, type Migration } from './migrate.js';
 import * as models from './model-store.js';
-import { StoreConflictError } from './store-errors.js';
+import * as qualifications from './qualification-store.js';
 import * as workspaces from './workspace-store.js';
 import * as writeLedger from './write-ledger-store.js';
 import { createPgDriver } from './pg-driver.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { createPgliteDriver } from './pglite-driver.js';
-import { JsonObjectSchema, parseRow, toIso, toIsoOrNull } from './row-parse.js';
+import { parseRow, toIso, toIsoOrNull } from './row-parse.js';
 import { saveQualifications, type QualificationWrite } from './save-qualifications.js';
 import type { SqlDriver, SqlExecutor, SqlRow } from './sql-driver.js';
 import type {
@@ -696,70 +695,17 @@ export class SqlStore implements Store {
 
   // ── scores and the stage audit trail ─────────────────────────────────────
 
-  async recordScore(leadId: string, score: ScoreResult): Promise<void> {
-    const s = parseRow(ScoreResultSchema, score, 'recordScore input', leadId);
-    await this.driver.transaction(async (tx) => {
-      const [row] = await tx.query<{ id: string }>(
-        `insert into scores (lead_id, model_version, fit, engagement, score, grade, band, segment, disqualified_by,
-                             reasons, contributions, evaluated_at, result, workspace_id)
-         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13::jsonb, workspace_id
-         from leads where id = $1 and workspace_id = $14
-         returning id`,
-        [leadId, s.modelVersion, s.fit, s.engagement, s.score, s.grade, s.band, s.segment, s.disqualifiedBy,
-          s.reasons, JSON.stringify(s.contributions), s.evaluatedAt, JSON.stringify(s), this.ws],
-      );
-      if (!row) throw new Error(`Unknown lead "${leadId}" in workspace "${this.ws}": recordScore needs a stored lead`);
-      // The lead points at its newest evaluation; a late-arriving older one stays in history only.
-      await tx.query(
-        `update leads l set score_id = $2
-         where l.id = $1
-           and (l.score_id is null
-                or (select evaluated_at from scores where id = l.score_id) <= $3::timestamptz)`,
-        [leadId, row.id, s.evaluatedAt],
-      );
-    });
+  recordScore(leadId: string, score: ScoreResult): Promise<void> {
+    return qualifications.recordScore(this.driver, this.ws, leadId, score);
   }
 
   /** Oldest first. */
-  async scoreHistory(leadId: string): Promise<ScoreResult[]> {
-    const rows = await this.driver.query<{ id: string; result: unknown }>(
-      `select id, result from scores where lead_id = $1 and workspace_id = $2 order by evaluated_at, id`,
-      [leadId, this.ws],
-    );
-    return rows.map((r) => parseRow(ScoreResultSchema, r.result, 'scores', String(r.id)));
+  scoreHistory(leadId: string): Promise<ScoreResult[]> {
+    return qualifications.scoreHistory(this.driver, this.ws, leadId);
   }
 
-  async saveLifecycle(leadId: string, state: LifecycleState, transition: Transition | null): Promise<void> {
-    const s = parseRow(LifecycleStateSchema, state, 'saveLifecycle input', leadId);
-    const t = transition === null ? null : parseRow(TransitionSchema, transition, 'saveLifecycle input transition', leadId);
-    await this.driver.transaction(async (tx) => {
-      // Lifecycle writes of one lead go one at a time (the lead row is the lock, as the lifecycle row may not exist yet).
-      const [lead] = await tx.query(`select id from leads where id = $1 and workspace_id = $2 for update`, [leadId, this.ws]);
-      if (!lead) throw new Error(`Unknown lead "${leadId}" in workspace "${this.ws}": saveLifecycle needs a stored lead`);
-      if (t) {
-        const [current] = await tx.query<{ stage: string }>(`select stage from lead_lifecycle where lead_id = $1`, [leadId]);
-        if (current && current.stage === t.to && t.from !== t.to) {
-          // Another worker qualifying the same lead already made this move: record it once, keep its time.
-          this.logger?.debug({ leadId, to: t.to }, 'stage transition already recorded; skipped');
-          return;
-        }
-      }
-      await tx.query(
-        `insert into lead_lifecycle (lead_id, stage, since, reason, set_by_person, state, workspace_id)
-         values ($1, $2, $3, $4, $5, $6::jsonb, $7)
-         on conflict (lead_id) do update set
-           stage = excluded.stage, since = excluded.since, reason = excluded.reason,
-           set_by_person = excluded.set_by_person, state = excluded.state, updated_at = now()`,
-        [leadId, s.stage, s.since, s.reason, s.setByPerson, JSON.stringify(s), this.ws],
-      );
-      if (t) {
-        await tx.query(
-          `insert into stage_transitions (lead_id, from_stage, to_stage, reason, detail, model_version, at, transition, workspace_id)
-           values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)`,
-          [leadId, t.from, t.to, t.reason, t.detail, t.modelVersion, t.at, JSON.stringify(t), this.ws],
-        );
-      }
-    });
+  saveLifecycle(leadId: string, state: LifecycleState, transition: Transition | null): Promise<void> {
+    return qualifications.saveLifecycle(this.driver, this.ws, this.logger, leadId, state, transition);
   }
 
   async saveQualifications(items: QualificationWrite[]): Promise<void> {
@@ -768,22 +714,12 @@ export class SqlStore implements Store {
   }
 
   /** Oldest first: the audit trail in the order it happened. */
-  async transitions(leadId: string): Promise<Transition[]> {
-    const rows = await this.driver.query<{ id: string; transition: unknown }>(
-      `select id, transition from stage_transitions where lead_id = $1 and workspace_id = $2 order by at, id`,
-      [leadId, this.ws],
-    );
-    return rows.map((r) => parseRow(TransitionSchema, r.transition, 'stage_transitions', String(r.id)));
+  transitions(leadId: string): Promise<Transition[]> {
+    return qualifications.transitions(this.driver, this.ws, leadId);
   }
 
-  async funnel(): Promise<Record<Stage, number>> {
-    const counts = Object.fromEntries(StageSchema.options.map((s) => [s, 0])) as Record<Stage, number>;
-    const rows = await this.driver.query<{ stage: string; n: number }>(
-      `select stage, count(*)::int as n from lead_lifecycle where workspace_id = $1 group by stage`,
-      [this.ws],
-    );
-    for (const r of rows) counts[parseRow(StageSchema, r.stage, 'lead_lifecycle', `stage ${r.stage}`)] = Number(r.n);
-    return counts;
+  funnel(): Promise<Record<Stage, number>> {
+    return qualifications.funnel(this.driver, this.ws);
   }
 
   // ── analytics ────────────────────────────────────────────────────────────
