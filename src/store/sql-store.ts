@@ -1,41 +1,25 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import {
-  EngagementEventSchema,
-  LeadSchema,
-  type EngagementEvent,
-  SourceSystemSchema,
-  StageSchema,
-  type Lead,
-  type SourceSystem,
-  type Stage,
-} from '../canonical/lead.schema.js';
-import { mergeLeads } from '../canonical/merge-leads.js';
-import {
-  LifecycleStateSchema,
-  ScoreResultSchema,
-  type LifecycleState,
-  type ScoreResult,
-  type Transition,
-} from '../qualification/qualification.schema.js';
+import { LeadSchema, StageSchema, type SourceSystem, type Stage } from '../canonical/lead.schema.js';
+import { GradeSchema, LifecycleStateSchema, ScoreResultSchema, type Grade, type LifecycleState, type ScoreResult, type Transition } from '../qualification/qualification.schema.js';
 import { parseSecretKey, SecretBox } from '../security/secret-box.js';
 import * as analytics from './analytics-store.js';
 import * as connections from './connection-store.js';
 import * as credentials from './credential-store.js';
+import { acquireDataDirLock } from './data-dir-lock.js';
+import * as deletions from './deletion-store.js';
+import { normaliseEmail, toSourceRecord, type SourceRecordDbRow } from './lead-rows.js';
 import { loadMigrations, runMigrations, type Migration } from './migrate.js';
 import * as models from './model-store.js';
-import * as qualifications from './qualification-store.js';
-import * as workspaces from './workspace-store.js';
-import * as writeLedger from './write-ledger-store.js';
 import { createPgDriver } from './pg-driver.js';
-import { acquireDataDirLock } from './data-dir-lock.js';
 import { createPgliteDriver } from './pglite-driver.js';
-import { parseRow, toIso, toIsoOrNull } from './row-parse.js';
+import * as qualifications from './qualification-store.js';
 import { saveQualifications, type QualificationWrite } from './save-qualifications.js';
-import type { SqlDriver, SqlExecutor, SqlRow } from './sql-driver.js';
+import * as sourceRecords from './source-record-store.js';
+import type { SourceRecordInput } from './source-record-store.js';
+import { parseRow, toIso } from './row-parse.js';
+import type { SqlDriver, SqlRow } from './sql-driver.js';
 import type {
   ApiKeyRow,
   ConnectionRow,
@@ -53,7 +37,16 @@ import type {
   Workspace,
   WriteError,
 } from './store.types.js';
-import { GradeSchema, type Grade } from '../qualification/qualification.schema.js';
+import * as workspaces from './workspace-store.js';
+import * as writeLedger from './write-ledger-store.js';
+
+/**
+ * The store of record as one object: createStore opens the database (PostgreSQL or embedded
+ * PGlite) and SqlStore is one workspace's view of it. The SQL lives in one file per concern
+ * (workspace-, connection-, credential-, source-record-, deletion-, qualification-,
+ * analytics-, model- and write-ledger-store.ts); this file wires the view's driver, workspace
+ * id, logger and secret box into them (the lead reads still live here, for now).
+ */
 
 export interface CreateStoreOptions {
   /** PostgreSQL URL; unset or null → embedded PGlite. */
@@ -124,38 +117,7 @@ function describeLocation(opts: CreateStoreOptions): string {
   return `embedded PGlite in ${join(opts.dataDir ?? './.qualify', 'pgdata')}${schema}`;
 }
 
-const IsoOrNullSchema = z.iso.datetime({ offset: true }).nullable();
-
-/** Records per transaction in a batch upsert: bounds lock count and statement size. */
-const UPSERT_CHUNK = 200;
-
-export type SourceRecordInput = Parameters<Store['upsertSourceRecord']>[0];
-type ParsedRecordInput = { system: SourceSystem; recordId: string; lead: Lead; sourceUpdatedAt: string | null; email: string | null };
-
-const recordKey = (system: string, id: string) => `${system}\u0000${id}`;
-
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = groups.get(k);
-    if (list) list.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
-}
-
-/** Time, then source and id by code unit (as mergeLeads orders them; SQL text order depends on the collation). */
-function compareEvents(a: EngagementEvent, b: EngagementEvent): number {
-  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  return Date.parse(a.at) - Date.parse(b.at) || cmp(a.source, b.source) || cmp(a.sourceId, b.sourceId);
-}
-
-/** Trimmed, lower-cased; the merge key across systems. */
-function normaliseEmail(email: string | null | undefined): string | null {
-  const e = email?.trim().toLowerCase();
-  return e ? e : null;
-}
+export type { SourceRecordInput };
 
 interface LeadJoinRow extends SqlRow {
   id: string;
@@ -164,16 +126,6 @@ interface LeadJoinRow extends SqlRow {
   updated_at: Date;
   score: unknown;
   lifecycle: unknown;
-}
-
-interface SourceRecordDbRow extends SqlRow {
-  system: string;
-  record_id: string;
-  lead_id: string;
-  lead: unknown;
-  source_updated_at: Date | null;
-  source_updated_text: string | null;
-  read_at: Date;
 }
 
 const LEAD_SELECT = `
@@ -308,244 +260,12 @@ export class SqlStore implements Store {
 
   // ── leads ────────────────────────────────────────────────────────────────
 
-  async upsertSourceRecord(input: SourceRecordInput): Promise<UpsertSourceRecordResult> {
-    const [result] = await this.upsertSourceRecords([input]);
-    return result;
+  upsertSourceRecord(input: SourceRecordInput): Promise<UpsertSourceRecordResult> {
+    return sourceRecords.upsertSourceRecord(this.driver, this.ws, this.logger, input);
   }
 
-  /**
-   * Stores many source records with a handful of statements per chunk instead of several per
-   * record (backfills). Same rules as one at a time, applied in input order: a later copy of the
-   * same record in the batch counts as the next delivery. Each result carries its lead as merged
-   * after the whole chunk.
-   */
-  async upsertSourceRecords(inputs: SourceRecordInput[]): Promise<UpsertSourceRecordResult[]> {
-    const parsed = inputs.map((input) => {
-      const what = `upsertSourceRecord input (${input.system} record ${input.recordId})`;
-      const system = parseRow(SourceSystemSchema, input.system, what, 'system');
-      const lead = parseRow(LeadSchema, input.lead, what, 'lead');
-      const sourceUpdatedAt = parseRow(IsoOrNullSchema, input.sourceUpdatedAt, what, 'sourceUpdatedAt');
-      return { system, recordId: input.recordId, lead, sourceUpdatedAt, email: normaliseEmail(lead.email) };
-    });
-    const results: UpsertSourceRecordResult[] = [];
-    for (let i = 0; i < parsed.length; i += UPSERT_CHUNK) {
-      const chunk = parsed.slice(i, i + UPSERT_CHUNK);
-      results.push(...(await this.driver.transaction((tx) => this.upsertChunk(tx, chunk))));
-    }
-    return results;
-  }
-
-  private async upsertChunk(tx: SqlExecutor, chunk: ParsedRecordInput[]): Promise<UpsertSourceRecordResult[]> {
-    // Serialise every writer of these records and of these people (emails). Locks are taken in
-    // hash order, the same in every transaction, so two writers can never wait on each other in a cycle.
-    const keys = new Set<string>();
-    for (const r of chunk) {
-      keys.add(`record:${this.ws}:${r.system}:${r.recordId}`);
-      if (r.email) keys.add(`email:${this.ws}:${r.email}`);
-    }
-    await tx.query(
-      `select count(pg_advisory_xact_lock(h))::int as n
-       from (select distinct hashtextextended(k, 0) as h from unnest($1::text[]) as k order by h) as locks`,
-      [[...keys]],
-    );
-
-    const stored = await tx.query<{ system: string; record_id: string; lead_id: string; source_updated_at: Date | null }>(
-      `select system, record_id, lead_id, source_updated_at from source_records
-       where workspace_id = $3 and (system, record_id) in (select * from unnest($1::text[], $2::text[]))`,
-      [chunk.map((r) => r.system), chunk.map((r) => r.recordId), this.ws],
-    );
-    const recordState = new Map(stored.map((r) => [recordKey(r.system, r.record_id), { leadId: r.lead_id, updatedAt: r.source_updated_at }]));
-    const emails = [...new Set(chunk.map((r) => r.email).filter((e): e is string => e !== null))];
-    const owners = emails.length
-      ? await tx.query<{ id: string; email: string }>(`select id, email from leads where workspace_id = $2 and email = any($1::text[])`, [emails, this.ws])
-      : [];
-    const leadByEmail = new Map(owners.map((o) => [o.email, o.id]));
-
-    // Decide in input order, in memory: which records apply, and which lead each belongs to.
-    const decisions: Array<{ leadId: string; applied: boolean }> = [];
-    const newLeads = new Map<string, { id: string; email: string | null; lead: Lead }>();
-    const recordWrites = new Map<string, ParsedRecordInput & { leadId: string }>();
-    const eventWrites = new Map<string, { leadId: string; event: EngagementEvent }>();
-    for (const r of chunk) {
-      const key = recordKey(r.system, r.recordId);
-      const current = recordState.get(key);
-      const incomingAt = r.sourceUpdatedAt === null ? null : new Date(r.sourceUpdatedAt);
-      if (current?.updatedAt && incomingAt && current.updatedAt > incomingAt) {
-        // Out-of-order delivery: the stored version is newer, so this one must not overwrite it.
-        decisions.push({ leadId: current.leadId, applied: false });
-        continue;
-      }
-      let leadId = current?.leadId ?? (r.email ? leadByEmail.get(r.email) : undefined);
-      if (!leadId) {
-        leadId = randomUUID();
-        newLeads.set(leadId, { id: leadId, email: r.email, lead: r.lead });
-        if (r.email) leadByEmail.set(r.email, leadId);
-      }
-      recordState.set(key, { leadId, updatedAt: incomingAt });
-      recordWrites.set(key, { ...r, leadId });
-      // One event row per (source, sourceId), however often it is read; the latest copy wins
-      // (an aggregate counter such as page views grows between reads).
-      for (const event of r.lead.events) eventWrites.set(recordKey(event.source, event.sourceId), { leadId, event });
-      decisions.push({ leadId, applied: true });
-    }
-
-    const affected = [...new Set([...recordWrites.values()].map((w) => w.leadId))].sort();
-    // A lead created in this chunk has nothing stored yet: its merged document is known from the
-    // chunk alone, so it is inserted once, complete, instead of inserted, read back and updated.
-    const fresh = await this.mergeNewLeads(tx, newLeads, recordWrites, eventWrites);
-    if (newLeads.size) {
-      await tx.query(
-        `insert into leads (id, email, lead, workspace_id)
-         select e->>'id', e->>'email', e->'lead', $2 from jsonb_array_elements($1::jsonb) as e`,
-        [JSON.stringify([...newLeads.values()].map((l) => ({ ...l, lead: fresh.get(l.id) ?? l.lead }))), this.ws],
-      );
-    }
-    const toMerge = affected.filter((id) => !fresh.has(id));
-    // Row locks on the leads: records of one person reached through different keys merge one writer at a time.
-    const locked = toMerge.length
-      ? await tx.query<{ id: string; email: string | null }>(`select id, email from leads where id = any($1::text[]) and workspace_id = $2 order by id for update`, [toMerge, this.ws])
-      : [];
-    if (recordWrites.size) {
-      await tx.query(
-        `insert into source_records (workspace_id, system, record_id, lead_id, lead, source_updated_at, source_updated_text, read_at)
-         select $2, e->>'system', e->>'recordId', e->>'leadId', e->'lead', (e->>'sourceUpdatedAt')::timestamptz, e->>'sourceUpdatedAt', now()
-         from jsonb_array_elements($1::jsonb) as e
-         on conflict (workspace_id, system, record_id) do update set
-           lead = excluded.lead,
-           source_updated_at = excluded.source_updated_at,
-           source_updated_text = excluded.source_updated_text,
-           read_at = now()`,
-        [JSON.stringify([...recordWrites.values()].map(({ system, recordId, leadId, lead, sourceUpdatedAt }) => ({ system, recordId, leadId, lead, sourceUpdatedAt }))), this.ws],
-      );
-    }
-    if (eventWrites.size) {
-      await tx.query(
-        `insert into lead_events (workspace_id, lead_id, source, source_id, type, at, event)
-         select $2, e->>'leadId', e->'event'->>'source', e->'event'->>'sourceId', e->'event'->>'type', (e->'event'->>'at')::timestamptz, e->'event'
-         from jsonb_array_elements($1::jsonb) as e
-         on conflict (workspace_id, source, source_id) do update set type = excluded.type, at = excluded.at, event = excluded.event
-           where lead_events.lead_id = excluded.lead_id`,
-        // Sorted, so two writers inserting the same events always meet them in the same order.
-        [JSON.stringify([...eventWrites].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, w]) => w)), this.ws],
-      );
-    }
-
-    const merged = await this.mergeStored(tx, toMerge);
-    await this.updateMergedLeads(tx, locked, merged);
-    for (const [id, lead] of fresh) merged.set(id, lead);
-
-    // Leads only touched by stale deliveries: answer with what is stored.
-    const untouched = [...new Set(decisions.filter((d) => !merged.has(d.leadId)).map((d) => d.leadId))];
-    if (untouched.length) {
-      const rows = await tx.query<{ id: string; lead: unknown }>(`select id, lead from leads where id = any($1::text[]) and workspace_id = $2`, [untouched, this.ws]);
-      for (const row of rows) merged.set(row.id, parseRow(LeadSchema, row.lead, 'leads', row.id));
-    }
-    return decisions.map((d) => ({ leadId: d.leadId, applied: d.applied, lead: structuredClone(merged.get(d.leadId)!) }));
-  }
-
-  /**
-   * Merged documents of the leads created in this chunk, from the chunk's own records and events.
-   * An event another lead already owns stays with that lead, as the insert will leave it there.
-   * A lead whose merge key would change within the chunk is left out: the general path handles it.
-   */
-  private async mergeNewLeads(
-    tx: SqlExecutor,
-    newLeads: Map<string, { id: string; email: string | null; lead: Lead }>,
-    recordWrites: Map<string, ParsedRecordInput & { leadId: string }>,
-    eventWrites: Map<string, { leadId: string; event: EngagementEvent }>,
-  ): Promise<Map<string, Lead>> {
-    const fresh = new Map<string, Lead>();
-    if (newLeads.size === 0) return fresh;
-    const events = [...eventWrites.values()].filter((w) => newLeads.has(w.leadId));
-    const owned = new Set<string>();
-    if (events.length) {
-      const rows = await tx.query<{ source: string; source_id: string }>(
-        `select source, source_id from lead_events
-         where workspace_id = $3 and (source, source_id) in (select * from unnest($1::text[], $2::text[]))`,
-        [events.map((w) => w.event.source), events.map((w) => w.event.sourceId), this.ws],
-      );
-      for (const r of rows) owned.add(recordKey(r.source, r.source_id));
-    }
-    const recordsByLead = groupBy([...recordWrites.values()].filter((w) => newLeads.has(w.leadId)), (w) => w.leadId);
-    const eventsByLead = groupBy(events.filter((w) => !owned.has(recordKey(w.event.source, w.event.sourceId))), (w) => w.leadId);
-    for (const created of newLeads.values()) {
-      const lead = mergeLeads((recordsByLead.get(created.id) ?? []).map((r) => ({ system: r.system, lead: r.lead, sourceUpdatedAt: r.sourceUpdatedAt })));
-      lead.events = (eventsByLead.get(created.id) ?? []).map((w) => w.event).sort(compareEvents);
-      const parsed = parseRow(LeadSchema, lead, 'mergeLeads result for lead', created.id);
-      if (normaliseEmail(parsed.email) === created.email) fresh.set(created.id, parsed);
-    }
-    return fresh;
-  }
-
-  /** The canonical lead of each given lead, from all its source records and every event ever seen for it. */
-  private async mergeStored(tx: SqlExecutor, leadIds: string[]): Promise<Map<string, Lead>> {
-    const merged = new Map<string, Lead>();
-    if (leadIds.length === 0) return merged;
-    const records = await tx.query<SourceRecordDbRow>(
-      `select * from source_records where lead_id = any($1::text[]) order by read_at, system, record_id`,
-      [leadIds],
-    );
-    // Events accumulate: a source may show only recent history on the next read, but what was seen once stays.
-    const events = await tx.query<{ id: string; lead_id: string; event: unknown }>(
-      `select id, lead_id, event from lead_events where lead_id = any($1::text[]) order by at, source, source_id`,
-      [leadIds],
-    );
-    const recordsByLead = groupBy(records, (r) => r.lead_id);
-    const eventsByLead = groupBy(events, (e) => e.lead_id);
-    for (const leadId of leadIds) {
-      const lead = mergeLeads(
-        (recordsByLead.get(leadId) ?? []).map((r) => {
-          const row = this.toSourceRecord(r);
-          return { system: row.system, lead: row.lead, sourceUpdatedAt: row.sourceUpdatedAt };
-        }),
-      );
-      lead.events = (eventsByLead.get(leadId) ?? [])
-        .map((e) => parseRow(EngagementEventSchema, e.event, 'lead_events', String(e.id)))
-        .sort(compareEvents);
-      merged.set(leadId, parseRow(LeadSchema, lead, 'mergeLeads result for lead', leadId));
-    }
-    return merged;
-  }
-
-  /**
-   * Stores the merged documents. The email column is the merge key: it follows the merged lead,
-   * unless another lead already owns that address (two records of one person that disagree).
-   */
-  private async updateMergedLeads(tx: SqlExecutor, locked: Array<{ id: string; email: string | null }>, merged: Map<string, Lead>): Promise<void> {
-    if (locked.length === 0) return;
-    const wanted = new Map<string, string>();
-    for (const row of locked) {
-      const email = normaliseEmail(merged.get(row.id)?.email);
-      if (email && email !== row.email) wanted.set(row.id, email);
-    }
-    const claimed = new Map<string, string>(); // email → lead id, among this chunk and the table
-    if (wanted.size) {
-      const taken = await tx.query<{ id: string; email: string }>(`select id, email from leads where workspace_id = $2 and email = any($1::text[])`, [
-        [...new Set(wanted.values())],
-        this.ws,
-      ]);
-      for (const t of taken) claimed.set(t.email, t.id);
-    }
-    const updates = locked.map((row) => {
-      let email = row.email;
-      const next = wanted.get(row.id);
-      if (next) {
-        const owner = claimed.get(next);
-        if (owner && owner !== row.id) {
-          this.logger?.warn({ leadId: row.id, otherLeadId: owner }, 'merged email belongs to another lead; keeping the merge key');
-        } else {
-          email = next;
-          claimed.set(next, row.id);
-          if (row.email) claimed.delete(row.email);
-        }
-      }
-      return { id: row.id, email, lead: merged.get(row.id) };
-    });
-    await tx.query(
-      `update leads as l set lead = e->'lead', email = e->>'email', updated_at = now()
-       from jsonb_array_elements($1::jsonb) as e where l.id = e->>'id' and l.workspace_id = $2`,
-      [JSON.stringify(updates), this.ws],
-    );
+  upsertSourceRecords(inputs: SourceRecordInput[]): Promise<UpsertSourceRecordResult[]> {
+    return sourceRecords.upsertSourceRecords(this.driver, this.ws, this.logger, inputs);
   }
 
   async getLead(leadId: string): Promise<StoredLead | null> {
@@ -569,46 +289,8 @@ export class SqlStore implements Store {
     return row?.lead_id ?? null;
   }
 
-  async deleteSourceRecord(input: { system: SourceSystem; recordId: string; connectionId: string; occurredAt: string }): Promise<SourceRecordDeletion> {
-    const what = `deleteSourceRecord input (${input.system} record ${input.recordId})`;
-    const system = parseRow(SourceSystemSchema, input.system, what, 'system');
-    const occurredAt = new Date(parseRow(z.iso.datetime({ offset: true }), input.occurredAt, what, 'occurredAt'));
-    return this.driver.transaction(async (tx) => {
-      // The same lock as an upsert of this record: a deletion and a re-read never interleave.
-      await tx.query(`select pg_advisory_xact_lock(hashtextextended($1, 0))`, [`record:${this.ws}:${system}:${input.recordId}`]);
-      const [stored] = await tx.query<{ lead_id: string; source_updated_at: Date | null; lead: unknown }>(
-        `select lead_id, source_updated_at, lead from source_records where workspace_id = $1 and system = $2 and record_id = $3`,
-        [this.ws, system, input.recordId],
-      );
-      // Re-created or restored after the deletion happened: the deletion is out of date.
-      if (stored?.source_updated_at && stored.source_updated_at > occurredAt) return { outcome: 'newer', leadId: stored.lead_id, leadDeleted: false };
-      for (const table of ['write_ledger', 'write_errors']) {
-        await tx.query(`delete from ${table} where workspace_id = $1 and connection_id = $2 and record_id = $3`, [this.ws, input.connectionId, input.recordId]);
-      }
-      if (!stored) return { outcome: 'unknown', leadId: null, leadDeleted: false };
-      const leadId = stored.lead_id;
-      // The lead row is the lock of its merge (as in upsertChunk), taken before its records change.
-      const locked = await tx.query<{ id: string; email: string | null }>(`select id, email from leads where id = $1 and workspace_id = $2 for update`, [leadId, this.ws]);
-      await tx.query(`delete from source_records where workspace_id = $1 and system = $2 and record_id = $3`, [this.ws, system, input.recordId]);
-      const others = await tx.query<{ system: string }>(`select system from source_records where workspace_id = $1 and lead_id = $2`, [this.ws, leadId]);
-      if (others.length === 0) {
-        // Events, scores, lifecycle and transitions go with the lead (foreign keys, on delete cascade).
-        await tx.query(`delete from leads where id = $1 and workspace_id = $2`, [leadId, this.ws]);
-        return { outcome: 'deleted', leadId, leadDeleted: true };
-      }
-      // The events this record brought: those its last read held, those named after it, and every
-      // event of its system when no other record of that system is left with the lead.
-      const doc = LeadSchema.safeParse(stored.lead);
-      const ownEvents = doc.success ? doc.data.events.filter((e) => e.source === system).map((e) => e.sourceId) : [];
-      await tx.query(
-        `delete from lead_events where workspace_id = $1 and lead_id = $2 and source = $3
-           and ($4::boolean or starts_with(source_id, $5) or source_id = any($6::text[]))`,
-        [this.ws, leadId, system, !others.some((o) => o.system === system), `${input.recordId}:`, ownEvents],
-      );
-      const merged = await this.mergeStored(tx, [leadId]);
-      await this.updateMergedLeads(tx, locked, merged);
-      return { outcome: 'deleted', leadId, leadDeleted: false };
-    });
+  deleteSourceRecord(input: { system: SourceSystem; recordId: string; connectionId: string; occurredAt: string }): Promise<SourceRecordDeletion> {
+    return deletions.deleteSourceRecord(this.driver, this.ws, this.logger, input);
   }
 
   async listLeads(q: { stage?: Stage; grade?: Grade; email?: string; limit: number; offset?: number; orderBy?: 'score' | 'updated' }): Promise<StoredLead[]> {
@@ -667,7 +349,7 @@ export class SqlStore implements Store {
     const recordsByLead = new Map<string, SourceRecordRow[]>();
     for (const r of recordRows) {
       const list = recordsByLead.get(r.lead_id) ?? [];
-      list.push(this.toSourceRecord(r));
+      list.push(toSourceRecord(r));
       recordsByLead.set(r.lead_id, list);
     }
     return rows.map((r) => ({
@@ -679,18 +361,6 @@ export class SqlStore implements Store {
       lifecycle: r.lifecycle == null ? null : parseRow(LifecycleStateSchema, r.lifecycle, 'lead_lifecycle', r.id),
       updatedAt: toIso(r.updated_at),
     }));
-  }
-
-  private toSourceRecord(r: SourceRecordDbRow): SourceRecordRow {
-    const id = `${r.system}:${r.record_id}`;
-    return {
-      system: parseRow(SourceSystemSchema, r.system, 'source_records', id),
-      recordId: r.record_id,
-      leadId: r.lead_id,
-      lead: parseRow(LeadSchema, r.lead, 'source_records', id),
-      sourceUpdatedAt: r.source_updated_text ?? toIsoOrNull(r.source_updated_at),
-      readAt: toIso(r.read_at),
-    };
   }
 
   // ── scores and the stage audit trail ─────────────────────────────────────
