@@ -1,15 +1,15 @@
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Logger } from 'pino';
-import { LeadSchema, StageSchema, type SourceSystem, type Stage } from '../canonical/lead.schema.js';
-import { GradeSchema, LifecycleStateSchema, ScoreResultSchema, type Grade, type LifecycleState, type ScoreResult, type Transition } from '../qualification/qualification.schema.js';
+import type { SourceSystem, Stage } from '../canonical/lead.schema.js';
+import type { Grade, LifecycleState, ScoreResult, Transition } from '../qualification/qualification.schema.js';
 import { parseSecretKey, SecretBox } from '../security/secret-box.js';
 import * as analytics from './analytics-store.js';
 import * as connections from './connection-store.js';
 import * as credentials from './credential-store.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import * as deletions from './deletion-store.js';
-import { normaliseEmail, toSourceRecord, type SourceRecordDbRow } from './lead-rows.js';
+import * as leads from './lead-store.js';
 import { loadMigrations, runMigrations, type Migration } from './migrate.js';
 import * as models from './model-store.js';
 import { createPgDriver } from './pg-driver.js';
@@ -18,8 +18,7 @@ import * as qualifications from './qualification-store.js';
 import { saveQualifications, type QualificationWrite } from './save-qualifications.js';
 import * as sourceRecords from './source-record-store.js';
 import type { SourceRecordInput } from './source-record-store.js';
-import { parseRow, toIso } from './row-parse.js';
-import type { SqlDriver, SqlRow } from './sql-driver.js';
+import type { SqlDriver } from './sql-driver.js';
 import type {
   ApiKeyRow,
   ConnectionRow,
@@ -29,7 +28,6 @@ import type {
   ModelVersionRow,
   ScoreBucket,
   SourceRecordDeletion,
-  SourceRecordRow,
   StageFlowRow,
   Store,
   StoredLead,
@@ -43,9 +41,9 @@ import * as writeLedger from './write-ledger-store.js';
 /**
  * The store of record as one object: createStore opens the database (PostgreSQL or embedded
  * PGlite) and SqlStore is one workspace's view of it. The SQL lives in one file per concern
- * (workspace-, connection-, credential-, source-record-, deletion-, qualification-,
- * analytics-, model- and write-ledger-store.ts); this file wires the view's driver, workspace
- * id, logger and secret box into them (the lead reads still live here, for now).
+ * (workspace-, connection-, credential-, source-record-, lead-, deletion-, qualification-,
+ * analytics-, model- and write-ledger-store.ts); this file only wires the view's driver,
+ * workspace id, logger and secret box into them.
  */
 
 export interface CreateStoreOptions {
@@ -118,21 +116,6 @@ function describeLocation(opts: CreateStoreOptions): string {
 }
 
 export type { SourceRecordInput };
-
-interface LeadJoinRow extends SqlRow {
-  id: string;
-  email: string | null;
-  lead: unknown;
-  updated_at: Date;
-  score: unknown;
-  lifecycle: unknown;
-}
-
-const LEAD_SELECT = `
-  select l.id, l.email, l.lead, l.updated_at, s.result as score, lc.state as lifecycle
-  from leads l
-  left join scores s on s.id = l.score_id
-  left join lead_lifecycle lc on lc.lead_id = l.id`;
 
 /**
  * One workspace's view of the store. Every scoped query carries `workspace_id = <this view>`;
@@ -268,99 +251,32 @@ export class SqlStore implements Store {
     return sourceRecords.upsertSourceRecords(this.driver, this.ws, this.logger, inputs);
   }
 
-  async getLead(leadId: string): Promise<StoredLead | null> {
-    const rows = await this.driver.query<LeadJoinRow>(`${LEAD_SELECT} where l.workspace_id = $1 and l.id = $2`, [this.ws, leadId]);
-    const [lead] = await this.hydrate(rows);
-    return lead ?? null;
+  getLead(leadId: string): Promise<StoredLead | null> {
+    return leads.getLead(this.driver, this.ws, leadId);
   }
 
-  async getLeads(leadIds: string[]): Promise<StoredLead[]> {
-    if (leadIds.length === 0) return [];
-    const rows = await this.driver.query<LeadJoinRow>(`${LEAD_SELECT} where l.workspace_id = $1 and l.id = any($2::text[])`, [this.ws, [...new Set(leadIds)]]);
-    const byId = new Map((await this.hydrate(rows)).map((l) => [l.id, l]));
-    return leadIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+  getLeads(leadIds: string[]): Promise<StoredLead[]> {
+    return leads.getLeads(this.driver, this.ws, leadIds);
   }
 
-  async findLeadIdBySourceRecord(system: SourceSystem, recordId: string): Promise<string | null> {
-    const [row] = await this.driver.query<{ lead_id: string }>(
-      `select lead_id from source_records where workspace_id = $3 and system = $1 and record_id = $2`,
-      [system, recordId, this.ws],
-    );
-    return row?.lead_id ?? null;
+  findLeadIdBySourceRecord(system: SourceSystem, recordId: string): Promise<string | null> {
+    return leads.findLeadIdBySourceRecord(this.driver, this.ws, system, recordId);
   }
 
   deleteSourceRecord(input: { system: SourceSystem; recordId: string; connectionId: string; occurredAt: string }): Promise<SourceRecordDeletion> {
     return deletions.deleteSourceRecord(this.driver, this.ws, this.logger, input);
   }
 
-  async listLeads(q: { stage?: Stage; grade?: Grade; email?: string; limit: number; offset?: number; orderBy?: 'score' | 'updated' }): Promise<StoredLead[]> {
-    const params: Array<string | number> = [this.ws];
-    const where: string[] = ['l.workspace_id = $1'];
-    if (q.grade) {
-      params.push(GradeSchema.parse(q.grade));
-      where.push(`s.grade = $${params.length}`);
-    }
-    if (q.stage) {
-      params.push(StageSchema.parse(q.stage));
-      where.push(`lc.stage = $${params.length}`);
-    }
-    if (q.email !== undefined) {
-      params.push(normaliseEmail(q.email) ?? '');
-      where.push(`l.email = $${params.length}`);
-    }
-    const order = q.orderBy === 'score' ? `s.score desc nulls last, l.updated_at desc, l.id` : `l.updated_at desc, l.id`;
-    params.push(q.limit, q.offset ?? 0);
-    const rows = await this.driver.query<LeadJoinRow>(
-      `${LEAD_SELECT} where ${where.join(' and ')}
-       order by ${order} limit $${params.length - 1} offset $${params.length}`,
-      params,
-    );
-    return this.hydrate(rows);
+  listLeads(q: { stage?: Stage; grade?: Grade; email?: string; limit: number; offset?: number; orderBy?: 'score' | 'updated' }): Promise<StoredLead[]> {
+    return leads.listLeads(this.driver, this.ws, q);
   }
 
-  async *iterateLeadIds(pageSize: number, after = ''): AsyncIterable<string[]> {
-    // Keyset paging on the primary key: constant cost per page, never the whole table in memory,
-    // and leads added while iterating after the cursor are still visited.
-    for (;;) {
-      const rows = await this.driver.query<{ id: string }>(`select id from leads where workspace_id = $3 and id > $1 order by id limit $2`, [
-        after,
-        pageSize,
-        this.ws,
-      ]);
-      if (rows.length === 0) return;
-      yield rows.map((r) => r.id);
-      if (rows.length < pageSize) return;
-      after = rows[rows.length - 1].id;
-    }
+  iterateLeadIds(pageSize: number, after?: string): AsyncIterable<string[]> {
+    return leads.iterateLeadIds(this.driver, this.ws, pageSize, after);
   }
 
-  async countLeads(): Promise<number> {
-    const [row] = await this.driver.query<{ n: number }>(`select count(*)::int as n from leads where workspace_id = $1`, [this.ws]);
-    return Number(row.n);
-  }
-
-  /** Joins the per-lead pieces with one query each, whatever the number of leads. */
-  private async hydrate(rows: LeadJoinRow[]): Promise<StoredLead[]> {
-    if (rows.length === 0) return [];
-    const recordRows = await this.driver.query<SourceRecordDbRow>(
-      `select * from source_records where lead_id = any($1::text[]) order by read_at, system, record_id`,
-      [rows.map((r) => r.id)],
-    );
-    const recordsByLead = new Map<string, SourceRecordRow[]>();
-    for (const r of recordRows) {
-      const list = recordsByLead.get(r.lead_id) ?? [];
-      list.push(toSourceRecord(r));
-      recordsByLead.set(r.lead_id, list);
-    }
-    return rows.map((r) => ({
-      id: r.id,
-      email: r.email,
-      lead: parseRow(LeadSchema, r.lead, 'leads', r.id),
-      records: recordsByLead.get(r.id) ?? [],
-      score: r.score == null ? null : parseRow(ScoreResultSchema, r.score, 'scores', `lead ${r.id}`),
-      lifecycle: r.lifecycle == null ? null : parseRow(LifecycleStateSchema, r.lifecycle, 'lead_lifecycle', r.id),
-      updatedAt: toIso(r.updated_at),
-    }));
+  countLeads(): Promise<number> {
+    return leads.countLeads(this.driver, this.ws);
   }
 
   // ── scores and the stage audit trail ─────────────────────────────────────
