@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /**
  * Every JSON document read back from the store is validated: a corrupt or hand-edited row fails
@@ -14,6 +14,9 @@ export class StoreCorruptionError extends Error {
     this.name = 'StoreCorruptionError';
   }
 }
+
+/** A JSON object of any values: a connection's config, a write error's payload. */
+export const JsonObjectSchema = z.record(z.string(), z.unknown());
 
 export function parseRow<S extends z.ZodType>(schema: S, value: unknown, table: string, rowId: string): z.infer<S> {
   const result = schema.safeParse(value);

@@ -1,40 +1,24 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import {
-  EngagementEventSchema,
-  LeadSchema,
-  type EngagementEvent,
-  SourceSystemSchema,
-  StageSchema,
-  type Lead,
-  type SourceSystem,
-  type Stage,
-} from '../canonical/lead.schema.js';
-import { mergeLeads } from '../canonical/merge-leads.js';
-import {
-  LifecycleStateSchema,
-  ScoreResultSchema,
-  TransitionSchema,
-  type LifecycleState,
-  type ScoreResult,
-  type Transition,
-} from '../qualification/qualification.schema.js';
+import type { SourceSystem, Stage } from '../canonical/lead.schema.js';
+import type { Grade, LifecycleState, ScoreResult, Transition } from '../qualification/qualification.schema.js';
 import { parseSecretKey, SecretBox } from '../security/secret-box.js';
 import * as analytics from './analytics-store.js';
+import * as connections from './connection-store.js';
 import * as credentials from './credential-store.js';
+import { acquireDataDirLock } from './data-dir-lock.js';
+import * as deletions from './deletion-store.js';
+import * as leads from './lead-store.js';
 import { loadMigrations, runMigrations, type Migration } from './migrate.js';
 import * as models from './model-store.js';
-import { StoreConflictError } from './store-errors.js';
-import * as workspaces from './workspace-store.js';
 import { createPgDriver } from './pg-driver.js';
-import { acquireDataDirLock } from './data-dir-lock.js';
 import { createPgliteDriver } from './pglite-driver.js';
-import { parseRow, toIso, toIsoOrNull } from './row-parse.js';
+import * as qualifications from './qualification-store.js';
 import { saveQualifications, type QualificationWrite } from './save-qualifications.js';
-import type { SqlDriver, SqlExecutor, SqlRow } from './sql-driver.js';
+import * as sourceRecords from './source-record-store.js';
+import type { SourceRecordInput } from './source-record-store.js';
+import type { SqlDriver } from './sql-driver.js';
 import type {
   ApiKeyRow,
   ConnectionRow,
@@ -44,7 +28,6 @@ import type {
   ModelVersionRow,
   ScoreBucket,
   SourceRecordDeletion,
-  SourceRecordRow,
   StageFlowRow,
   Store,
   StoredLead,
@@ -52,7 +35,16 @@ import type {
   Workspace,
   WriteError,
 } from './store.types.js';
-import { GradeSchema, type Grade } from '../qualification/qualification.schema.js';
+import * as workspaces from './workspace-store.js';
+import * as writeLedger from './write-ledger-store.js';
+
+/**
+ * The store of record as one object: createStore opens the database (PostgreSQL or embedded
+ * PGlite) and SqlStore is one workspace's view of it. The SQL lives in one file per concern
+ * (workspace-, connection-, credential-, source-record-, lead-, deletion-, qualification-,
+ * analytics-, model- and write-ledger-store.ts); this file only wires the view's driver,
+ * workspace id, logger and secret box into them.
+ */
 
 export interface CreateStoreOptions {
   /** PostgreSQL URL; unset or null → embedded PGlite. */
@@ -123,65 +115,7 @@ function describeLocation(opts: CreateStoreOptions): string {
   return `embedded PGlite in ${join(opts.dataDir ?? './.qualify', 'pgdata')}${schema}`;
 }
 
-const PropertiesSchema = z.record(z.string(), z.string());
-const ConfigSchema = z.record(z.string(), z.unknown());
-const IsoOrNullSchema = z.iso.datetime({ offset: true }).nullable();
-
-/** Records per transaction in a batch upsert: bounds lock count and statement size. */
-const UPSERT_CHUNK = 200;
-
-export type SourceRecordInput = Parameters<Store['upsertSourceRecord']>[0];
-type ParsedRecordInput = { system: SourceSystem; recordId: string; lead: Lead; sourceUpdatedAt: string | null; email: string | null };
-
-const recordKey = (system: string, id: string) => `${system}\u0000${id}`;
-
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = groups.get(k);
-    if (list) list.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
-}
-
-/** Time, then source and id by code unit (as mergeLeads orders them; SQL text order depends on the collation). */
-function compareEvents(a: EngagementEvent, b: EngagementEvent): number {
-  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  return Date.parse(a.at) - Date.parse(b.at) || cmp(a.source, b.source) || cmp(a.sourceId, b.sourceId);
-}
-
-/** Trimmed, lower-cased; the merge key across systems. */
-function normaliseEmail(email: string | null | undefined): string | null {
-  const e = email?.trim().toLowerCase();
-  return e ? e : null;
-}
-
-interface LeadJoinRow extends SqlRow {
-  id: string;
-  email: string | null;
-  lead: unknown;
-  updated_at: Date;
-  score: unknown;
-  lifecycle: unknown;
-}
-
-interface SourceRecordDbRow extends SqlRow {
-  system: string;
-  record_id: string;
-  lead_id: string;
-  lead: unknown;
-  source_updated_at: Date | null;
-  source_updated_text: string | null;
-  read_at: Date;
-}
-
-const LEAD_SELECT = `
-  select l.id, l.email, l.lead, l.updated_at, s.result as score, lc.state as lifecycle
-  from leads l
-  left join scores s on s.id = l.score_id
-  left join lead_lifecycle lc on lc.lead_id = l.id`;
+export type { SourceRecordInput };
 
 /**
  * One workspace's view of the store. Every scoped query carries `workspace_id = <this view>`;
@@ -251,84 +185,32 @@ export class SqlStore implements Store {
 
   // ── connections and cursors ──────────────────────────────────────────────
 
-  async upsertConnection(
-    c: Pick<ConnectionRow, 'id' | 'system'> & Partial<Pick<ConnectionRow, 'accountId' | 'config'>>,
-  ): Promise<ConnectionRow> {
-    SourceSystemSchema.parse(c.system);
-    // Fields left undefined keep their stored value; only a given value overwrites.
-    // An id another workspace owns is left alone (connection ids are unique across workspaces).
-    const [row] = await this.driver.query(
-      `insert into connections (id, system, account_id, config, workspace_id)
-       values ($1, $2, $3, coalesce($4::jsonb, '{}'::jsonb), $7)
-       on conflict (id) do update set
-         system = excluded.system,
-         account_id = case when $5 then excluded.account_id else connections.account_id end,
-         config = case when $6 then excluded.config else connections.config end,
-         updated_at = now()
-       where connections.workspace_id = excluded.workspace_id
-       returning *`,
-      [
-        c.id,
-        c.system,
-        c.accountId ?? null,
-        c.config === undefined ? null : JSON.stringify(c.config),
-        c.accountId !== undefined,
-        c.config !== undefined,
-        this.ws,
-      ],
-    );
-    if (!row) throw new StoreConflictError(`Connection id "${c.id}" is taken by another workspace`);
-    return this.toConnection(row);
+  upsertConnection(c: Pick<ConnectionRow, 'id' | 'system'> & Partial<Pick<ConnectionRow, 'accountId' | 'config'>>): Promise<ConnectionRow> {
+    return connections.upsertConnection(this.driver, this.ws, c);
   }
 
-  async getConnection(id: string): Promise<ConnectionRow | null> {
-    const [row] = await this.driver.query(`select * from connections where id = $1 and workspace_id = $2`, [id, this.ws]);
-    return row ? this.toConnection(row) : null;
+  getConnection(id: string): Promise<ConnectionRow | null> {
+    return connections.getConnection(this.driver, this.ws, id);
   }
 
-  async listConnections(): Promise<ConnectionRow[]> {
-    const rows = await this.driver.query(`select * from connections where workspace_id = $1 order by id`, [this.ws]);
-    return rows.map((r) => this.toConnection(r));
+  listConnections(): Promise<ConnectionRow[]> {
+    return connections.listConnections(this.driver, this.ws);
   }
 
-  async setConnectionStatus(id: string, status: ConnectionStatus, message: string | null, parkedUntil?: Date | null): Promise<void> {
-    const rows = await this.driver.query(
-      `update connections set status = $2, status_message = $3, parked_until = $4, updated_at = now()
-       where id = $1 and workspace_id = $5 returning id`,
-      [id, status, message, parkedUntil ?? null, this.ws],
-    );
-    if (rows.length === 0) throw new Error(`Unknown connection "${id}" in workspace "${this.ws}": upsertConnection it first`);
+  setConnectionStatus(id: string, status: ConnectionStatus, message: string | null, parkedUntil?: Date | null): Promise<void> {
+    return connections.setConnectionStatus(this.driver, this.ws, id, status, message, parkedUntil);
   }
 
-  async getCursor<T = unknown>(connectionId: string, stream: string): Promise<T | null> {
-    const [row] = await this.driver.query<{ cursor: T }>(
-      `select cursor from sync_cursors where connection_id = $1 and stream = $2 and workspace_id = $3`,
-      [connectionId, stream, this.ws],
-    );
-    return row ? row.cursor : null;
+  getCursor<T = unknown>(connectionId: string, stream: string): Promise<T | null> {
+    return connections.getCursor<T>(this.driver, this.ws, connectionId, stream);
   }
 
-  async saveCursor(connectionId: string, stream: string, cursor: unknown): Promise<void> {
-    const rows = await this.driver.query(
-      `insert into sync_cursors (connection_id, stream, cursor, workspace_id) values ($1, $2, $3::jsonb, $4)
-       on conflict (connection_id, stream) do update set cursor = excluded.cursor, updated_at = now()
-       where sync_cursors.workspace_id = excluded.workspace_id
-       returning stream`,
-      [connectionId, stream, JSON.stringify(cursor ?? null), this.ws],
-    );
-    if (rows.length === 0) throw new StoreConflictError(`Connection "${connectionId}" belongs to another workspace`);
+  saveCursor(connectionId: string, stream: string, cursor: unknown): Promise<void> {
+    return connections.saveCursor(this.driver, this.ws, connectionId, stream, cursor);
   }
 
-  async deleteConnection(id: string): Promise<boolean> {
-    return this.driver.transaction(async (tx) => {
-      const rows = await tx.query(`delete from connections where id = $1 and workspace_id = $2 returning id`, [id, this.ws]);
-      if (rows.length === 0) return false;
-      // Credentials go with the row (foreign key); the rest is keyed by the id alone.
-      for (const table of ['sync_cursors', 'write_ledger', 'write_errors']) {
-        await tx.query(`delete from ${table} where connection_id = $1 and workspace_id = $2`, [id, this.ws]);
-      }
-      return true;
-    });
+  deleteConnection(id: string): Promise<boolean> {
+    return connections.deleteConnection(this.driver, this.ws, id);
   }
 
   saveCredentials(connectionId: string, value: Record<string, unknown>): Promise<void> {
@@ -343,512 +225,73 @@ export class SqlStore implements Store {
     return credentials.resealCredentials(this.driver, this.secretBox, this.ws, opts);
   }
 
-  async locateConnection(id: string): Promise<ConnectionRow | null> {
-    const [row] = await this.driver.query(`select * from connections where id = $1`, [id]);
-    return row ? this.toConnection(row) : null;
+  locateConnection(id: string): Promise<ConnectionRow | null> {
+    return connections.locateConnection(this.driver, id);
   }
 
-  async findConnectionByAccount(system: SourceSystem, accountId: string): Promise<ConnectionRow | null> {
-    const [row] = await this.driver.query(
-      `select * from connections where system = $1 and account_id = $2 order by created_at, id limit 1`,
-      [system, accountId],
-    );
-    return row ? this.toConnection(row) : null;
+  findConnectionByAccount(system: SourceSystem, accountId: string): Promise<ConnectionRow | null> {
+    return connections.findConnectionByAccount(this.driver, system, accountId);
   }
 
-  async findConnectionsBySystem(system: SourceSystem): Promise<ConnectionRow[]> {
-    const rows = await this.driver.query(`select * from connections where system = $1 order by created_at, id`, [system]);
-    return rows.map((row) => this.toConnection(row));
+  findConnectionsBySystem(system: SourceSystem): Promise<ConnectionRow[]> {
+    return connections.findConnectionsBySystem(this.driver, system);
   }
 
-  async connectionStats(connectionId: string): Promise<ConnectionStats> {
-    const cursorRows = await this.driver.query<{ stream: string; cursor: unknown; updated_at: Date }>(
-      `select stream, cursor, updated_at from sync_cursors where connection_id = $1 and workspace_id = $2 order by stream`,
-      [connectionId, this.ws],
-    );
-    const [agg] = await this.driver.query<{ written: Date | null; errors: number }>(
-      `select (select max(written_at) from write_ledger where connection_id = $1 and workspace_id = $2) as written,
-              (select count(*)::int from write_errors where connection_id = $1 and workspace_id = $2) as errors`,
-      [connectionId, this.ws],
-    );
-    // The newest sign of a sync: a cursor saved after a poll page, or a write-back.
-    const times = [...cursorRows.map((r) => r.updated_at), agg.written].filter((t): t is Date => t != null).map((t) => toIso(t));
-    return {
-      lastSyncAt: times.length ? times.sort().at(-1)! : null,
-      cursors: Object.fromEntries(cursorRows.map((r) => [r.stream, r.cursor])),
-      writeErrors: Number(agg.errors),
-    };
-  }
-
-  private toConnection(row: SqlRow): ConnectionRow {
-    const id = String(row.id);
-    return {
-      id,
-      workspaceId: String(row.workspace_id),
-      system: parseRow(SourceSystemSchema, row.system, 'connections', id),
-      accountId: (row.account_id as string | null) ?? null,
-      status: row.status as ConnectionStatus,
-      statusMessage: (row.status_message as string | null) ?? null,
-      parkedUntil: toIsoOrNull(row.parked_until),
-      config: parseRow(ConfigSchema, row.config, 'connections', id),
-      createdAt: toIso(row.created_at),
-      updatedAt: toIso(row.updated_at),
-    };
+  connectionStats(connectionId: string): Promise<ConnectionStats> {
+    return connections.connectionStats(this.driver, this.ws, connectionId);
   }
 
   // ── leads ────────────────────────────────────────────────────────────────
 
-  async upsertSourceRecord(input: SourceRecordInput): Promise<UpsertSourceRecordResult> {
-    const [result] = await this.upsertSourceRecords([input]);
-    return result;
+  upsertSourceRecord(input: SourceRecordInput): Promise<UpsertSourceRecordResult> {
+    return sourceRecords.upsertSourceRecord(this.driver, this.ws, this.logger, input);
   }
 
-  /**
-   * Stores many source records with a handful of statements per chunk instead of several per
-   * record (backfills). Same rules as one at a time, applied in input order: a later copy of the
-   * same record in the batch counts as the next delivery. Each result carries its lead as merged
-   * after the whole chunk.
-   */
-  async upsertSourceRecords(inputs: SourceRecordInput[]): Promise<UpsertSourceRecordResult[]> {
-    const parsed = inputs.map((input) => {
-      const what = `upsertSourceRecord input (${input.system} record ${input.recordId})`;
-      const system = parseRow(SourceSystemSchema, input.system, what, 'system');
-      const lead = parseRow(LeadSchema, input.lead, what, 'lead');
-      const sourceUpdatedAt = parseRow(IsoOrNullSchema, input.sourceUpdatedAt, what, 'sourceUpdatedAt');
-      return { system, recordId: input.recordId, lead, sourceUpdatedAt, email: normaliseEmail(lead.email) };
-    });
-    const results: UpsertSourceRecordResult[] = [];
-    for (let i = 0; i < parsed.length; i += UPSERT_CHUNK) {
-      const chunk = parsed.slice(i, i + UPSERT_CHUNK);
-      results.push(...(await this.driver.transaction((tx) => this.upsertChunk(tx, chunk))));
-    }
-    return results;
+  upsertSourceRecords(inputs: SourceRecordInput[]): Promise<UpsertSourceRecordResult[]> {
+    return sourceRecords.upsertSourceRecords(this.driver, this.ws, this.logger, inputs);
   }
 
-  private async upsertChunk(tx: SqlExecutor, chunk: ParsedRecordInput[]): Promise<UpsertSourceRecordResult[]> {
-    // Serialise every writer of these records and of these people (emails). Locks are taken in
-    // hash order, the same in every transaction, so two writers can never wait on each other in a cycle.
-    const keys = new Set<string>();
-    for (const r of chunk) {
-      keys.add(`record:${this.ws}:${r.system}:${r.recordId}`);
-      if (r.email) keys.add(`email:${this.ws}:${r.email}`);
-    }
-    await tx.query(
-      `select count(pg_advisory_xact_lock(h))::int as n
-       from (select distinct hashtextextended(k, 0) as h from unnest($1::text[]) as k order by h) as locks`,
-      [[...keys]],
-    );
-
-    const stored = await tx.query<{ system: string; record_id: string; lead_id: string; source_updated_at: Date | null }>(
-      `select system, record_id, lead_id, source_updated_at from source_records
-       where workspace_id = $3 and (system, record_id) in (select * from unnest($1::text[], $2::text[]))`,
-      [chunk.map((r) => r.system), chunk.map((r) => r.recordId), this.ws],
-    );
-    const recordState = new Map(stored.map((r) => [recordKey(r.system, r.record_id), { leadId: r.lead_id, updatedAt: r.source_updated_at }]));
-    const emails = [...new Set(chunk.map((r) => r.email).filter((e): e is string => e !== null))];
-    const owners = emails.length
-      ? await tx.query<{ id: string; email: string }>(`select id, email from leads where workspace_id = $2 and email = any($1::text[])`, [emails, this.ws])
-      : [];
-    const leadByEmail = new Map(owners.map((o) => [o.email, o.id]));
-
-    // Decide in input order, in memory: which records apply, and which lead each belongs to.
-    const decisions: Array<{ leadId: string; applied: boolean }> = [];
-    const newLeads = new Map<string, { id: string; email: string | null; lead: Lead }>();
-    const recordWrites = new Map<string, ParsedRecordInput & { leadId: string }>();
-    const eventWrites = new Map<string, { leadId: string; event: EngagementEvent }>();
-    for (const r of chunk) {
-      const key = recordKey(r.system, r.recordId);
-      const current = recordState.get(key);
-      const incomingAt = r.sourceUpdatedAt === null ? null : new Date(r.sourceUpdatedAt);
-      if (current?.updatedAt && incomingAt && current.updatedAt > incomingAt) {
-        // Out-of-order delivery: the stored version is newer, so this one must not overwrite it.
-        decisions.push({ leadId: current.leadId, applied: false });
-        continue;
-      }
-      let leadId = current?.leadId ?? (r.email ? leadByEmail.get(r.email) : undefined);
-      if (!leadId) {
-        leadId = randomUUID();
-        newLeads.set(leadId, { id: leadId, email: r.email, lead: r.lead });
-        if (r.email) leadByEmail.set(r.email, leadId);
-      }
-      recordState.set(key, { leadId, updatedAt: incomingAt });
-      recordWrites.set(key, { ...r, leadId });
-      // One event row per (source, sourceId), however often it is read; the latest copy wins
-      // (an aggregate counter such as page views grows between reads).
-      for (const event of r.lead.events) eventWrites.set(recordKey(event.source, event.sourceId), { leadId, event });
-      decisions.push({ leadId, applied: true });
-    }
-
-    const affected = [...new Set([...recordWrites.values()].map((w) => w.leadId))].sort();
-    // A lead created in this chunk has nothing stored yet: its merged document is known from the
-    // chunk alone, so it is inserted once, complete, instead of inserted, read back and updated.
-    const fresh = await this.mergeNewLeads(tx, newLeads, recordWrites, eventWrites);
-    if (newLeads.size) {
-      await tx.query(
-        `insert into leads (id, email, lead, workspace_id)
-         select e->>'id', e->>'email', e->'lead', $2 from jsonb_array_elements($1::jsonb) as e`,
-        [JSON.stringify([...newLeads.values()].map((l) => ({ ...l, lead: fresh.get(l.id) ?? l.lead }))), this.ws],
-      );
-    }
-    const toMerge = affected.filter((id) => !fresh.has(id));
-    // Row locks on the leads: records of one person reached through different keys merge one writer at a time.
-    const locked = toMerge.length
-      ? await tx.query<{ id: string; email: string | null }>(`select id, email from leads where id = any($1::text[]) and workspace_id = $2 order by id for update`, [toMerge, this.ws])
-      : [];
-    if (recordWrites.size) {
-      await tx.query(
-        `insert into source_records (workspace_id, system, record_id, lead_id, lead, source_updated_at, source_updated_text, read_at)
-         select $2, e->>'system', e->>'recordId', e->>'leadId', e->'lead', (e->>'sourceUpdatedAt')::timestamptz, e->>'sourceUpdatedAt', now()
-         from jsonb_array_elements($1::jsonb) as e
-         on conflict (workspace_id, system, record_id) do update set
-           lead = excluded.lead,
-           source_updated_at = excluded.source_updated_at,
-           source_updated_text = excluded.source_updated_text,
-           read_at = now()`,
-        [JSON.stringify([...recordWrites.values()].map(({ system, recordId, leadId, lead, sourceUpdatedAt }) => ({ system, recordId, leadId, lead, sourceUpdatedAt }))), this.ws],
-      );
-    }
-    if (eventWrites.size) {
-      await tx.query(
-        `insert into lead_events (workspace_id, lead_id, source, source_id, type, at, event)
-         select $2, e->>'leadId', e->'event'->>'source', e->'event'->>'sourceId', e->'event'->>'type', (e->'event'->>'at')::timestamptz, e->'event'
-         from jsonb_array_elements($1::jsonb) as e
-         on conflict (workspace_id, source, source_id) do update set type = excluded.type, at = excluded.at, event = excluded.event
-           where lead_events.lead_id = excluded.lead_id`,
-        // Sorted, so two writers inserting the same events always meet them in the same order.
-        [JSON.stringify([...eventWrites].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, w]) => w)), this.ws],
-      );
-    }
-
-    const merged = await this.mergeStored(tx, toMerge);
-    await this.updateMergedLeads(tx, locked, merged);
-    for (const [id, lead] of fresh) merged.set(id, lead);
-
-    // Leads only touched by stale deliveries: answer with what is stored.
-    const untouched = [...new Set(decisions.filter((d) => !merged.has(d.leadId)).map((d) => d.leadId))];
-    if (untouched.length) {
-      const rows = await tx.query<{ id: string; lead: unknown }>(`select id, lead from leads where id = any($1::text[]) and workspace_id = $2`, [untouched, this.ws]);
-      for (const row of rows) merged.set(row.id, parseRow(LeadSchema, row.lead, 'leads', row.id));
-    }
-    return decisions.map((d) => ({ leadId: d.leadId, applied: d.applied, lead: structuredClone(merged.get(d.leadId)!) }));
+  getLead(leadId: string): Promise<StoredLead | null> {
+    return leads.getLead(this.driver, this.ws, leadId);
   }
 
-  /**
-   * Merged documents of the leads created in this chunk, from the chunk's own records and events.
-   * An event another lead already owns stays with that lead, as the insert will leave it there.
-   * A lead whose merge key would change within the chunk is left out: the general path handles it.
-   */
-  private async mergeNewLeads(
-    tx: SqlExecutor,
-    newLeads: Map<string, { id: string; email: string | null; lead: Lead }>,
-    recordWrites: Map<string, ParsedRecordInput & { leadId: string }>,
-    eventWrites: Map<string, { leadId: string; event: EngagementEvent }>,
-  ): Promise<Map<string, Lead>> {
-    const fresh = new Map<string, Lead>();
-    if (newLeads.size === 0) return fresh;
-    const events = [...eventWrites.values()].filter((w) => newLeads.has(w.leadId));
-    const owned = new Set<string>();
-    if (events.length) {
-      const rows = await tx.query<{ source: string; source_id: string }>(
-        `select source, source_id from lead_events
-         where workspace_id = $3 and (source, source_id) in (select * from unnest($1::text[], $2::text[]))`,
-        [events.map((w) => w.event.source), events.map((w) => w.event.sourceId), this.ws],
-      );
-      for (const r of rows) owned.add(recordKey(r.source, r.source_id));
-    }
-    const recordsByLead = groupBy([...recordWrites.values()].filter((w) => newLeads.has(w.leadId)), (w) => w.leadId);
-    const eventsByLead = groupBy(events.filter((w) => !owned.has(recordKey(w.event.source, w.event.sourceId))), (w) => w.leadId);
-    for (const created of newLeads.values()) {
-      const lead = mergeLeads((recordsByLead.get(created.id) ?? []).map((r) => ({ system: r.system, lead: r.lead, sourceUpdatedAt: r.sourceUpdatedAt })));
-      lead.events = (eventsByLead.get(created.id) ?? []).map((w) => w.event).sort(compareEvents);
-      const parsed = parseRow(LeadSchema, lead, 'mergeLeads result for lead', created.id);
-      if (normaliseEmail(parsed.email) === created.email) fresh.set(created.id, parsed);
-    }
-    return fresh;
+  getLeads(leadIds: string[]): Promise<StoredLead[]> {
+    return leads.getLeads(this.driver, this.ws, leadIds);
   }
 
-  /** The canonical lead of each given lead, from all its source records and every event ever seen for it. */
-  private async mergeStored(tx: SqlExecutor, leadIds: string[]): Promise<Map<string, Lead>> {
-    const merged = new Map<string, Lead>();
-    if (leadIds.length === 0) return merged;
-    const records = await tx.query<SourceRecordDbRow>(
-      `select * from source_records where lead_id = any($1::text[]) order by read_at, system, record_id`,
-      [leadIds],
-    );
-    // Events accumulate: a source may show only recent history on the next read, but what was seen once stays.
-    const events = await tx.query<{ id: string; lead_id: string; event: unknown }>(
-      `select id, lead_id, event from lead_events where lead_id = any($1::text[]) order by at, source, source_id`,
-      [leadIds],
-    );
-    const recordsByLead = groupBy(records, (r) => r.lead_id);
-    const eventsByLead = groupBy(events, (e) => e.lead_id);
-    for (const leadId of leadIds) {
-      const lead = mergeLeads(
-        (recordsByLead.get(leadId) ?? []).map((r) => {
-          const row = this.toSourceRecord(r);
-          return { system: row.system, lead: row.lead, sourceUpdatedAt: row.sourceUpdatedAt };
-        }),
-      );
-      lead.events = (eventsByLead.get(leadId) ?? [])
-        .map((e) => parseRow(EngagementEventSchema, e.event, 'lead_events', String(e.id)))
-        .sort(compareEvents);
-      merged.set(leadId, parseRow(LeadSchema, lead, 'mergeLeads result for lead', leadId));
-    }
-    return merged;
+  findLeadIdBySourceRecord(system: SourceSystem, recordId: string): Promise<string | null> {
+    return leads.findLeadIdBySourceRecord(this.driver, this.ws, system, recordId);
   }
 
-  /**
-   * Stores the merged documents. The email column is the merge key: it follows the merged lead,
-   * unless another lead already owns that address (two records of one person that disagree).
-   */
-  private async updateMergedLeads(tx: SqlExecutor, locked: Array<{ id: string; email: string | null }>, merged: Map<string, Lead>): Promise<void> {
-    if (locked.length === 0) return;
-    const wanted = new Map<string, string>();
-    for (const row of locked) {
-      const email = normaliseEmail(merged.get(row.id)?.email);
-      if (email && email !== row.email) wanted.set(row.id, email);
-    }
-    const claimed = new Map<string, string>(); // email → lead id, among this chunk and the table
-    if (wanted.size) {
-      const taken = await tx.query<{ id: string; email: string }>(`select id, email from leads where workspace_id = $2 and email = any($1::text[])`, [
-        [...new Set(wanted.values())],
-        this.ws,
-      ]);
-      for (const t of taken) claimed.set(t.email, t.id);
-    }
-    const updates = locked.map((row) => {
-      let email = row.email;
-      const next = wanted.get(row.id);
-      if (next) {
-        const owner = claimed.get(next);
-        if (owner && owner !== row.id) {
-          this.logger?.warn({ leadId: row.id, otherLeadId: owner }, 'merged email belongs to another lead; keeping the merge key');
-        } else {
-          email = next;
-          claimed.set(next, row.id);
-          if (row.email) claimed.delete(row.email);
-        }
-      }
-      return { id: row.id, email, lead: merged.get(row.id) };
-    });
-    await tx.query(
-      `update leads as l set lead = e->'lead', email = e->>'email', updated_at = now()
-       from jsonb_array_elements($1::jsonb) as e where l.id = e->>'id' and l.workspace_id = $2`,
-      [JSON.stringify(updates), this.ws],
-    );
+  deleteSourceRecord(input: { system: SourceSystem; recordId: string; connectionId: string; occurredAt: string }): Promise<SourceRecordDeletion> {
+    return deletions.deleteSourceRecord(this.driver, this.ws, this.logger, input);
   }
 
-  async getLead(leadId: string): Promise<StoredLead | null> {
-    const rows = await this.driver.query<LeadJoinRow>(`${LEAD_SELECT} where l.workspace_id = $1 and l.id = $2`, [this.ws, leadId]);
-    const [lead] = await this.hydrate(rows);
-    return lead ?? null;
+  listLeads(q: { stage?: Stage; grade?: Grade; email?: string; limit: number; offset?: number; orderBy?: 'score' | 'updated' }): Promise<StoredLead[]> {
+    return leads.listLeads(this.driver, this.ws, q);
   }
 
-  async getLeads(leadIds: string[]): Promise<StoredLead[]> {
-    if (leadIds.length === 0) return [];
-    const rows = await this.driver.query<LeadJoinRow>(`${LEAD_SELECT} where l.workspace_id = $1 and l.id = any($2::text[])`, [this.ws, [...new Set(leadIds)]]);
-    const byId = new Map((await this.hydrate(rows)).map((l) => [l.id, l]));
-    return leadIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+  iterateLeadIds(pageSize: number, after?: string): AsyncIterable<string[]> {
+    return leads.iterateLeadIds(this.driver, this.ws, pageSize, after);
   }
 
-  async findLeadIdBySourceRecord(system: SourceSystem, recordId: string): Promise<string | null> {
-    const [row] = await this.driver.query<{ lead_id: string }>(
-      `select lead_id from source_records where workspace_id = $3 and system = $1 and record_id = $2`,
-      [system, recordId, this.ws],
-    );
-    return row?.lead_id ?? null;
-  }
-
-  async deleteSourceRecord(input: { system: SourceSystem; recordId: string; connectionId: string; occurredAt: string }): Promise<SourceRecordDeletion> {
-    const what = `deleteSourceRecord input (${input.system} record ${input.recordId})`;
-    const system = parseRow(SourceSystemSchema, input.system, what, 'system');
-    const occurredAt = new Date(parseRow(z.iso.datetime({ offset: true }), input.occurredAt, what, 'occurredAt'));
-    return this.driver.transaction(async (tx) => {
-      // The same lock as an upsert of this record: a deletion and a re-read never interleave.
-      await tx.query(`select pg_advisory_xact_lock(hashtextextended($1, 0))`, [`record:${this.ws}:${system}:${input.recordId}`]);
-      const [stored] = await tx.query<{ lead_id: string; source_updated_at: Date | null; lead: unknown }>(
-        `select lead_id, source_updated_at, lead from source_records where workspace_id = $1 and system = $2 and record_id = $3`,
-        [this.ws, system, input.recordId],
-      );
-      // Re-created or restored after the deletion happened: the deletion is out of date.
-      if (stored?.source_updated_at && stored.source_updated_at > occurredAt) return { outcome: 'newer', leadId: stored.lead_id, leadDeleted: false };
-      for (const table of ['write_ledger', 'write_errors']) {
-        await tx.query(`delete from ${table} where workspace_id = $1 and connection_id = $2 and record_id = $3`, [this.ws, input.connectionId, input.recordId]);
-      }
-      if (!stored) return { outcome: 'unknown', leadId: null, leadDeleted: false };
-      const leadId = stored.lead_id;
-      // The lead row is the lock of its merge (as in upsertChunk), taken before its records change.
-      const locked = await tx.query<{ id: string; email: string | null }>(`select id, email from leads where id = $1 and workspace_id = $2 for update`, [leadId, this.ws]);
-      await tx.query(`delete from source_records where workspace_id = $1 and system = $2 and record_id = $3`, [this.ws, system, input.recordId]);
-      const others = await tx.query<{ system: string }>(`select system from source_records where workspace_id = $1 and lead_id = $2`, [this.ws, leadId]);
-      if (others.length === 0) {
-        // Events, scores, lifecycle and transitions go with the lead (foreign keys, on delete cascade).
-        await tx.query(`delete from leads where id = $1 and workspace_id = $2`, [leadId, this.ws]);
-        return { outcome: 'deleted', leadId, leadDeleted: true };
-      }
-      // The events this record brought: those its last read held, those named after it, and every
-      // event of its system when no other record of that system is left with the lead.
-      const doc = LeadSchema.safeParse(stored.lead);
-      const ownEvents = doc.success ? doc.data.events.filter((e) => e.source === system).map((e) => e.sourceId) : [];
-      await tx.query(
-        `delete from lead_events where workspace_id = $1 and lead_id = $2 and source = $3
-           and ($4::boolean or starts_with(source_id, $5) or source_id = any($6::text[]))`,
-        [this.ws, leadId, system, !others.some((o) => o.system === system), `${input.recordId}:`, ownEvents],
-      );
-      const merged = await this.mergeStored(tx, [leadId]);
-      await this.updateMergedLeads(tx, locked, merged);
-      return { outcome: 'deleted', leadId, leadDeleted: false };
-    });
-  }
-
-  async listLeads(q: { stage?: Stage; grade?: Grade; email?: string; limit: number; offset?: number; orderBy?: 'score' | 'updated' }): Promise<StoredLead[]> {
-    const params: Array<string | number> = [this.ws];
-    const where: string[] = ['l.workspace_id = $1'];
-    if (q.grade) {
-      params.push(GradeSchema.parse(q.grade));
-      where.push(`s.grade = $${params.length}`);
-    }
-    if (q.stage) {
-      params.push(StageSchema.parse(q.stage));
-      where.push(`lc.stage = $${params.length}`);
-    }
-    if (q.email !== undefined) {
-      params.push(normaliseEmail(q.email) ?? '');
-      where.push(`l.email = $${params.length}`);
-    }
-    const order = q.orderBy === 'score' ? `s.score desc nulls last, l.updated_at desc, l.id` : `l.updated_at desc, l.id`;
-    params.push(q.limit, q.offset ?? 0);
-    const rows = await this.driver.query<LeadJoinRow>(
-      `${LEAD_SELECT} where ${where.join(' and ')}
-       order by ${order} limit $${params.length - 1} offset $${params.length}`,
-      params,
-    );
-    return this.hydrate(rows);
-  }
-
-  async *iterateLeadIds(pageSize: number, after = ''): AsyncIterable<string[]> {
-    // Keyset paging on the primary key: constant cost per page, never the whole table in memory,
-    // and leads added while iterating after the cursor are still visited.
-    for (;;) {
-      const rows = await this.driver.query<{ id: string }>(`select id from leads where workspace_id = $3 and id > $1 order by id limit $2`, [
-        after,
-        pageSize,
-        this.ws,
-      ]);
-      if (rows.length === 0) return;
-      yield rows.map((r) => r.id);
-      if (rows.length < pageSize) return;
-      after = rows[rows.length - 1].id;
-    }
-  }
-
-  async countLeads(): Promise<number> {
-    const [row] = await this.driver.query<{ n: number }>(`select count(*)::int as n from leads where workspace_id = $1`, [this.ws]);
-    return Number(row.n);
-  }
-
-  /** Joins the per-lead pieces with one query each, whatever the number of leads. */
-  private async hydrate(rows: LeadJoinRow[]): Promise<StoredLead[]> {
-    if (rows.length === 0) return [];
-    const recordRows = await this.driver.query<SourceRecordDbRow>(
-      `select * from source_records where lead_id = any($1::text[]) order by read_at, system, record_id`,
-      [rows.map((r) => r.id)],
-    );
-    const recordsByLead = new Map<string, SourceRecordRow[]>();
-    for (const r of recordRows) {
-      const list = recordsByLead.get(r.lead_id) ?? [];
-      list.push(this.toSourceRecord(r));
-      recordsByLead.set(r.lead_id, list);
-    }
-    return rows.map((r) => ({
-      id: r.id,
-      email: r.email,
-      lead: parseRow(LeadSchema, r.lead, 'leads', r.id),
-      records: recordsByLead.get(r.id) ?? [],
-      score: r.score == null ? null : parseRow(ScoreResultSchema, r.score, 'scores', `lead ${r.id}`),
-      lifecycle: r.lifecycle == null ? null : parseRow(LifecycleStateSchema, r.lifecycle, 'lead_lifecycle', r.id),
-      updatedAt: toIso(r.updated_at),
-    }));
-  }
-
-  private toSourceRecord(r: SourceRecordDbRow): SourceRecordRow {
-    const id = `${r.system}:${r.record_id}`;
-    return {
-      system: parseRow(SourceSystemSchema, r.system, 'source_records', id),
-      recordId: r.record_id,
-      leadId: r.lead_id,
-      lead: parseRow(LeadSchema, r.lead, 'source_records', id),
-      sourceUpdatedAt: r.source_updated_text ?? toIsoOrNull(r.source_updated_at),
-      readAt: toIso(r.read_at),
-    };
+  countLeads(): Promise<number> {
+    return leads.countLeads(this.driver, this.ws);
   }
 
   // ── scores and the stage audit trail ─────────────────────────────────────
 
-  async recordScore(leadId: string, score: ScoreResult): Promise<void> {
-    const s = parseRow(ScoreResultSchema, score, 'recordScore input', leadId);
-    await this.driver.transaction(async (tx) => {
-      const [row] = await tx.query<{ id: string }>(
-        `insert into scores (lead_id, model_version, fit, engagement, score, grade, band, segment, disqualified_by,
-                             reasons, contributions, evaluated_at, result, workspace_id)
-         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13::jsonb, workspace_id
-         from leads where id = $1 and workspace_id = $14
-         returning id`,
-        [leadId, s.modelVersion, s.fit, s.engagement, s.score, s.grade, s.band, s.segment, s.disqualifiedBy,
-          s.reasons, JSON.stringify(s.contributions), s.evaluatedAt, JSON.stringify(s), this.ws],
-      );
-      if (!row) throw new Error(`Unknown lead "${leadId}" in workspace "${this.ws}": recordScore needs a stored lead`);
-      // The lead points at its newest evaluation; a late-arriving older one stays in history only.
-      await tx.query(
-        `update leads l set score_id = $2
-         where l.id = $1
-           and (l.score_id is null
-                or (select evaluated_at from scores where id = l.score_id) <= $3::timestamptz)`,
-        [leadId, row.id, s.evaluatedAt],
-      );
-    });
+  recordScore(leadId: string, score: ScoreResult): Promise<void> {
+    return qualifications.recordScore(this.driver, this.ws, leadId, score);
   }
 
   /** Oldest first. */
-  async scoreHistory(leadId: string): Promise<ScoreResult[]> {
-    const rows = await this.driver.query<{ id: string; result: unknown }>(
-      `select id, result from scores where lead_id = $1 and workspace_id = $2 order by evaluated_at, id`,
-      [leadId, this.ws],
-    );
-    return rows.map((r) => parseRow(ScoreResultSchema, r.result, 'scores', String(r.id)));
+  scoreHistory(leadId: string): Promise<ScoreResult[]> {
+    return qualifications.scoreHistory(this.driver, this.ws, leadId);
   }
 
-  async saveLifecycle(leadId: string, state: LifecycleState, transition: Transition | null): Promise<void> {
-    const s = parseRow(LifecycleStateSchema, state, 'saveLifecycle input', leadId);
-    const t = transition === null ? null : parseRow(TransitionSchema, transition, 'saveLifecycle input transition', leadId);
-    await this.driver.transaction(async (tx) => {
-      // Lifecycle writes of one lead go one at a time (the lead row is the lock, as the lifecycle row may not exist yet).
-      const [lead] = await tx.query(`select id from leads where id = $1 and workspace_id = $2 for update`, [leadId, this.ws]);
-      if (!lead) throw new Error(`Unknown lead "${leadId}" in workspace "${this.ws}": saveLifecycle needs a stored lead`);
-      if (t) {
-        const [current] = await tx.query<{ stage: string }>(`select stage from lead_lifecycle where lead_id = $1`, [leadId]);
-        if (current && current.stage === t.to && t.from !== t.to) {
-          // Another worker qualifying the same lead already made this move: record it once, keep its time.
-          this.logger?.debug({ leadId, to: t.to }, 'stage transition already recorded; skipped');
-          return;
-        }
-      }
-      await tx.query(
-        `insert into lead_lifecycle (lead_id, stage, since, reason, set_by_person, state, workspace_id)
-         values ($1, $2, $3, $4, $5, $6::jsonb, $7)
-         on conflict (lead_id) do update set
-           stage = excluded.stage, since = excluded.since, reason = excluded.reason,
-           set_by_person = excluded.set_by_person, state = excluded.state, updated_at = now()`,
-        [leadId, s.stage, s.since, s.reason, s.setByPerson, JSON.stringify(s), this.ws],
-      );
-      if (t) {
-        await tx.query(
-          `insert into stage_transitions (lead_id, from_stage, to_stage, reason, detail, model_version, at, transition, workspace_id)
-           values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)`,
-          [leadId, t.from, t.to, t.reason, t.detail, t.modelVersion, t.at, JSON.stringify(t), this.ws],
-        );
-      }
-    });
+  saveLifecycle(leadId: string, state: LifecycleState, transition: Transition | null): Promise<void> {
+    return qualifications.saveLifecycle(this.driver, this.ws, this.logger, leadId, state, transition);
   }
 
   async saveQualifications(items: QualificationWrite[]): Promise<void> {
@@ -857,22 +300,12 @@ export class SqlStore implements Store {
   }
 
   /** Oldest first: the audit trail in the order it happened. */
-  async transitions(leadId: string): Promise<Transition[]> {
-    const rows = await this.driver.query<{ id: string; transition: unknown }>(
-      `select id, transition from stage_transitions where lead_id = $1 and workspace_id = $2 order by at, id`,
-      [leadId, this.ws],
-    );
-    return rows.map((r) => parseRow(TransitionSchema, r.transition, 'stage_transitions', String(r.id)));
+  transitions(leadId: string): Promise<Transition[]> {
+    return qualifications.transitions(this.driver, this.ws, leadId);
   }
 
-  async funnel(): Promise<Record<Stage, number>> {
-    const counts = Object.fromEntries(StageSchema.options.map((s) => [s, 0])) as Record<Stage, number>;
-    const rows = await this.driver.query<{ stage: string; n: number }>(
-      `select stage, count(*)::int as n from lead_lifecycle where workspace_id = $1 group by stage`,
-      [this.ws],
-    );
-    for (const r of rows) counts[parseRow(StageSchema, r.stage, 'lead_lifecycle', `stage ${r.stage}`)] = Number(r.n);
-    return counts;
+  funnel(): Promise<Record<Stage, number>> {
+    return qualifications.funnel(this.driver, this.ws);
   }
 
   // ── analytics ────────────────────────────────────────────────────────────
@@ -925,77 +358,28 @@ export class SqlStore implements Store {
 
   // ── write ledger and write errors ────────────────────────────────────────
 
-  async getLastWritten(connectionId: string, recordId: string): Promise<Record<string, string> | null> {
-    const map = await this.getLastWrittenMany(connectionId, [recordId]);
-    return map.get(recordId) ?? null;
+  getLastWritten(connectionId: string, recordId: string): Promise<Record<string, string> | null> {
+    return writeLedger.getLastWritten(this.driver, this.ws, connectionId, recordId);
   }
 
-  async getLastWrittenMany(connectionId: string, recordIds: string[]): Promise<Map<string, Record<string, string>>> {
-    const result = new Map<string, Record<string, string>>();
-    if (recordIds.length === 0) return result;
-    const rows = await this.driver.query<{ record_id: string; properties: unknown }>(
-      `select record_id, properties from write_ledger where connection_id = $1 and record_id = any($2::text[]) and workspace_id = $3`,
-      [connectionId, recordIds, this.ws],
-    );
-    for (const r of rows) {
-      result.set(r.record_id, parseRow(PropertiesSchema, r.properties, 'write_ledger', `${connectionId}/${r.record_id}`));
-    }
-    return result;
+  getLastWrittenMany(connectionId: string, recordIds: string[]): Promise<Map<string, Record<string, string>>> {
+    return writeLedger.getLastWrittenMany(this.driver, this.ws, connectionId, recordIds);
   }
 
-  async getLedgerEntries(connectionId: string, recordIds: string[]): Promise<Map<string, { properties: Record<string, string>; writtenAt: string }>> {
-    const result = new Map<string, { properties: Record<string, string>; writtenAt: string }>();
-    if (recordIds.length === 0) return result;
-    const rows = await this.driver.query<{ record_id: string; properties: unknown; written_at: Date | string }>(
-      `select record_id, properties, written_at from write_ledger where connection_id = $1 and record_id = any($2::text[]) and workspace_id = $3`,
-      [connectionId, recordIds, this.ws],
-    );
-    for (const r of rows) {
-      result.set(r.record_id, {
-        properties: parseRow(PropertiesSchema, r.properties, 'write_ledger', `${connectionId}/${r.record_id}`),
-        writtenAt: toIso(r.written_at),
-      });
-    }
-    return result;
+  getLedgerEntries(connectionId: string, recordIds: string[]): Promise<Map<string, { properties: Record<string, string>; writtenAt: string }>> {
+    return writeLedger.getLedgerEntries(this.driver, this.ws, connectionId, recordIds);
   }
 
-  async saveLastWritten(connectionId: string, entries: Array<{ recordId: string; properties: Record<string, string> }>): Promise<void> {
-    if (entries.length === 0) return;
-    // One statement may not update the same row twice: the last entry for a record wins.
-    const latest = new Map(entries.map((e) => [e.recordId, PropertiesSchema.parse(e.properties)]));
-    await this.driver.query(
-      `insert into write_ledger (connection_id, record_id, properties, workspace_id)
-       select $1, e->>'recordId', e->'properties', $3 from jsonb_array_elements($2::jsonb) as e
-       on conflict (connection_id, record_id) do update set properties = excluded.properties, written_at = now()
-       where write_ledger.workspace_id = excluded.workspace_id`,
-      [connectionId, JSON.stringify([...latest].map(([recordId, properties]) => ({ recordId, properties }))), this.ws],
-    );
+  saveLastWritten(connectionId: string, entries: Array<{ recordId: string; properties: Record<string, string> }>): Promise<void> {
+    return writeLedger.saveLastWritten(this.driver, this.ws, connectionId, entries);
   }
 
-  async recordWriteError(e: Omit<WriteError, 'id' | 'at'>): Promise<void> {
-    await this.driver.query(
-      `insert into write_errors (connection_id, record_id, status, message, payload, workspace_id) values ($1, $2, $3, $4, $5::jsonb, $6)`,
-      [e.connectionId, e.recordId, e.status, e.message, JSON.stringify(e.payload ?? {}), this.ws],
-    );
+  recordWriteError(e: Omit<WriteError, 'id' | 'at'>): Promise<void> {
+    return writeLedger.recordWriteError(this.driver, this.ws, e);
   }
 
   /** Newest first. */
-  async listWriteErrors(connectionId?: string, limit = 100): Promise<WriteError[]> {
-    const rows = await this.driver.query(
-      `select * from write_errors where workspace_id = $3 and ($1::text is null or connection_id = $1) order by id desc limit $2`,
-      [connectionId ?? null, limit, this.ws],
-    );
-    return rows.map((r) => {
-      const id = Number(r.id);
-      return {
-        id,
-        connectionId: String(r.connection_id),
-        recordId: String(r.record_id),
-        status: r.status === null ? null : Number(r.status),
-        message: String(r.message),
-        payload: parseRow(ConfigSchema, r.payload, 'write_errors', String(id)),
-        at: toIso(r.at),
-      };
-    });
+  listWriteErrors(connectionId?: string, limit?: number): Promise<WriteError[]> {
+    return writeLedger.listWriteErrors(this.driver, this.ws, connectionId, limit);
   }
 }
