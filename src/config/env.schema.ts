@@ -67,7 +67,7 @@ export const ENV_VARS = {
     default: '0',
     ...int(0, 10),
   },
-  WRITEBACK_COALESCE_MS: { doc: 'How long write-back gathers changes of a lead before writing them (ms).', default: '2000', ...int(0) },
+  WRITEBACK_COALESCE_MS: { doc: 'The most a write-back (or a webhook\'s re-read) waits to be batched when there is a backlog (ms); when quiet it goes at once, and under steady traffic at most one flush of each kind runs per this period.', default: '2000', ...int(0) },
   QUALIFY_DEMO: {
     doc: 'Run against the built-in sandboxes: auto (on when no system is configured, neither by credentials nor by an OAuth app), true or false.',
     default: 'auto',

@@ -31,6 +31,7 @@ export interface PendingItem<T> {
 export class PendingSet<T> {
   private readonly order: string;
   private readonly items: string;
+  private readonly flushStarted: string;
 
   constructor(
     private readonly redis: Redis,
@@ -39,6 +40,7 @@ export class PendingSet<T> {
   ) {
     this.order = `${prefix}:pending:${name}:order`;
     this.items = `${prefix}:pending:${name}:items`;
+    this.flushStarted = `${prefix}:pending:${name}:flush-started`;
   }
 
   /** Adds or replaces items. Replacing keeps the original position (oldest-first fairness). */
@@ -102,7 +104,17 @@ export class PendingSet<T> {
     return this.redis.zcard(this.order);
   }
 
+  /** Notes that a flush of this set starts now, remembered for `windowMs` (see `flushWindowLeft`). */
+  async markFlushStarted(windowMs: number): Promise<void> {
+    if (windowMs > 0) await this.redis.set(this.flushStarted, String(Date.now()), 'PX', windowMs);
+  }
+
+  /** What is left of the `windowMs` after the last flush started (markFlushStarted); 0 when none started that recently. */
+  async flushWindowLeft(): Promise<number> {
+    return Math.max(0, await this.redis.pttl(this.flushStarted));
+  }
+
   async clear(): Promise<void> {
-    await this.redis.del(this.order, this.items);
+    await this.redis.del(this.order, this.items, this.flushStarted);
   }
 }

@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ChangeHint } from '../kit/connector.types.js';
+import type { ConnectionRuntime } from '../pipeline/pipeline.types.js';
 import type { RescoreCursor } from '../pipeline/rescore.js';
 
 /**
@@ -111,7 +112,38 @@ export async function enqueueHints(queues: Queues, connectionId: string, hints: 
   await queues.ingest.add('delivery', { connectionId, hints });
 }
 
+/** Deduplication id of a connection's read or write flush: at most one runs and one waits. */
+const flushId = (kind: IoJob['kind'], connectionId: string): string => safeJobId(kind, connectionId);
+
 export async function scheduleIo(queues: Queues, connectionId: string, kind: IoJob['kind'], delayMs: number): Promise<void> {
-  const opts: JobsOptions = { delay: delayMs, deduplication: { id: safeJobId(kind, connectionId), keepLastIfActive: true } };
+  const opts: JobsOptions = { delay: delayMs, deduplication: { id: flushId(kind, connectionId), keepLastIfActive: true } };
   await queues.io.add(kind, { connectionId, kind }, opts);
+}
+
+/** Records read per pass of a read flush (the connector splits them to its own per-call limit). */
+export const READ_BATCH = 200;
+
+/**
+ * Asks for a connection's read or write flush: at once when quiet, coalesced under load. Batching
+ * only pays when there is something to batch, so `coalesceMs` (WRITEBACK_COALESCE_MS) is now the
+ * most a write (or a webhook's re-read) waits to be batched, not what every one waits:
+ *
+ * - a backlog (a batch or more pending: the connector's writes.maxBatch for writes, one read pass
+ *   for reads), or a flush of that kind already queued (waiting, or delayed by a rate limit or a
+ *   retry's backoff) or running → coalesced as before: in `coalesceMs`, or that long after the
+ *   running flush ends (keepLastIfActive), so the batches of a backlog stay full;
+ * - otherwise it runs when `coalesceMs` has passed since the last flush of that kind started:
+ *   at once after a quiet spell, and under a steady trickle at most one flush per `coalesceMs`,
+ *   as before, so the number of vendor calls does not grow with the traffic.
+ *
+ * Nothing is lost either way: items stay in the pending set until settled, and the deduplication
+ * keeps at most one flush running and one waiting per connection and kind. Returns the delay used.
+ */
+export async function scheduleFlush(queues: Queues, conn: ConnectionRuntime, kind: IoJob['kind'], coalesceMs: number): Promise<number> {
+  const set = kind === 'write' ? conn.writes : conn.reads;
+  const [pending, queued, windowLeft] = await Promise.all([set.size(), queues.io.getDeduplicationJobId(flushId(kind, conn.id)), set.flushWindowLeft()]);
+  const batch = kind === 'write' ? (conn.connector.writes?.maxBatch ?? 1) : READ_BATCH;
+  const delay = pending >= batch || queued ? coalesceMs : Math.min(windowLeft, coalesceMs);
+  await scheduleIo(queues, conn.id, kind, delay);
+  return delay;
 }

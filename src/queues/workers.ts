@@ -6,15 +6,19 @@ import { ingestDelivery } from '../pipeline/ingest-delivery.js';
 import { processRecords } from '../pipeline/process-records.js';
 import type { ConnectionRuntime, PipelineDeps } from '../pipeline/pipeline.types.js';
 import { runSync } from '../pipeline/run-sync.js';
-import { QueueName, safeJobId, scheduleIo, type DeliveryJob, type IoJob, type Queues, type SyncJob } from './queues.js';
+import { QueueName, READ_BATCH, safeJobId, scheduleFlush, scheduleIo, type DeliveryJob, type IoJob, type Queues, type SyncJob } from './queues.js';
 import { startRescoreWorker } from './rescore-jobs.js';
-
-/** Records read per pass of a read flush. */
-const READ_BATCH = 200;
 
 export interface WorkerOptions {
   prefix: string;
+  /** WRITEBACK_COALESCE_MS: the most a flush waits to batch when there is a backlog (see scheduleFlush). */
   coalesceMs: number;
+  /**
+   * How the jobs ask for read and write flushes: 'adaptive' (default) at once when quiet and
+   * coalesced under load (scheduleFlush); 'coalesced' always waits `coalesceMs`, the rule before
+   * (kept for bench:latency's before/after figure).
+   */
+  flush?: 'adaptive' | 'coalesced';
   /** `rescore: 0`: no rescore worker (a one-off command must not take a whole workspace's rescore with it when it exits). */
   concurrency?: { ingest?: number; io?: number; sync?: number; rescore?: number };
 }
@@ -68,15 +72,26 @@ async function settle<T>(deps: PipelineDeps, conn: ConnectionRuntime, job: Job, 
   }
 }
 
-export function startWorkers(connection: Redis, queues: Queues, deps: PipelineDeps, opts: WorkerOptions): Workers {
+export function startWorkers(connection: Redis, queues: Queues, runtimeDeps: PipelineDeps, opts: WorkerOptions): Workers {
   let closing = false;
   // A connection created at run time in another process (an OAuth install) is loaded from the
   // store when its first job arrives here: no restart needed.
   const lookup = async (id: string): Promise<ConnectionRuntime> => {
-    const conn = deps.connection(id) ?? (await deps.resolveConnection?.(id));
+    const conn = runtimeDeps.connection(id) ?? (await runtimeDeps.resolveConnection?.(id));
     if (!conn) throw new UnrecoverableError(`unknown connection ${id}`);
     return conn;
   };
+  // The flushes the pipeline asks for from these jobs (a webhook's reads queued, a read's or a
+  // rescore's writes queued, a poll's) follow the adaptive rule; the runtime's own requests (at
+  // start-up, from the API) keep the plain coalesced one. Everything else reads through to the
+  // runtime's deps, so a later change there (a test's clock) shows here too.
+  const deps: PipelineDeps =
+    opts.flush === 'coalesced'
+      ? runtimeDeps
+      : Object.assign(Object.create(runtimeDeps) as PipelineDeps, {
+          scheduleWriteFlush: async (id: string) => void (await scheduleFlush(queues, await lookup(id), 'write', opts.coalesceMs)),
+          scheduleReadFlush: async (id: string) => void (await scheduleFlush(queues, await lookup(id), 'read', opts.coalesceMs)),
+        });
 
   const ingest = new Worker<DeliveryJob>(
     QueueName.ingest,
@@ -88,6 +103,8 @@ export function startWorkers(connection: Redis, queues: Queues, deps: PipelineDe
     QueueName.io,
     async (job, token) => {
       const conn = await lookup(job.data.connectionId);
+      // The start of a flush opens its coalescing window (scheduleFlush).
+      await (job.data.kind === 'write' ? conn.writes : conn.reads).markFlushStarted(opts.coalesceMs);
       return settle(deps, conn, job, token, async () => {
         if (job.data.kind === 'write') {
           const out = await flushWrites(deps, conn, { shouldStop: () => closing });
