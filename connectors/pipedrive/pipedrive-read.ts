@@ -27,10 +27,15 @@ const ORG_TTL_MS = 10 * 60_000;
 export const PipedriveCursorSchema = z.object({
   /** update_time of the last person taken (RFC 3339, as Pipedrive wrote it). */
   since: z.string().nullable(),
-  /** Id of the last person taken at `since` (the tie-break). */
-  lastId: z.number().int(),
+  /**
+   * Ids of the persons taken at exactly `since` (the tie-break): updated_since is inclusive, times
+   * are whole seconds, and within one second Pipedrive's order is not by id.
+   */
+  idsAtSince: z.array(z.number().int()),
   /** Latest update_time of the activities and deals read. */
   engagementSince: z.string().nullable(),
+  /** Activities ("a:<id>") and deals ("d:<id>") already read at engagementSince (updated_since is inclusive). */
+  engagementSeen: z.array(z.string()).default([]),
 });
 export type PipedriveCursor = z.infer<typeof PipedriveCursorSchema>;
 
@@ -100,27 +105,36 @@ async function* listAll<S extends z.ZodType>(client: PipedriveClient, what: stri
  * Done activities and deals changed since `since` (all of them on a full sync), by person: two
  * listings of 500 a call, whatever the number of persons (10 tokens a page), rather than a call per person.
  */
-export async function readEngagement(client: PipedriveClient, since: string | null, signal?: AbortSignal): Promise<{ byPerson: Map<number, Engagement>; latest: string | null }> {
+export async function readEngagement(
+  client: PipedriveClient,
+  since: string | null,
+  seenAtSince: string[],
+  signal?: AbortSignal,
+): Promise<{ byPerson: Map<number, Engagement>; latest: string | null; seenAtLatest: string[] }> {
   const byPerson = new Map<number, Engagement>();
   let latest = since;
+  let atLatest = new Set(seenAtSince);
+  const seen = new Set(seenAtSince);
   const entry = (id: number) => byPerson.get(id) ?? byPerson.set(id, { activities: [], deals: [] }).get(id)!;
-  const later = (t: string) => {
-    if (!latest || Date.parse(t) > Date.parse(latest)) latest = t;
+  /** False for an item already taken at the boundary instant. */
+  const later = (t: string, key: string): boolean => {
+    if (since && t === since && seen.has(key)) return false;
+    if (!latest || Date.parse(t) > Date.parse(latest)) [latest, atLatest] = [t, new Set()];
+    if (t === latest) atLatest.add(key);
+    return true;
   };
   const query = { limit: PERSON_PAGE, sort_by: 'update_time', sort_direction: 'asc', ...(since && { updated_since: since }) };
   for await (const page of listAll(client, 'list done activities', 'api/v2/activities', ActivitySchema, { ...query, done: true }, signal)) {
     for (const a of page) {
-      later(a.update_time);
-      if (a.person_id != null) entry(a.person_id).activities.push(a);
+      if (later(a.update_time, `a:${a.id}`) && a.person_id != null) entry(a.person_id).activities.push(a);
     }
   }
   for await (const page of listAll(client, 'list deals', 'api/v2/deals', DealSchema, query, signal)) {
     for (const d of page) {
-      later(d.update_time);
-      if (d.person_id != null) entry(d.person_id).deals.push(d);
+      if (later(d.update_time, `d:${d.id}`) && d.person_id != null) entry(d.person_id).deals.push(d);
     }
   }
-  return { byPerson, latest };
+  return { byPerson, latest, seenAtLatest: [...atLatest] };
 }
 
 export function parseCursor(cursor: unknown): PipedriveCursor | null {
@@ -134,11 +148,16 @@ export async function* pollPersons(d: ReadDeps, ctx: ConnectorContext, cursor: u
   const start = opts.full ? null : parseCursor(cursor);
   const signal = ctx.signal;
   const fields = fieldsByKey(await d.catalog.all({ signal }));
-  const engagement = await readEngagement(d.client, start ? (start.engagementSince ?? start.since) : null, signal);
+  const engagement = await readEngagement(d.client, start ? (start.engagementSince ?? start.since) : null, start?.engagementSeen ?? [], signal);
   let since = start?.since ?? null;
-  let lastId = start?.lastId ?? 0;
+  let idsAtSince = new Set(start?.idsAtSince ?? []);
   const taken = new Set<number>();
-  const position = (final: boolean): PipedriveCursor => ({ since, lastId, engagementSince: final ? engagement.latest : (start?.engagementSince ?? null) });
+  const position = (final: boolean): PipedriveCursor => ({
+    since,
+    idsAtSince: [...idsAtSince],
+    engagementSince: final ? engagement.latest : (start?.engagementSince ?? null),
+    engagementSeen: final ? engagement.seenAtLatest : (start?.engagementSeen ?? []),
+  });
   let done = 0;
 
   const leftover = () => [...engagement.byPerson.keys()].filter((id) => !taken.has(id));
@@ -146,12 +165,12 @@ export async function* pollPersons(d: ReadDeps, ctx: ConnectorContext, cursor: u
   const pages = listAll(d.client, 'list persons', 'api/v2/persons', PersonSchema, query, signal);
   let next = await pages.next();
   while (!next.done) {
-    const boundary = since;
-    const boundaryId = lastId;
-    // updated_since is inclusive: persons already taken at that very instant are skipped.
-    const persons = next.value.filter((p) => !(boundary && p.update_time === boundary && p.id <= boundaryId));
-    const last = next.value.at(-1);
-    if (last) [since, lastId] = [last.update_time, last.id];
+    // updated_since is inclusive: persons already taken at that very second are skipped.
+    const persons = next.value.filter((p) => !(p.update_time === start?.since && start.idsAtSince.includes(p.id)));
+    for (const p of next.value) {
+      if (p.update_time !== since) [since, idsAtSince] = [p.update_time, new Set()];
+      idsAtSince.add(p.id);
+    }
     for (const p of persons) taken.add(p.id);
     const orgs = await d.orgs.load(persons.map((p) => p.org_id), signal);
     const records = persons.map((p) => toRawRecord(p, fields, p.org_id == null ? null : (orgs.get(p.org_id) ?? null), engagement.byPerson.get(p.id)));
