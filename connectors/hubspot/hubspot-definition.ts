@@ -76,6 +76,7 @@ export const hubspot = defineConnector({
   mappingFile: HUBSPOT_MAPPING_FILE,
   env: HUBSPOT_ENV,
   settings: settingsOf,
+  configured: (hs) => hs.configured,
 
   fromEnv(hs, d) {
     if (!hs.accessToken) return null;

@@ -121,6 +121,7 @@ export const pipedrive = defineConnector({
     pollIntervalMs: v.PIPEDRIVE_POLL_INTERVAL_MS,
     limits: { burst: { max: v.PIPEDRIVE_BURST_LIMIT, windowMs: v.PIPEDRIVE_BURST_WINDOW_MS } },
   }),
+  configured: (s) => s.apiToken !== null,
   check: (v) => {
     const out: Array<[string, string]> = [];
     if ((v.PIPEDRIVE_WEBHOOK_USER === null) !== (v.PIPEDRIVE_WEBHOOK_PASSWORD === null)) {

@@ -14,6 +14,7 @@ export const salesforce = defineConnector({
   mappingFile: SALESFORCE_MAPPING_FILE,
   env: SALESFORCE_ENV,
   settings: salesforceSettings,
+  configured: (sf) => sf.configured,
   check: checkSalesforceEnv,
 
   fromEnv(sf, d) {

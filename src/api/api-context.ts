@@ -24,6 +24,8 @@ export interface SystemInfo {
   label: string;
   /** What one connection's account is called (portal, org, company). */
   accountNoun: string;
+  /** It is connected through an OAuth install (others are configured by the operator). */
+  oauth: boolean;
   /** Its OAuth app is set up: POST /oauth/<system>/install-link starts an install (else 501). */
   installable: boolean;
 }

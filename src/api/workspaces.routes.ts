@@ -16,16 +16,16 @@ export const workspaceRoutes = [
       workspace: WorkspaceSchema,
       oauth: z
         .record(z.string(), z.boolean())
-        .describe('per system: true: POST /oauth/<system>/install-link starts an install; false: that system is not configured on this server (it answers 501)'),
+        .describe('per system installed through OAuth: true: POST /oauth/<system>/install-link starts an install; false: that system is not configured on this server (it answers 501)'),
       systems: z
-        .array(z.object({ system: z.string(), label: z.string(), accountNoun: z.string(), installable: z.boolean() }))
+        .array(z.object({ system: z.string(), label: z.string(), accountNoun: z.string(), oauth: z.boolean(), installable: z.boolean() }))
         .describe('every system this server knows (the connector registry), as the dashboard lists them'),
     }),
     async handler(_input, { store, workspaceId, services }) {
       // A key whose workspace was removed under it: nothing to show.
       const workspace = await foundOr404('workspace', store.getWorkspace(workspaceId));
       const systems = services.systems ?? [];
-      return { workspace, oauth: Object.fromEntries(systems.map((s) => [s.system, s.installable])), systems };
+      return { workspace, oauth: Object.fromEntries(systems.filter((s) => s.oauth).map((s) => [s.system, s.installable])), systems };
     },
   }),
   defineRoute({

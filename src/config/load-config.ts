@@ -88,7 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, definitions: De
     const settings = def.settings(parsed.vars);
     systems[def.system] = settings;
     // Credentials for a connection, or an OAuth app that installs real accounts at run time: no sandbox then.
-    anyConfigured ||= (settings as { configured?: boolean }).configured === true || (def.oauth !== undefined && def.oauth.unconfigured(settings) === null);
+    anyConfigured ||= def.configured(settings) || (def.oauth !== undefined && def.oauth.unconfigured(settings) === null);
   }
   if (result.success) {
     const unknown = result.data.QUALIFY_DEMO_SYSTEMS.filter((s) => !definitions.some((d) => d.system === s && d.sandbox));

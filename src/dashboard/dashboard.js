@@ -330,7 +330,7 @@ function listed(names) {
 }
 
 function renderConnect(oauth) {
-  const systems = SYSTEMS.map((s) => s.system);
+  const systems = SYSTEMS.filter((s) => s.oauth).map((s) => s.system);
   const missing = systems.filter((s) => !oauth?.[s]);
   $('connect').replaceChildren(
     ...systems.filter((s) => oauth?.[s]).map((s) => h('button', { type: 'button', dataset: { system: s } }, `Connect ${labelOf(s)}`)),

@@ -28,6 +28,8 @@ export interface ConnectorDefinition<Env extends EnvVarSpecs = EnvVarSpecs, Sett
   env: Env;
   /** The connector's settings from its variables (already validated and defaulted). */
   settings(vars: ParsedVars<Env>): Settings;
+  /** Whether the environment configures a connection of this system (demo mode stays off then). */
+  configured(settings: Settings): boolean;
   /** Checks that need two variables at once: [variable, problem] pairs. */
   check?(vars: ParsedVars<Env>): Array<[variable: string, problem: string]>;
   /** The connection the environment configures in the default workspace (an API token, a refresh token), if any. */

@@ -74,6 +74,7 @@ export function createApp(d: AppDeps): express.Express {
         system: c.system,
         label: c.label,
         accountNoun: c.accountNoun,
+        oauth: Boolean(c.oauth),
         installable: Boolean(d.oauth && c.oauth && d.oauth.systems[c.system] !== undefined && c.oauth.unconfigured(d.oauth.systems[c.system]) === null),
       })),
     }),

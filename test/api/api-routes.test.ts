@@ -6,6 +6,7 @@ import { routeKey } from '../../src/api/api-route.js';
 import type { Store } from '../../src/store/store.types.js';
 import { storeBackends } from '../support/store-backends.js';
 import { ADMIN_TOKEN, as, generousModelYaml, makeWorkspace, personLead, rescoreAndWait, startApiKit, storeLead, type ApiKit, type TestWorkspace } from './api-test-kit.js';
+import { CONNECTORS } from '../../src/app/connector-registry.js';
 
 /** Every answer must be what the OpenAPI document says it is: the route's own response schema parses it. */
 function documented(key: string, body: unknown): void {
@@ -45,7 +46,7 @@ describe.each(storeBackends())('admin API routes on %s', (_backend, open) => {
     const res = await api().get('/api/workspace').expect(200);
     expect(res.body.workspace).toMatchObject({ id: ws.id, name: 'Workspace routes' });
     // This app serves no /oauth routes: nothing can be connected from it (the dashboard offers no button).
-    expect(res.body.oauth).toEqual({ hubspot: false, salesforce: false });
+    expect(res.body.oauth).toEqual(Object.fromEntries(CONNECTORS.filter((c) => c.oauth).map((c) => [c.system, false])));
     documented('GET /workspace', res.body);
   });
 
