@@ -1,4 +1,5 @@
 import { hubspot } from '../../connectors/hubspot/index.js';
+import { pipedrive } from '../../connectors/pipedrive/index.js';
 import { salesforce } from '../../connectors/salesforce/index.js';
 import type { SourceSystem } from '../canonical/lead.schema.js';
 import type { ConnectorDefinition } from '../kit/connector-definition.js';
@@ -11,7 +12,7 @@ import type { EnvVarSpecs } from '../kit/env-vars.js';
  * connectors/ and its name here (docs/adding-a-connector.md).
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition is checked against its own settings type where it is written
-export const CONNECTORS: ReadonlyArray<ConnectorDefinition<EnvVarSpecs, any>> = [hubspot, salesforce];
+export const CONNECTORS: ReadonlyArray<ConnectorDefinition<EnvVarSpecs, any>> = [hubspot, salesforce, pipedrive];
 
 export function connectorDefinition(system: string): ConnectorDefinition<EnvVarSpecs, unknown> | undefined {
   return CONNECTORS.find((c) => c.system === system);
