@@ -32,7 +32,7 @@ export const ConnectionSchema = z.object({
 async function budgetOf(row: ConnectionRow, ctx: ApiContext): Promise<ApiBudgetUse | null> {
   const { pipeline, logger } = ctx.services;
   try {
-    const rt = (await pipeline.resolveConnection?.(row.id)) ?? pipeline.connection(row.id);
+    const rt = await pipeline.connections.byId(row.id);
     if (!rt?.connector.budget || rt.workspaceId !== row.workspaceId) return null;
     return await rt.connector.budget(await rt.context());
   } catch (err) {

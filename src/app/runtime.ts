@@ -9,6 +9,7 @@ import { Metrics } from '../metrics/metrics.js';
 import { DeletionMarks } from '../pipeline/deletion-marks.js';
 import { PendingSet } from '../pipeline/pending-set.js';
 import { setupConnection } from '../pipeline/setup-connection.js';
+import type { Connections } from '../pipeline/connections.js';
 import type { ConnectionRuntime, PendingRead, PendingWrite, PipelineDeps } from '../pipeline/pipeline.types.js';
 import { createQueues, scheduleIo, safeJobId, type Queues } from '../queues/queues.js';
 import { createRedis } from '../queues/redis-connection.js';
@@ -234,46 +235,55 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     }
   }
 
-  const resolveConnection = async (id: string): Promise<ConnectionRuntime | undefined> => {
+  const byId = async (id: string): Promise<ConnectionRuntime | undefined> => {
     const known = connections.get(id);
     if (known) return known;
     const row = await store.locateConnection(id);
     return row ? load(row) : undefined;
   };
 
+  /** A store lookup remembered a few seconds either way: a flood of deliveries costs no query each. */
+  const cachedLookup = async (key: string, find: () => Promise<ConnectionRuntime | undefined>): Promise<ConnectionRuntime | undefined> => {
+    const cached = accountCache.get(key);
+    if (cached && cached.at > Date.now() - ACCOUNT_CACHE_MS) return cached.id === null ? undefined : byId(cached.id);
+    const conn = await find();
+    accountCache.set(key, { id: conn?.id ?? null, at: Date.now() });
+    return conn;
+  };
+
+  const registry: Connections = {
+    known: (id) => connections.get(id),
+    byId,
+    forSystem: (system, workspaceId = store.workspaceId) => byWorkspaceSystem.get(wsKey(workspaceId, system)),
+    forAccount: (system, accountId) =>
+      cachedLookup(`${system}\u0000${accountId}`, async () => {
+        const row = await store.findConnectionByAccount(system, accountId);
+        return row ? load(row) : undefined;
+      }),
+    async receiving(system) {
+      const local =
+        byWorkspaceSystem.get(wsKey(store.workspaceId, system)) ?? [...connections.values()].find((c) => c.system === system && c.connector.people?.webhook);
+      if (local?.connector.people?.webhook) return local;
+      // None here: an install another process handled (any workspace) is looked up in the store.
+      if (!opts.connectionFactory) return local;
+      return (
+        (await cachedLookup(`webhook\u0000${system}`, async () => {
+          for (const row of await store.findConnectionsBySystem(system)) {
+            const conn = await load(row);
+            if (conn?.connector.people?.webhook) return conn;
+          }
+          return undefined;
+        })) ?? local
+      );
+    },
+    add: (row) => runtime.addConnection(row).then(() => undefined),
+  };
+
   const deps: PipelineDeps = {
     store,
     logger,
     model: (workspaceId) => models.get(workspaceId ?? store.workspaceId),
-    connection: (id) => connections.get(id),
-    resolveConnection,
-    connectionForSystem: (system) => byWorkspaceSystem.get(wsKey(store.workspaceId, system)),
-    connectionForWorkspace: (workspaceId, system) => byWorkspaceSystem.get(wsKey(workspaceId, system)),
-    webhookConnection: (system) =>
-      byWorkspaceSystem.get(wsKey(store.workspaceId, system)) ?? [...connections.values()].find((c) => c.system === system && c.connector.people?.webhook),
-    async discoverWebhookConnection(system) {
-      const key = `webhook\u0000${system}`;
-      const cached = accountCache.get(key);
-      if (cached && cached.at > Date.now() - ACCOUNT_CACHE_MS) return cached.id === null ? undefined : resolveConnection(cached.id);
-      for (const row of await store.findConnectionsBySystem(system)) {
-        const conn = await load(row);
-        if (!conn?.connector.people?.webhook) continue;
-        accountCache.set(key, { id: conn.id, at: Date.now() });
-        return conn;
-      }
-      // Cached for a few seconds: a flood of deliveries for a system with no connection costs no query each.
-      accountCache.set(key, { id: null, at: Date.now() });
-      return undefined;
-    },
-    async connectionForAccount(system, accountId) {
-      const key = `${system}\u0000${accountId}`;
-      const cached = accountCache.get(key);
-      if (cached && cached.at > Date.now() - ACCOUNT_CACHE_MS) return cached.id === null ? undefined : resolveConnection(cached.id);
-      const row = await store.findConnectionByAccount(system, accountId);
-      accountCache.set(key, { id: row?.id ?? null, at: Date.now() });
-      return row ? load(row) : undefined;
-    },
-    addConnection: (row) => runtime.addConnection(row).then(() => undefined),
+    connections: registry,
     scheduleWriteFlush: (id) => scheduleIo(queues, id, 'write', opts.coalesceMs),
     scheduleReadFlush: (id) => scheduleIo(queues, id, 'read', opts.coalesceMs),
     now: () => new Date(),

@@ -44,7 +44,7 @@ export async function startDemo(d: { publicUrl: string; logger: Logger; store: S
     async run() {
       if (!runtime) return;
       const started = Date.now();
-      const conns = running.map((r) => runtime!.deps.connectionForSystem(r.def.system)!).filter(Boolean);
+      const conns = running.map((r) => runtime!.deps.connections.forSystem(r.def.system)!).filter(Boolean);
       console.log(`\nqualify demo: syncing ${running.map((r) => `the ${r.def.label} sandbox (${r.sandbox.people} people)`).join(' and ')} …`);
       // The dashboard and /api need a workspace key; demo mode makes one for the default workspace.
       const apiKey = await issueDemoApiKey(d.store);

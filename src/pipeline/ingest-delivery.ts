@@ -89,7 +89,7 @@ async function unpackBodies(
     for (const part of unpacked.parts) {
       let target = targets.get(part.accountId);
       if (!target) {
-        target = (await deps.connectionForAccount?.(conn.system, part.accountId)) ?? conn;
+        target = (await deps.connections.forAccount(conn.system, part.accountId)) ?? conn;
         targets.set(part.accountId, target);
       }
       const hints = part.hints(await target.row());

@@ -114,12 +114,7 @@ export async function requalifyLeads(deps: PipelineDeps, leadIds: string[], stor
 /** For every system record of these leads: what qualify should hold there, minus what it holds. */
 async function queueWrites(deps: PipelineDeps, store: Store, qualified: Array<{ lead: StoredLead; q: Qualification }>): Promise<number> {
   // Only the workspace's own connections: a lead never reaches another workspace's CRM.
-  const connectionOf = (system: SourceSystem) =>
-    deps.connectionForWorkspace
-      ? deps.connectionForWorkspace(store.workspaceId, system)
-      : store.workspaceId === deps.store.workspaceId
-        ? deps.connectionForSystem(system)
-        : undefined;
+  const connectionOf = (system: SourceSystem) => deps.connections.forSystem(system, store.workspaceId);
   const byConnection = new Map<
     ConnectionRuntime,
     Array<{ recordId: string; desired: Record<string, string>; current: Record<string, string | null>; readVersion: string | null }>

@@ -77,7 +77,7 @@ export function startWorkers(connection: Redis, queues: Queues, runtimeDeps: Pip
   // A connection created at run time in another process (an OAuth install) is loaded from the
   // store when its first job arrives here: no restart needed.
   const lookup = async (id: string): Promise<ConnectionRuntime> => {
-    const conn = runtimeDeps.connection(id) ?? (await runtimeDeps.resolveConnection?.(id));
+    const conn = await runtimeDeps.connections.byId(id);
     if (!conn) throw new UnrecoverableError(`unknown connection ${id}`);
     return conn;
   };
@@ -137,7 +137,7 @@ export function startWorkers(connection: Redis, queues: Queues, runtimeDeps: Pip
   const sync = new Worker<SyncJob>(
     QueueName.sync,
     async (job, token) => {
-      const conn = deps.connection(job.data.connectionId) ?? (await deps.resolveConnection?.(job.data.connectionId));
+      const conn = await deps.connections.byId(job.data.connectionId);
       if (!conn && job.name === 'poll') {
         // The connection was deleted: its schedule goes too, instead of failing every interval.
         await queues.sync.removeJobScheduler(safeJobId('poll', job.data.connectionId));

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { ApiHooks } from '../api/api-context.js';
 import { apiRouter } from '../api/api-router.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { countRateLimited, meterWebhooks } from '../metrics/webhook-metrics.js';
+import { countRateLimited, countTooLarge } from '../metrics/webhook-metrics.js';
 import type { PipelineDeps } from '../pipeline/pipeline.types.js';
 import type { Queues } from '../queues/queues.js';
 import type { Store } from '../store/store.types.js';
@@ -54,9 +54,8 @@ export function createApp(d: AppDeps): express.Express {
       }),
     }),
   );
-  const metered = d.metrics && meterWebhooks(d.metrics, d.pipeline);
-  app.use(webhookRoutes(metered?.pipeline ?? d.pipeline, d.queues, d.publicUrl, d.logger));
-  if (metered) app.use(metered.countTooLarge);
+  app.use(webhookRoutes(d.pipeline, d.queues, d.publicUrl, d.logger, d.metrics));
+  if (d.metrics) app.use(countTooLarge(d.metrics));
   // After the webhooks: the hot path (CRMs' deliveries) walks past no other router's routes.
   app.use(healthRoutes(d.redis, d.store));
   app.use(dashboardRoutes());

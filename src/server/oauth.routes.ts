@@ -124,7 +124,10 @@ export function oauthRoutes(d: OAuthRoutesDeps): Router {
     const def = installable.find((c) => c.system === req.params.system);
     if (!def) throw new HttpProblem(404, `unknown system "${String(req.params.system)}" (expected ${installable.map((c) => c.system).join(' or ')})`);
     const settings = d.systems[def.system];
-    const missing = settings === undefined ? `${def.label} installs are not configured` : def.oauth!.unconfigured(settings);
+    const missing =
+      settings === undefined
+        ? `${def.label} installs are not configured: set ${def.system.toUpperCase()}_CLIENT_ID and ${def.system.toUpperCase()}_CLIENT_SECRET`
+        : def.oauth!.unconfigured(settings);
     if (missing) throw new HttpProblem(501, missing);
     return { system: def.system, label: def.label, oauth: def.oauth!, settings };
   };

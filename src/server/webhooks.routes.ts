@@ -4,6 +4,7 @@ import { CONNECTOR_SYSTEMS } from '../app/connector-registry.js';
 import type { SourceSystem } from '../canonical/lead.schema.js';
 import type { IncomingWebhook, WebhookReceiver } from '../kit/connector.types.js';
 import type { ConnectionRuntime, PipelineDeps } from '../pipeline/pipeline.types.js';
+import { refusalReason, type WebhookCounts } from '../metrics/webhook-metrics.js';
 import { IngestInbox } from '../queues/ingest-inbox.js';
 import type { Queues } from '../queues/queues.js';
 
@@ -77,11 +78,12 @@ function readBody(req: Request, res: Response): Promise<Buffer> {
  * event to its portal's connection. Otherwise (Salesforce Outbound Messages) the delivery is
  * parsed here, by the connection of the org it names (any workspace), and its hints are queued.
  */
-export function webhookRoutes(deps: PipelineDeps, queues: Queues, publicUrl: () => string, logger: Logger): Router {
+export function webhookRoutes(deps: PipelineDeps, queues: Queues, publicUrl: () => string, logger: Logger, metrics?: WebhookCounts): Router {
   const router = Router();
   const inbox = new IngestInbox(queues);
 
-  const refuse = (res: Response, conn: ConnectionRuntime, receiver: WebhookReceiver, status: number, reason: string) => {
+  const refuse = (res: Response, system: SourceSystem, conn: ConnectionRuntime, receiver: WebhookReceiver, status: number, reason: string) => {
+    metrics?.webhookRefused(system, refusalReason({ status, reason }));
     logger.warn({ connection: conn.id, status, reason }, 'webhook refused');
     const refusal = receiver.refuse?.(status, reason);
     if (refusal) res.status(refusal.status).type(refusal.contentType).send(refusal.body);
@@ -91,8 +93,8 @@ export function webhookRoutes(deps: PipelineDeps, queues: Queues, publicUrl: () 
   /** The connection of the account the delivery names (a Salesforce org in any workspace), else the system's. */
   const routed = async (system: SourceSystem, fallback: ConnectionRuntime, receiver: WebhookReceiver, rawBody: Buffer): Promise<ConnectionRuntime> => {
     const account = receiver.accountOf?.(rawBody);
-    if (!account || !deps.connectionForAccount) return fallback;
-    const conn = await deps.connectionForAccount(system, account);
+    if (!account) return fallback;
+    const conn = await deps.connections.forAccount(system, account);
     return conn?.connector.people?.webhook ? conn : fallback;
   };
 
@@ -106,9 +108,11 @@ export function webhookRoutes(deps: PipelineDeps, queues: Queues, publicUrl: () 
     }
     const name = req.params.system;
     const system = typeof name === 'string' && SYSTEMS.has(name) ? (name as SourceSystem) : undefined;
-    let received = system ? (deps.webhookConnection ?? deps.connectionForSystem)(system) : undefined;
-    if (system && !received?.connector.people?.webhook && deps.discoverWebhookConnection) received = (await deps.discoverWebhookConnection(system)) ?? received;
+    // A path naming no system is a plain 404, not counted (a label per scanned path would grow without bound).
+    const received = system ? await deps.connections.receiving(system) : undefined;
+    if (system) metrics?.webhookReceived(system);
     if (!system || !received?.connector.people?.webhook) {
+      if (system) metrics?.webhookRefused(system, 'unknown_connection');
       res.status(404).json({ error: `no ${String(name)} connection receives webhooks here` });
       return;
     }
@@ -117,7 +121,7 @@ export function webhookRoutes(deps: PipelineDeps, queues: Queues, publicUrl: () 
     const fast = received.connector.people.webhook;
     if (fast.admit && fast.unpack) {
       const admission = fast.admit(incoming);
-      if (!admission.ok) return refuse(res, received, fast, admission.status, admission.reason);
+      if (!admission.ok) return refuse(res, system, received, fast, admission.status, admission.reason);
       await inbox.enqueueBody(received.id, rawBody); // the bytes that were signed
       res.status(204).end();
       return;
@@ -126,7 +130,7 @@ export function webhookRoutes(deps: PipelineDeps, queues: Queues, publicUrl: () 
     const conn = await routed(system, received, fast, rawBody);
     const receiver = conn.connector.people!.webhook!;
     const verdict = receiver.receive(incoming, await conn.row());
-    if (!verdict.ok) return refuse(res, conn, receiver, verdict.status, verdict.reason);
+    if (!verdict.ok) return refuse(res, system, conn, receiver, verdict.status, verdict.reason);
     await inbox.enqueue(conn.id, verdict.hints);
     const ack = receiver.acknowledge?.(verdict.hints);
     if (ack) res.status(ack.status).type(ack.contentType).send(ack.body);

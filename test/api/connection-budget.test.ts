@@ -60,7 +60,7 @@ describe.each(storeBackends())('connection API budget on %s', (_backend, open) =
     const list = async () => (await as(kit.app, ws.key).get('/api/connections').expect(200)).body.connections.find((c: { id: string }) => c.id === salesforceId);
     // Nothing known before the first call: unknown, not zero.
     expect((await list()).budget).toBeNull();
-    const rt = kit.runtime.deps.connection(salesforceId)!;
+    const rt = kit.runtime.deps.connections.known(salesforceId)!;
     await rt.connector.people!.fetch(await rt.context(), [{ objectType: 'Lead', recordId: '00Q000000000001AAA' }]);
     const budget = (await list()).budget;
     expect(budget.limit).toBe(2500);
@@ -74,7 +74,7 @@ describe.each(storeBackends())('connection API budget on %s', (_backend, open) =
     expect((await schedulers()).some((k) => k.includes(hubspotId))).toBe(true);
     await as(kit.app, ws.key).delete(`/api/connections/${hubspotId}`).expect(200);
     expect((await schedulers()).some((k) => k.includes(hubspotId))).toBe(false);
-    expect(kit.runtime.deps.connection(hubspotId)).toBeUndefined();
+    expect(kit.runtime.deps.connections.known(hubspotId)).toBeUndefined();
     expect((await schedulers()).some((k) => k.includes(salesforceId))).toBe(true);
   });
 });

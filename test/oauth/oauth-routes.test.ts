@@ -223,7 +223,11 @@ describe.each(storeBackends())('OAuth install routes on %s', (_backend, open) =>
         const res = await request(bare.app).get('/oauth/salesforce/install?workspace=acme').set(operator);
         expect(res.status).toBe(501);
         expect(res.body.error).toMatch(/SALESFORCE_CLIENT_ID/);
-        expect((await request(bare.app).get('/oauth/pipedrive/install').set(operator)).status).toBe(404);
+        // A registered system whose OAuth app is not set up says which variables to set; an unknown one does not exist.
+        const pipedrive = await request(bare.app).get('/oauth/pipedrive/install?workspace=acme').set(operator);
+        expect(pipedrive.status).toBe(501);
+        expect(pipedrive.body.error).toMatch(/PIPEDRIVE_CLIENT_ID/);
+        expect((await request(bare.app).get('/oauth/nosuchcrm/install').set(operator)).status).toBe(404);
       } finally {
         await bare.close();
       }

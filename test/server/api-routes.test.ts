@@ -53,7 +53,7 @@ describe.each(storeBackends())('HTTP API on %s', (_backend, open) => {
       redis,
       store,
       queues,
-      pipeline: { connectionForSystem: () => undefined } as unknown as PipelineDeps,
+      pipeline: { connections: { receiving: async () => undefined } } as unknown as PipelineDeps,
       logger: pino({ level: 'silent' }),
       publicUrl: () => 'http://127.0.0.1',
       adminToken,

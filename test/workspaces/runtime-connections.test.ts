@@ -110,12 +110,12 @@ describe.each(storeBackends())('connections created at run time on %s', (_backen
   }, 90_000);
 
   test("when a webhook names the portal, then its connection is found in any process by the account id", async () => {
-    const viaServer = await server.deps.connectionForAccount!('hubspot', row.accountId!);
+    const viaServer = await server.deps.connections.forAccount('hubspot', row.accountId!);
     expect(viaServer).toMatchObject({ id: row.id, workspaceId: ws.workspaceId });
     expect(viaServer!.store.workspaceId).toBe(ws.workspaceId);
-    expect(await server.deps.connectionForAccount!('hubspot', '0')).toBeUndefined();
-    expect(server.deps.connectionForWorkspace!(ws.workspaceId, 'hubspot')!.id).toBe(row.id);
-    expect(server.deps.connectionForSystem('hubspot')).toBeUndefined(); // the default workspace has none
+    expect(await server.deps.connections.forAccount('hubspot', '0')).toBeUndefined();
+    expect(server.deps.connections.forSystem('hubspot', ws.workspaceId)!.id).toBe(row.id);
+    expect(server.deps.connections.forSystem('hubspot')).toBeUndefined(); // the default workspace has none
   });
 
   /** A signed contact.propertyChange delivery for the installed portal, posted to `to`'s HTTP server; returns the status. */
@@ -154,7 +154,7 @@ describe.each(storeBackends())('connections created at run time on %s', (_backen
   };
 
   test('when HubSpot sends a signed webhook for the installed portal and the default workspace has no HubSpot connection, then the server accepts it and the change lands in that workspace', async () => {
-    expect(server.deps.connectionForSystem('hubspot')).toBeUndefined();
+    expect(server.deps.connections.forSystem('hubspot')).toBeUndefined();
     const [contactId] = sim.contactIds();
     sim.touchContact(contactId!, { jobtitle: 'Chief Revenue Officer' });
     expect(await deliverTitleChange(server, contactId!, 'Chief Revenue Officer')).toBe(204);
@@ -201,7 +201,7 @@ describe.each(storeBackends())('connections created at run time on %s', (_backen
     const schedulers = await server.queues.sync.getJobSchedulers();
     expect(schedulers.map((s) => s.key)).not.toContain(`poll-${row.id}`);
     expect(server.connections.has(row.id)).toBe(false);
-    expect(await server.deps.resolveConnection!(row.id)).toBeUndefined();
+    expect(await server.deps.connections.byId(row.id)).toBeUndefined();
     // The worker that had loaded it lets go at its next look at the row (cached for a second).
     await new Promise((r) => setTimeout(r, 1_100));
     const stillLoaded = worker.connections.get(row.id); // a job in flight may have found out already

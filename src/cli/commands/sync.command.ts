@@ -31,7 +31,7 @@ export function register(program: Command): void {
       }
       const [{ bootstrap }, { runSync }] = await Promise.all([import('../../app/bootstrap.js'), import('../../pipeline/run-sync.js')]);
       const booted = await bootstrap({ role: 'sync' });
-      const conn = booted.runtime.deps.connectionForSystem(args.data.system as (typeof CONNECTOR_SYSTEMS)[number]);
+      const conn = booted.runtime.deps.connections.forSystem(args.data.system as (typeof CONNECTOR_SYSTEMS)[number]);
       if (!conn) {
         console.error(`qualify sync: no ${args.data.system} connection is configured (see connectors/${args.data.system}/.env.example).`);
         await booted.close();
