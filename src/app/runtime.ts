@@ -101,26 +101,11 @@ const ACCOUNT_CACHE_MS = 5_000;
 export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { logger } = opts;
   // Connection state is cached for a second (every webhook and job asks for it); a change made
-  // through this runtime (a park, a re-activation at set-up) must show at once, so those calls
-  // drop the cached row. Every workspace view handed out is wrapped the same way.
+  // through this process (a park, a re-activation at set-up, an install) must show at once, so the
+  // store tells us when it writes a connection row and the cached copy goes.
   const cachedRows = new Map<string, { row: ConnectionRow; at: number }>();
-  const watch = (inner: Store): Store =>
-    new Proxy(inner, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        if (typeof value !== 'function') return value;
-        if (prop === 'forWorkspace') return (id: string) => watch(target.forWorkspace(id));
-        if (prop === 'setConnectionStatus' || prop === 'upsertConnection' || prop === 'deleteConnection') {
-          return async (...args: unknown[]) => {
-            const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-            cachedRows.delete(typeof args[0] === 'string' ? args[0] : (args[0] as { id: string }).id);
-            return result;
-          };
-        }
-        return (value as (...a: unknown[]) => unknown).bind(target);
-      },
-    });
-  const store = watch(opts.store);
+  const store = opts.store;
+  const stopListening = store.onConnectionChange((id) => cachedRows.delete(id));
   const views = new Map<string, Store>([[store.workspaceId, store]]);
   const viewOf = (workspaceId: string): Store => {
     let view = views.get(workspaceId);
@@ -376,6 +361,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       return listenOn(app, port);
     },
     async close() {
+      stopListening();
       models.stop();
       await Promise.all(servers.map((server) => new Promise<void>((r) => server.close(() => r()))));
       if (workers) await workers.close();

@@ -130,11 +130,25 @@ export class SqlStore implements Store {
     private readonly logger?: Logger,
     readonly workspaceId: string = workspaces.DEFAULT_WORKSPACE,
     private readonly secretBox: SecretBox | null = null,
+    /** Shared by every view: who wants to hear that a connection row changed. */
+    private readonly connectionListeners = new Set<(id: string) => void>(),
   ) {}
+
+  onConnectionChange(listener: (id: string) => void): () => void {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
+  }
+
+  /** After a connection row is written: a process caching rows (the runtime) drops its copy. */
+  private async changed<T>(id: string, write: Promise<T>): Promise<T> {
+    const result = await write;
+    for (const listener of this.connectionListeners) listener(id);
+    return result;
+  }
 
   forWorkspace(workspaceId: string): Store {
     if (workspaceId === this.workspaceId) return this;
-    return new SqlStore(this.driver, this.migrations, this.schema, this.logger, workspaces.assertWorkspaceId(workspaceId), this.secretBox);
+    return new SqlStore(this.driver, this.migrations, this.schema, this.logger, workspaces.assertWorkspaceId(workspaceId), this.secretBox, this.connectionListeners);
   }
 
   private get ws(): string {
@@ -186,7 +200,7 @@ export class SqlStore implements Store {
   // ── connections and cursors ──────────────────────────────────────────────
 
   upsertConnection(c: Pick<ConnectionRow, 'id' | 'system'> & Partial<Pick<ConnectionRow, 'accountId' | 'config'>>): Promise<ConnectionRow> {
-    return connections.upsertConnection(this.driver, this.ws, c);
+    return this.changed(c.id, connections.upsertConnection(this.driver, this.ws, c));
   }
 
   getConnection(id: string): Promise<ConnectionRow | null> {
@@ -198,7 +212,7 @@ export class SqlStore implements Store {
   }
 
   setConnectionStatus(id: string, status: ConnectionStatus, message: string | null, parkedUntil?: Date | null): Promise<void> {
-    return connections.setConnectionStatus(this.driver, this.ws, id, status, message, parkedUntil);
+    return this.changed(id, connections.setConnectionStatus(this.driver, this.ws, id, status, message, parkedUntil));
   }
 
   getCursor<T = unknown>(connectionId: string, stream: string): Promise<T | null> {
@@ -210,7 +224,7 @@ export class SqlStore implements Store {
   }
 
   deleteConnection(id: string): Promise<boolean> {
-    return connections.deleteConnection(this.driver, this.ws, id);
+    return this.changed(id, connections.deleteConnection(this.driver, this.ws, id));
   }
 
   saveCredentials(connectionId: string, value: Record<string, unknown>): Promise<void> {

@@ -155,6 +155,8 @@ export interface Store {
   readonly workspaceId: string;
   /** The same database seen as another workspace (no check that it exists: see getWorkspace). */
   forWorkspace(workspaceId: string): Store;
+  /** Calls `listener` with a connection's id after its row was created, changed or deleted through any view; returns the unsubscribe. */
+  onConnectionChange(listener: (id: string) => void): () => void;
 
   migrate(): Promise<void>;
   ping(): Promise<void>;
