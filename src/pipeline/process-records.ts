@@ -122,7 +122,7 @@ async function queueWrites(deps: PipelineDeps, store: Store, qualified: Array<{ 
   for (const { lead, q } of qualified) {
     for (const record of lead.records) {
       const conn = connectionOf(record.system);
-      if (!conn) continue;
+      if (!conn?.connector.writes) continue; // a read-only source (analytics) is never written to
       const list = byConnection.get(conn) ?? [];
       list.push({
         recordId: record.recordId,
