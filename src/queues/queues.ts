@@ -2,6 +2,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ChangeHint } from '../kit/connector.types.js';
 import type { ConnectionRuntime } from '../pipeline/pipeline.types.js';
+import { CALLS_IN_FLIGHT } from '../pipeline/flush-writes.js';
 import type { RescoreCursor } from '../pipeline/rescore.js';
 
 /**
@@ -128,8 +129,9 @@ export const READ_BATCH = 200;
  * only pays when there is something to batch, so `coalesceMs` (WRITEBACK_COALESCE_MS) is now the
  * most a write (or a webhook's re-read) waits to be batched, not what every one waits:
  *
- * - a backlog (a batch or more pending: the connector's writes.maxBatch for writes, one read pass
- *   for reads), or a flush of that kind already queued (waiting, or delayed by a rate limit or a
+ * - a backlog (more than one flush round sends at once: CALLS_IN_FLIGHT batches of the
+ *   connector's writes.maxBatch for writes, so a one-record-per-call API such as Pipedrive's is not
+ *   always "behind"; one read pass for reads), or a flush of that kind already queued (waiting, or delayed by a rate limit or a
  *   retry's backoff) or running → coalesced as before: in `coalesceMs`, or that long after the
  *   running flush ends (keepLastIfActive), so the batches of a backlog stay full;
  * - otherwise it runs when `coalesceMs` has passed since the last flush of that kind started:
@@ -142,8 +144,8 @@ export const READ_BATCH = 200;
 export async function scheduleFlush(queues: Queues, conn: ConnectionRuntime, kind: IoJob['kind'], coalesceMs: number): Promise<number> {
   const set = kind === 'write' ? conn.writes : conn.reads;
   const [pending, queued, windowLeft] = await Promise.all([set.size(), queues.io.getDeduplicationJobId(flushId(kind, conn.id)), set.flushWindowLeft()]);
-  const batch = kind === 'write' ? (conn.connector.writes?.maxBatch ?? 1) : READ_BATCH;
-  const delay = pending >= batch || queued ? coalesceMs : Math.min(windowLeft, coalesceMs);
+  const backlog = kind === 'write' ? pending > (conn.connector.writes?.maxBatch ?? 1) * CALLS_IN_FLIGHT : pending >= READ_BATCH;
+  const delay = backlog || queued ? coalesceMs : Math.min(windowLeft, coalesceMs);
   await scheduleIo(queues, conn.id, kind, delay);
   return delay;
 }

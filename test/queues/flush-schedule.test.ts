@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import type { Connector } from '../../src/kit/connector.types.js';
+import { CALLS_IN_FLIGHT } from '../../src/pipeline/flush-writes.js';
 import { PendingSet } from '../../src/pipeline/pending-set.js';
 import type { ConnectionRuntime, PendingRead, PendingWrite } from '../../src/pipeline/pipeline.types.js';
 import { createQueues, READ_BATCH, scheduleFlush, type Queues } from '../../src/queues/queues.js';
@@ -41,8 +42,8 @@ describe('scheduleFlush (real Redis)', () => {
     conn.writes.put(Array.from({ length: n }, (_, i) => ({ id: `c${i}`, payload: { objectType: 'contact', properties: { qualify_score: '50' }, current: {} } })));
   const flushJobs = () => queues.io.getJobs(['waiting', 'delayed', 'active', 'prioritized']);
 
-  test('when fewer writes than one batch are pending and no flush is queued or running, then the flush is scheduled without the coalesce delay', async () => {
-    await writes(MAX_WRITE_BATCH - 1);
+  test('when no more writes are pending than one flush round sends and no flush is queued or running, then the flush is scheduled without the coalesce delay', async () => {
+    await writes(MAX_WRITE_BATCH * CALLS_IN_FLIGHT);
     expect(await scheduleFlush(queues, conn, 'write', COALESCE_MS)).toBe(0);
     const jobs = await flushJobs();
     expect(jobs).toHaveLength(1);
@@ -55,8 +56,8 @@ describe('scheduleFlush (real Redis)', () => {
     expect(await (await flushJobs())[0]!.getState()).toBe('waiting');
   });
 
-  test('when a batch or more of writes is pending (a backlog), then the flush is coalesced', async () => {
-    await writes(MAX_WRITE_BATCH);
+  test('when more writes are pending than one flush round sends (a backlog), then the flush is coalesced', async () => {
+    await writes(MAX_WRITE_BATCH * CALLS_IN_FLIGHT + 1);
     expect(await scheduleFlush(queues, conn, 'write', COALESCE_MS)).toBe(COALESCE_MS);
     const jobs = await flushJobs();
     expect(jobs).toHaveLength(1);
