@@ -39,7 +39,7 @@ export interface SalesforceSessionOptions {
   connectionId: string;
   config: SalesforceConfig;
   vault: TokenVault;
-  /** Where `needs_reauth` is recorded; the latest context's store (see attach). */
+  /** The latest context's store (see attach): its workspace names the reinstall link in a refusal's message. */
   store: Store;
   logger: Logger;
   /** Counts this connection's API calls and rate-limit refusals (Prometheus). */
@@ -198,7 +198,7 @@ export class SalesforceSession {
         const failure = new AuthError('salesforce', message, { status: typed.status, body: typed.body, cause: err });
         this.authFailure = failure;
         this.lastRefreshError = failure;
-        await store.setConnectionStatus(connectionId, 'needs_reauth', message);
+        // The worker records the connection as needing re-authorisation with this message.
         logger.error({ connection: connectionId, code }, message);
         throw failure;
       }

@@ -49,7 +49,7 @@ export function createConnectionFactory(d: ConnectionFactoryDeps): ConnectionFac
       publicUrl: d.config.publicUrl,
       store,
       tokenKeeper: (refresh: ConstructorParameters<typeof TokenKeeper>[0]['refresh']) =>
-        new TokenKeeper({ connectionId: row.id, system: row.system, store, redis: d.redis, prefix: d.config.queuePrefix, refresh, logger }),
+        new TokenKeeper({ connectionId: row.id, system: row.system, label: def.label, store, redis: d.redis, prefix: d.config.queuePrefix, refresh, logger }),
     };
     const connector = def.fromInstall(row, credentials, d.config.systems[row.system], deps);
     if (!connector) return null;

@@ -18,8 +18,8 @@ import { parseOAuthCredentials, type OAuthCredentials } from './oauth-credential
  * - Whatever refresh token the vendor returns is saved (Salesforce can rotate it; a lost rotated
  *   token would strand the connection).
  * - A refused refresh (invalid_grant, BAD_REFRESH_TOKEN: the app was uninstalled or access
- *   revoked) marks the connection `needs_reauth` with a message saying how to reinstall, and
- *   throws AuthError; that same refresh token is not tried again by this process.
+ *   revoked) throws an AuthError whose message says how to reinstall (the worker then marks the
+ *   connection `needs_reauth` with it); that same refresh token is not tried again by this process.
  */
 
 export interface RefreshedTokens {
@@ -42,6 +42,8 @@ export interface TokenKeeperOptions {
   prefix: string;
   refresh: RefreshFn;
   logger: Logger;
+  /** The vendor as people write it ("HubSpot"), for messages; default the system name. */
+  label?: string;
   /** Refresh this long before expiry (default 5 minutes). */
   skewMs?: number;
   /** The lock frees itself after this long if its holder died mid-refresh (default 30 s). */
@@ -135,13 +137,13 @@ export class TokenKeeper {
 
   private async needsReauth(current: OAuthCredentials, err: AuthError): Promise<never> {
     const { connectionId, system, store, logger } = this.opts;
-    const vendor = system === 'hubspot' ? 'HubSpot' : system === 'salesforce' ? 'Salesforce' : system;
+    const vendor = this.opts.label ?? system;
     const message =
       `${vendor} refused the refresh token (${err.message}). The connection needs re-authorisation: ` +
       `install it again (GET /oauth/${system}/install?workspace=${store.workspaceId}); its jobs are paused until then.`;
     const failure = new AuthError(system, message, { status: err.status, body: err.body, cause: err });
     this.refused = { refreshToken: current.refreshToken, error: failure };
-    await store.setConnectionStatus(connectionId, 'needs_reauth', message);
+    // The worker records the connection as needing re-authorisation (recordConnectorFailure): the keeper only says why.
     logger.error({ connection: connectionId, system }, message);
     throw failure;
   }

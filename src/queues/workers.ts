@@ -4,6 +4,7 @@ import { AuthError, PayloadError, RateLimitedError } from '../errors/connector-e
 import { flushWrites } from '../pipeline/flush-writes.js';
 import { ingestDelivery } from '../pipeline/ingest-delivery.js';
 import { processRecords } from '../pipeline/process-records.js';
+import { recordConnectorFailure } from '../pipeline/record-connector-failure.js';
 import type { ConnectionRuntime, PipelineDeps } from '../pipeline/pipeline.types.js';
 import { runSync } from '../pipeline/run-sync.js';
 import { QueueName, READ_BATCH, safeJobId, scheduleFlush, scheduleIo, type DeliveryJob, type IoJob, type Queues, type SyncJob } from './queues.js';
@@ -49,23 +50,17 @@ async function settle<T>(deps: PipelineDeps, conn: ConnectionRuntime, job: Job, 
     if (row.status === 'parked') await conn.store.setConnectionStatus(conn.id, 'active', null, null);
     return result;
   } catch (err) {
+    const recorded = await recordConnectorFailure(conn.store, conn.id, err);
     if (err instanceof RateLimitedError) {
       const until = Date.now() + err.retryAfterMs;
-      if (err.scope === 'daily') {
-        const message = `daily API budget reached; parked until ${new Date(until).toISOString()}`;
-        await conn.store.setConnectionStatus(conn.id, 'parked', message, new Date(until));
-        deps.logger.warn({ connection: conn.id, until: new Date(until).toISOString() }, message);
-      } else {
-        deps.logger.info({ connection: conn.id, retryAfterMs: err.retryAfterMs }, 'rate limited; waiting for the window');
-      }
+      if (recorded) deps.logger.warn({ connection: conn.id, until: recorded.until?.toISOString() }, recorded.message);
+      else deps.logger.info({ connection: conn.id, retryAfterMs: err.retryAfterMs }, 'rate limited; waiting for the window');
       await job.moveToDelayed(until, token);
       throw new DelayedError();
     }
     if (err instanceof AuthError) {
-      const message = `authorisation failed: ${err.message.replace(/\.+$/, '')}. Re-authorise the connection.`;
-      await conn.store.setConnectionStatus(conn.id, 'needs_reauth', message, null);
-      deps.logger.error({ connection: conn.id }, message);
-      throw new UnrecoverableError(message);
+      deps.logger.error({ connection: conn.id }, recorded!.message);
+      throw new UnrecoverableError(recorded!.message);
     }
     if (err instanceof PayloadError) throw new UnrecoverableError(err.message);
     throw err;

@@ -12,6 +12,7 @@ import { createRedis } from '../../src/queues/redis-connection.js';
 import type { ConnectionRow, Store } from '../../src/store/store.types.js';
 import { storeBackends } from '../support/store-backends.js';
 import { formOf, onlyNockedVendors } from './vendor-nock.js';
+import { recordConnectorFailure } from '../../src/pipeline/record-connector-failure.js';
 
 /**
  * An OAuth-installed Salesforce org driven by the connector's jsforce session: the session comes
@@ -107,6 +108,8 @@ describe.each(storeBackends())('installed Salesforce session on %s', (_backend, 
     nock(LOGIN).post('/services/oauth2/token').reply(400, { error: 'invalid_grant', error_description: 'expired access/refresh token' });
     const err = await session.run('query', async (conn) => { await conn.query('SELECT Id FROM Lead'); }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthError);
+    // The session only reports; the worker's one writer records the connection's status.
+    await recordConnectorFailure(store.forWorkspace('acme'), row.id, err);
     const after = await store.forWorkspace('acme').getConnection(row.id);
     expect(after?.status).toBe('needs_reauth');
     expect(after?.statusMessage).toContain('install it again (GET /oauth/salesforce/install?workspace=acme)');

@@ -14,6 +14,7 @@ import { createRedis } from '../../src/queues/redis-connection.js';
 import type { Store } from '../../src/store/store.types.js';
 import { storeBackends } from '../support/store-backends.js';
 import { formOf, onlyNockedVendors } from './vendor-nock.js';
+import { recordConnectorFailure } from '../../src/pipeline/record-connector-failure.js';
 
 /**
  * TokenKeeper on real Redis and both store backends, with HubSpot's token endpoint (through the
@@ -130,6 +131,9 @@ describe.each(storeBackends())('TokenKeeper on %s', (_backend, open) => {
     const err = await k.accessToken().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthError);
     expect(scope.isDone()).toBe(true);
+    // The keeper only reports; the worker's one writer records the connection's status.
+    expect(await store.forWorkspace('acme').getConnection(id)).toMatchObject({ status: 'active' });
+    await recordConnectorFailure(store.forWorkspace('acme'), id, err);
     const row = await store.forWorkspace('acme').getConnection(id);
     expect(row?.status).toBe('needs_reauth');
     expect(row?.statusMessage).toContain('BAD_REFRESH_TOKEN');

@@ -1,26 +1,15 @@
 import type { Booted } from '../../app/bootstrap.js';
-import { AuthError, RateLimitedError } from '../../errors/connector-errors.js';
+import { RateLimitedError } from '../../errors/connector-errors.js';
+import { recordConnectorFailure as recordFailure } from '../../pipeline/record-connector-failure.js';
 import { setupConnection } from '../../pipeline/setup-connection.js';
 import type { Store } from '../../store/store.types.js';
 
-/**
- * What a connector failure outside a job (set-up at start, a `qualify sync`) means for the
- * connection, recorded as the workers record it so `qualify status` tells the operator: the daily
- * budget parks it until the reset; a refused authorisation marks it as needing re-authorisation.
- * Returns the sentence to show, or null for any other error (the caller decides).
- */
+/** A connector failure outside a job (set-up at start, a `qualify sync`), recorded as the workers record it; the sentence to show, or null. */
 export async function recordConnectorFailure(store: Store, connectionId: string, err: unknown): Promise<string | null> {
-  if (err instanceof RateLimitedError && err.scope === 'daily') {
-    const until = new Date(Date.now() + err.retryAfterMs);
-    await store.setConnectionStatus(connectionId, 'parked', `daily API budget reached; parked until ${until.toISOString()}`, until);
-    return err.message;
-  }
-  if (err instanceof AuthError) {
-    const message = `authorisation failed: ${err.message.replace(/\.$/, '')}. Re-authorise the connection.`;
-    await store.setConnectionStatus(connectionId, 'needs_reauth', message, null);
-    return message;
-  }
-  return null;
+  const recorded = await recordFailure(store, connectionId, err);
+  if (!recorded) return null;
+  // The connector's own words say when a spent budget resets; a refusal's record says how to re-authorise.
+  return err instanceof RateLimitedError ? err.message : recorded.message;
 }
 
 /**

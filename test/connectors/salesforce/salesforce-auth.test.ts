@@ -8,6 +8,7 @@ import { RedisTokenVault } from '../../../connectors/salesforce/salesforce-token
 import { storeBackends } from '../../support/store-backends.js';
 import { connectorFor, contextFor, startOrg, type Org } from './salesforce-test-kit.js';
 import { setupConnection } from '../../../src/pipeline/setup-connection.js';
+import { recordConnectorFailure } from '../../../src/pipeline/record-connector-failure.js';
 
 describe.each(storeBackends())('Salesforce session on %s', (_backend, open) => {
   let store: Store;
@@ -59,6 +60,8 @@ describe.each(storeBackends())('Salesforce session on %s', (_backend, open) => {
       expect((err as Error).message).toContain('invalid_grant');
       expect((err as Error).message).toContain('re-authorisation');
 
+      // The connector only reports; the worker's one writer records the connection's status.
+      await recordConnectorFailure(store, ctx.connection.id, err);
       const row = await store.getConnection(ctx.connection.id);
       expect(row?.status).toBe('needs_reauth');
       expect(row?.statusMessage).toContain('SALESFORCE_REFRESH_TOKEN');
