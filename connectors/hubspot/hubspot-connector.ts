@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Connector, PeopleSource, WriteTarget } from '../../src/kit/index.js';
-import type { ApiCallMetrics } from '../../src/metrics/metric-hooks.js';
-import type { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
+import type { ApiCallMetrics } from '../../src/kit/index.js';
+import type { RedisRateLimiter } from '../../src/kit/index.js';
 import { HubSpotClient, type HubSpotClientOptions, type HubSpotLimits } from './hubspot-client.js';
 import { batchRead, pollContacts, toRawRecord, type ReadOptions } from './hubspot-poll.js';
 import { ensureHubSpotSetup } from './hubspot-setup.js';

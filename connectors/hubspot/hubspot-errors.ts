@@ -4,7 +4,7 @@ import {
   PayloadError,
   RateLimitedError,
   TransientError,
-} from '../../src/errors/connector-errors.js';
+} from '../../src/kit/index.js';
 import type { StatusRule as KitStatusRule } from '../../src/kit/index.js';
 import type { DailyReset } from './daily-reset.js';
 import { HubSpotErrorBodySchema, type HubSpotErrorBody } from './provider.schema.js';

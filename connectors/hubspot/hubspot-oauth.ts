@@ -1,6 +1,6 @@
 import { Client } from '@hubspot/api-client';
 import { z } from 'zod';
-import { AuthError, TransientError } from '../../src/errors/connector-errors.js';
+import { AuthError, TransientError } from '../../src/kit/index.js';
 import { failureFromSdkError } from './hubspot-errors.js';
 
 /**

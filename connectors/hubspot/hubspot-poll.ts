@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ConnectorContext, PollPage, RawRecord } from '../../src/kit/connector.types.js';
-import { PayloadError } from '../../src/errors/connector-errors.js';
+import type { ConnectorContext, PollPage, RawRecord } from '../../src/kit/index.js';
+import { PayloadError } from '../../src/kit/index.js';
 import type { HubSpotClient } from './hubspot-client.js';
 import {
   HubSpotBatchResponseSchema,

@@ -1,5 +1,5 @@
 import type { ConnectorContext, SetupReport } from '../../src/kit/index.js';
-import { PayloadError } from '../../src/errors/connector-errors.js';
+import { PayloadError } from '../../src/kit/index.js';
 import type { HubSpotClient } from './hubspot-client.js';
 import { HubSpotPropertyListSchema } from './provider.schema.js';
 

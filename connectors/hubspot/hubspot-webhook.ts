@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ChangeHint, DeliveryPart, IncomingWebhook, UnpackedDelivery, WebhookAdmission, WebhookReceiver, WebhookVerdict } from '../../src/kit/connector.types.js';
-import type { ConnectionRow } from '../../src/store/store.types.js';
+import type { ChangeHint, DeliveryPart, IncomingWebhook, UnpackedDelivery, WebhookAdmission, WebhookReceiver, WebhookVerdict } from '../../src/kit/index.js';
+import type { ConnectionRow } from '../../src/kit/index.js';
 import { HubSpotWebhookBodySchema, type HubSpotWebhookEvent } from './provider.schema.js';
 
 /**

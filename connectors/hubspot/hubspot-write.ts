@@ -1,5 +1,5 @@
-import type { ConnectorContext, WriteOutcome, WriteRequest } from '../../src/kit/connector.types.js';
-import { PayloadError } from '../../src/errors/connector-errors.js';
+import type { ConnectorContext, WriteOutcome, WriteRequest } from '../../src/kit/index.js';
+import { PayloadError } from '../../src/kit/index.js';
 import type { HubSpotClient } from './hubspot-client.js';
 import { HubSpotBatchResponseSchema, type HubSpotBatchError } from './provider.schema.js';
 

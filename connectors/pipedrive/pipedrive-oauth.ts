@@ -62,8 +62,7 @@ export async function installPipedrive(s: PipedriveOAuthSettings, a: { code: str
   const me = UserMeSchema.parse(await res.json()).data;
   const credentials = {
     kind: 'oauth',
-    // OAuthCredentialsSchema lists hubspot and salesforce only (src/oauth): see README, "kit".
-    system: 'pipedrive' as OAuthCredentials['system'],
+    system: 'pipedrive',
     accessToken: t.accessToken,
     refreshToken: t.refreshToken,
     expiresAt: t.expiresAt,

@@ -1,6 +1,6 @@
 import type { Connection } from 'jsforce';
-import { RateLimitedError } from '../../src/errors/connector-errors.js';
-import type { ApiCallMetrics } from '../../src/metrics/metric-hooks.js';
+import { RateLimitedError } from '../../src/kit/index.js';
+import type { ApiCallMetrics } from '../../src/kit/index.js';
 import { msUntilNextUtcDay } from './salesforce-errors.js';
 
 /**

@@ -1,11 +1,11 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Connector, ConnectorContext, PeopleSource, WriteTarget } from '../../src/kit/index.js';
-import { AuthError } from '../../src/errors/connector-errors.js';
-import { loadMapping } from '../../src/mapping/load-mapping.js';
-import type { ApiCallMetrics } from '../../src/metrics/metric-hooks.js';
-import type { Mapping } from '../../src/mapping/mapping.schema.js';
-import { readPaths } from '../../src/mapping/read-properties.js';
+import { AuthError } from '../../src/kit/index.js';
+import { loadMapping } from '../../src/kit/index.js';
+import type { ApiCallMetrics } from '../../src/kit/index.js';
+import type { Mapping } from '../../src/kit/index.js';
+import { readPaths } from '../../src/kit/index.js';
 import { SalesforceSession } from './salesforce-auth.js';
 import type { ApiUsage } from './salesforce-budget.js';
 import type { SalesforceConfig } from './salesforce-config.schema.js';

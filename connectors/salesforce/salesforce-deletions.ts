@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ChangeHint } from '../../src/kit/connector.types.js';
-import { PayloadError } from '../../src/errors/connector-errors.js';
+import type { ChangeHint } from '../../src/kit/index.js';
+import { PayloadError } from '../../src/kit/index.js';
 import type { SalesforceSession } from './salesforce-auth.js';
 import { isoDateTime } from './salesforce-soql.js';
 import type { Logger } from 'pino';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { PayloadError } from '../../src/errors/connector-errors.js';
-import type { Mapping, OutboundSpec } from '../../src/mapping/mapping.schema.js';
+import { PayloadError } from '../../src/kit/index.js';
+import type { Mapping, OutboundSpec } from '../../src/kit/index.js';
 import type { SalesforceSession } from './salesforce-auth.js';
 
 /**

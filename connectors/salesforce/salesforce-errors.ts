@@ -1,4 +1,4 @@
-import { AuthError, ConnectorError, PayloadError, RateLimitedError, TransientError } from '../../src/errors/connector-errors.js';
+import { AuthError, ConnectorError, PayloadError, RateLimitedError, TransientError } from '../../src/kit/index.js';
 
 /**
  * Salesforce failures → the typed errors the worker acts on. Salesforce reports request-level

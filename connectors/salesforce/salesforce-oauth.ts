@@ -1,6 +1,6 @@
 import { OAuth2 } from 'jsforce';
 import { z } from 'zod';
-import { AuthError, TransientError, type ConnectorError } from '../../src/errors/connector-errors.js';
+import { AuthError, TransientError, type ConnectorError } from '../../src/kit/index.js';
 import { toConnectorError } from './salesforce-errors.js';
 
 /**

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { ChangeHint, IncomingWebhook, RawRecord, WebhookReceiver, WebhookVerdict } from '../../src/kit/connector.types.js';
-import type { ConnectionRow } from '../../src/store/store.types.js';
+import type { ChangeHint, IncomingWebhook, RawRecord, WebhookReceiver, WebhookVerdict } from '../../src/kit/index.js';
+import type { ConnectionRow } from '../../src/kit/index.js';
 import { child, childrenNamed, escapeXml, isNil, parseXml, XmlError, type XmlElement } from './soap-xml.js';
 
 /**

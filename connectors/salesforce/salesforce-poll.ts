@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { ChangeHint, ConnectorContext, PollPage, RawRecord } from '../../src/kit/connector.types.js';
-import type { Mapping } from '../../src/mapping/mapping.schema.js';
-import { readPaths } from '../../src/mapping/read-properties.js';
-import { PayloadError } from '../../src/errors/connector-errors.js';
+import type { ChangeHint, ConnectorContext, PollPage, RawRecord } from '../../src/kit/index.js';
+import type { Mapping } from '../../src/kit/index.js';
+import { readPaths } from '../../src/kit/index.js';
+import { PayloadError } from '../../src/kit/index.js';
 import type { Logger } from 'pino';
 import type { SalesforceSession } from './salesforce-auth.js';
 import { fieldRequirements, objectOfId, type DescribeCache, type WriteObject } from './salesforce-describe.js';

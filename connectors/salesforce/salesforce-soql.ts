@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PayloadError } from '../../src/errors/connector-errors.js';
+import { PayloadError } from '../../src/kit/index.js';
 import type { SalesforceSession } from './salesforce-auth.js';
 
 /**

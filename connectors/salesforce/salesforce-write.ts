@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { WriteOutcome, WriteRequest } from '../../src/kit/connector.types.js';
-import { TransientError } from '../../src/errors/connector-errors.js';
-import type { Mapping } from '../../src/mapping/mapping.schema.js';
+import type { WriteOutcome, WriteRequest } from '../../src/kit/index.js';
+import { TransientError } from '../../src/kit/index.js';
+import type { Mapping } from '../../src/kit/index.js';
 import type { SalesforceSession } from './salesforce-auth.js';
 import { objectOfId, type DescribeCache, type DescribeField, type ObjectInfo, type WriteObject } from './salesforce-describe.js';
 import { isRecordErrorTransient } from './salesforce-errors.js';
