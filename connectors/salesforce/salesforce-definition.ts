@@ -4,6 +4,7 @@ import { checkSalesforceEnv, SALESFORCE_ENV, salesforceConfigFromApp, salesforce
 import { CredentialsTokenVault } from './salesforce-credentials-vault.js';
 import { exchangeSalesforceCode, salesforceAuthorizeUrl } from './salesforce-oauth.js';
 import { RedisTokenVault } from './salesforce-token-vault.js';
+import { startSalesforceDemoSandbox } from './simulator/salesforce-demo.sandbox.js';
 import { createSalesforceConnector, SALESFORCE_MAPPING_FILE } from './salesforce-connector.js';
 
 /** Salesforce as a plug-in: its variables, its env org, its OAuth installs (with PKCE). */
@@ -84,4 +85,5 @@ export const salesforce = defineConnector({
       };
     },
   },
+  sandbox: { start: startSalesforceDemoSandbox },
 });

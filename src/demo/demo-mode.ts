@@ -45,7 +45,8 @@ export async function startDemo(d: { publicUrl: string; logger: Logger; store: S
       if (!runtime) return;
       const started = Date.now();
       const conns = running.map((r) => runtime!.deps.connections.forSystem(r.def.system)!).filter(Boolean);
-      console.log(`\nqualify demo: syncing ${running.map((r) => `the ${r.def.label} sandbox (${r.sandbox.people} people)`).join(' and ')} …`);
+      const what = running.map((r) => `the ${r.def.label} sandbox (${r.sandbox.people} people)`);
+      console.log(`\nqualify demo: syncing ${what.length > 1 ? `${what.slice(0, -1).join(', ')} and ${what.at(-1)}` : what[0]} …`);
       // The dashboard and /api need a workspace key; demo mode makes one for the default workspace.
       const apiKey = await issueDemoApiKey(d.store);
       console.log(`dashboard: ${d.publicUrl}/#key=${apiKey}`);
