@@ -133,6 +133,7 @@ export const hubspot = defineConnector({
     },
   },
 
+  secretHeaders: ['x-hubspot-signature', 'x-hubspot-signature-v3'],
   record: { schema: HubSpotContactSchema, what: 'HubSpot CRM v3 contact' },
   sandbox: { start: startHubSpotDemoSandbox },
 });

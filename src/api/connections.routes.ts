@@ -7,7 +7,7 @@ import { defineRoute, foundOr404, IdParams } from './api-route.js';
 
 const BudgetSchema = z
   .object({
-    usedToday: z.number().describe('calls counted against the budget today (Salesforce: the whole org, last 24 h)'),
+    usedToday: z.number().describe('calls counted against the budget today (as the vendor counts them: some count the whole account, over a rolling 24 h)'),
     limit: z.number().nullable().describe('the most qualify lets itself use'),
     share: z.number().nullable().describe('usedToday / limit'),
   })

@@ -57,7 +57,7 @@ export const ENV_VARS = {
   },
   QUALIFY_RATE_LIMIT_WINDOW_MS: { doc: 'Window of the per-client-IP rate limits on the public webhook and OAuth routes (ms), shared by every server process through Redis.', default: '10000', ...int(100) },
   QUALIFY_RATE_LIMIT_WEBHOOKS: {
-    doc: "Requests per window one client IP may send to /webhooks/* before 429 (0: no limit). Far above HubSpot's bursts (10 concurrent requests of up to 100 events).",
+    doc: "Requests per window one client IP may send to /webhooks/* before 429 (0: no limit). Far above any system's bursts of deliveries (the busiest sends 10 concurrent requests of up to 100 events).",
     default: '20000',
     ...int(0),
   },

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { CONNECTORS } from '../app/connector-registry.js';
 import type { LogLevel } from '../config/env.schema.js';
 import { secretValues, type Config } from '../config/load-config.js';
 
@@ -28,7 +29,8 @@ const SECRET_KEYS = [
   'Authorization',
   'cookie',
 ];
-const SECRET_HEADERS = ['authorization', 'cookie', 'x-hubspot-signature', 'x-hubspot-signature-v3'];
+// Every system's webhook signature headers, as its definition names them, with the usual credentials.
+const SECRET_HEADERS = ['authorization', 'cookie', ...CONNECTORS.flatMap((c) => c.secretHeaders ?? [])];
 
 const REDACT_PATHS = [
   ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),

@@ -37,6 +37,8 @@ export interface ConnectorDefinition<Env extends EnvVarSpecs = EnvVarSpecs, Sett
   /** A connection an OAuth install stored: built from its row and decrypted credentials; null when it cannot be driven (with a logged why). */
   fromInstall?(row: ConnectionRow, credentials: OAuthCredentials, settings: Settings, deps: InstallDeps): Connector | null;
   oauth?: OAuthCapability<Settings>;
+  /** Request headers of its webhooks that carry a secret or signature: never logged. */
+  secretHeaders?: string[];
   /** What one raw record looks like (the vendor's schema), for `qualify score --source <system>`. */
   record?: { schema: ZodType; what: string };
   /** The built-in sandbox demo mode, tests and benchmarks run against. */

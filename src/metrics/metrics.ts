@@ -63,7 +63,7 @@ export class Metrics implements PipelineMetrics {
     });
     this.apiRateLimited = new Counter({
       name: 'qualify_api_rate_limited_total',
-      help: "CRM calls refused for a rate limit, by connection and policy (HubSpot's policyName, REQUEST_LIMIT_EXCEEDED, or qualify_daily_budget when qualify's own budget stopped the call).",
+      help: "CRM calls refused for a rate limit, by connection and policy (the vendor's policy or error code, or qualify_daily_budget when qualify's own budget stopped the call).",
       labelNames: ['connection', 'policy'],
       registers,
     });

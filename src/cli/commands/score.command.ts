@@ -38,9 +38,9 @@ class InputError extends Error {
 export function register(program: Command): void {
   program
     .command('score')
-    .description('score one CRM record (e.g. a HubSpot contact as the API returns it) and print fit, engagement, grade, stage and reasons as JSON')
+    .description('score one CRM record (as the vendor\'s API returns it) and print fit, engagement, grade, stage and reasons as JSON')
     .argument('[file]', 'JSON file with the record; omit it (or give "-") to read stdin')
-    .option('--source <system>', `where the record comes from (${Object.keys(SOURCES).join(', ')})`, 'hubspot')
+    .option('--source <system>', `where the record comes from (${Object.keys(SOURCES).join(', ')})`, Object.keys(SOURCES)[0])
     .option('--mapping <file>', 'mapping file (default: mappings/<source>.yaml)')
     .option('--model <file>', 'scoring model (default: mappings/scoring.yaml)')
     .option('--at <iso-time>', 'evaluation time, for decay (default: now)')

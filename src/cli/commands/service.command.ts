@@ -56,7 +56,7 @@ function installShutdown(booted: Booted): void {
 export function register(program: Command): void {
   program
     .command('start')
-    .description('run the server and the workers in one process (demo mode against the built-in HubSpot sandbox when no HubSpot token is set)')
+    .description('run the server and the workers in one process (demo mode against the built-in sandboxes when no system is configured)')
     .action(() => run('all'));
   program.command('server').description('run only the HTTP server (webhooks, health, API)').action(() => run('server'));
   program.command('worker').description('run only the queue workers and the scheduled polls').action(() => run('worker'));
