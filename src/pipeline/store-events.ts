@@ -13,7 +13,7 @@ import type { ConnectionRuntime, PipelineDeps } from './pipeline.types.js';
  */
 export async function storeEvents(deps: PipelineDeps, conn: ConnectionRuntime, events: SourceEvent[]): Promise<{ outcome: ProcessOutcome; touched: string[] }> {
   const outcome: ProcessOutcome = { processed: 0, stale: 0, unmappable: 0, writesQueued: 0 };
-  const people = new Map<string, { email: string | null; externalId: string | null; events: SourceEvent[] }>();
+  const people = new Map<string, { email: string | null; events: SourceEvent[] }>();
   for (const event of events) {
     const email = normalizeEmail(event.person.email).email;
     const externalId = event.person.externalId?.trim() || null;
@@ -23,8 +23,7 @@ export async function storeEvents(deps: PipelineDeps, conn: ConnectionRuntime, e
       deps.logger.warn({ connection: conn.id, eventId: event.id }, 'event names no person (no email, no id); skipped');
       continue;
     }
-    const person = people.get(key) ?? { email, externalId, events: [] };
-    person.externalId ??= externalId;
+    const person = people.get(key) ?? { email, events: [] };
     person.events.push(event);
     people.set(key, person);
   }
@@ -40,11 +39,13 @@ export async function storeEvents(deps: PipelineDeps, conn: ConnectionRuntime, e
   return { outcome, touched: [...touched] };
 }
 
-function leadOf(conn: ConnectionRuntime, key: string, p: { email: string | null; externalId: string | null; events: SourceEvent[] }): Lead {
+function leadOf(conn: ConnectionRuntime, key: string, p: { email: string | null; events: SourceEvent[] }): Lead {
   const lead = emptyLead();
   const email = normalizeEmail(p.email);
   Object.assign(lead, { email: email.email, emailValid: email.valid, emailFreeMail: email.freeMail, emailDisposable: email.disposable });
-  lead.ids = { [conn.system]: p.externalId ?? key };
+  // The record's own key, the same on every page: a page's record replaces the last one stored, and
+  // pages may be stored in either order, so an id only some pages carry would come and go.
+  lead.ids = { [conn.system]: key };
   lead.events = p.events
     .map((e) => ({ type: e.type, at: e.at, source: conn.system, sourceId: e.id, ...(e.detail && { name: e.detail }) }))
     .sort((a, b) => a.at.localeCompare(b.at));

@@ -7,7 +7,7 @@ import { processRecords } from '../pipeline/process-records.js';
 import { recordConnectorFailure } from '../pipeline/record-connector-failure.js';
 import type { ConnectionRuntime, PipelineDeps } from '../pipeline/pipeline.types.js';
 import { runSync } from '../pipeline/run-sync.js';
-import { QueueName, READ_BATCH, safeJobId, scheduleFlush, scheduleIo, type DeliveryJob, type IoJob, type Queues, type SyncJob } from './queues.js';
+import { QueueName, READ_BATCH, safeJobId, scheduleIo, type DeliveryJob, type IoJob, type Queues, type SyncJob } from './queues.js';
 import { startRescoreWorker } from './rescore-jobs.js';
 
 export interface WorkerOptions {
@@ -76,17 +76,16 @@ export function startWorkers(connection: Redis, queues: Queues, runtimeDeps: Pip
     if (!conn) throw new UnrecoverableError(`unknown connection ${id}`);
     return conn;
   };
-  // The flushes the pipeline asks for from these jobs (a webhook's reads queued, a read's or a
-  // rescore's writes queued, a poll's) follow the adaptive rule; the runtime's own requests (at
-  // start-up, from the API) keep the plain coalesced one. Everything else reads through to the
-  // runtime's deps, so a later change there (a test's clock) shows here too.
+  // The runtime's flush requests follow the adaptive rule (scheduleFlush). `flush: 'coalesced'`
+  // keeps the old always-coalesced one for these jobs, for bench:latency's before/after figure;
+  // everything else reads through to the runtime's deps.
   const deps: PipelineDeps =
     opts.flush === 'coalesced'
-      ? runtimeDeps
-      : Object.assign(Object.create(runtimeDeps) as PipelineDeps, {
-          scheduleWriteFlush: async (id: string) => void (await scheduleFlush(queues, await lookup(id), 'write', opts.coalesceMs)),
-          scheduleReadFlush: async (id: string) => void (await scheduleFlush(queues, await lookup(id), 'read', opts.coalesceMs)),
-        });
+      ? Object.assign(Object.create(runtimeDeps) as PipelineDeps, {
+          scheduleWriteFlush: (id: string) => scheduleIo(queues, id, 'write', opts.coalesceMs),
+          scheduleReadFlush: (id: string) => scheduleIo(queues, id, 'read', opts.coalesceMs),
+        })
+      : runtimeDeps;
 
   const ingest = new Worker<DeliveryJob>(
     QueueName.ingest,
