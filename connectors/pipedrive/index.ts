@@ -1,5 +1,5 @@
-import { baseUrl, defineConnector, int, loadMapping, resolveFromRoot, text, url, HTTP, type ApiCallMetrics, type Connector, type ConnectorContext, type Logger, type Mapping, type PeopleSource, type RedisRateLimiter, type WriteTarget } from '../../src/kit/index.js';
-import { PipedriveClient, type PipedriveAuth, type PipedriveLimits } from './pipedrive-client.js';
+import { baseUrl, defineConnector, int, loadMapping, resolveFromRoot, text, url, HTTP, type Connector, type ConnectorContext, type Mapping, type PeopleSource, type WriteTarget } from '../../src/kit/index.js';
+import { PipedriveClient, type PipedriveClientOptions, type PipedriveLimits } from './pipedrive-client.js';
 import { pipedriveSandbox } from './pipedrive-demo.js';
 import { FieldCatalog } from './pipedrive-fields.js';
 import { installPipedrive, pipedriveAuthorizeUrl, refreshPipedriveToken } from './pipedrive-oauth.js';
@@ -16,21 +16,12 @@ import { MAX_BATCH, writePersons } from './pipedrive-write.js';
 
 export const PIPEDRIVE_MAPPING_FILE = 'mappings/pipedrive.yaml';
 
-export interface PipedriveConnectorOptions {
-  auth: PipedriveAuth;
-  /** PIPEDRIVE_BASE_URL, or an OAuth install's api_domain (asked before each call). */
-  baseUrl: string | (() => Promise<string>);
-  limiter: RedisRateLimiter;
-  limiterKey?: string;
-  limits?: Partial<PipedriveLimits>;
-  logger: Logger;
-  metrics?: ApiCallMetrics;
+/** The client's options (auth, base URL, limiter, limits, retry, clock), and what the connector adds. */
+export interface PipedriveConnectorOptions extends Omit<PipedriveClientOptions, 'fetch'> {
   /** Basic credentials of the webhook subscription, and where it points; without them, no receiver. */
   webhook?: WebhookSettings | null;
   mappingFile?: string;
   mapping?: Mapping;
-  retry?: { retries?: number; minTimeoutMs?: number; maxTimeoutMs?: number };
-  now?: () => number;
 }
 
 export interface PipedriveConnector extends Connector {
@@ -43,10 +34,8 @@ export function createPipedriveConnector(opts: PipedriveConnectorOptions): Piped
   const mappingFile = opts.mappingFile ?? PIPEDRIVE_MAPPING_FILE;
   let mapping = opts.mapping ?? null;
   const getMapping = () => (mapping ??= loadMapping(resolveFromRoot(mappingFile)));
-  const client = new PipedriveClient({
-    auth: opts.auth, baseUrl: opts.baseUrl, limiter: opts.limiter, limiterKey: opts.limiterKey, limits: opts.limits,
-    logger: opts.logger, metrics: opts.metrics, retry: opts.retry, now: opts.now,
-  });
+  const { webhook: _webhook, mappingFile: _file, mapping: _mapping, ...clientOptions } = opts;
+  const client = new PipedriveClient(clientOptions);
   const catalog = new FieldCatalog(client, opts.now);
   const read: ReadDeps = { client, catalog, orgs: new OrganizationCache(client, opts.now) };
   const webhook = opts.webhook ?? null;

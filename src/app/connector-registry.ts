@@ -11,7 +11,8 @@ import type { EnvVarSpecs } from '../kit/env-vars.js';
  * the admin API and dashboard, metric labels and demo mode. A new system is its folder under
  * connectors/ and its name here (docs/adding-a-connector.md).
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition is checked against its own settings type where it is written
+// `any` settings: each definition is type-checked against its own settings where it is written
+// (defineConnector); here they are only handed back to the same definition's functions.
 export const CONNECTORS: ReadonlyArray<ConnectorDefinition<EnvVarSpecs, any>> = [hubspot, salesforce, pipedrive];
 
 export function connectorDefinition(system: string): ConnectorDefinition<EnvVarSpecs, unknown> | undefined {
