@@ -32,10 +32,8 @@ export async function runSync(
   opts: { full: boolean; onPage?: (p: SyncProgress) => unknown; signal?: AbortSignal },
 ): Promise<SyncOutcome> {
   const ctx = { ...(await conn.context()), signal: opts.signal };
-  const stream = 'records';
-  const cursor = opts.full ? null : await conn.store.getCursor(conn.id, stream);
   const out: SyncOutcome = { pages: 0, records: 0, processed: 0, stale: 0, unmappable: 0, writesQueued: 0, deleted: 0 };
-  const pages = syncPages(deps, conn, ctx, cursor, opts.full)[Symbol.asyncIterator]();
+  const pages = syncPages(deps, conn, ctx, opts.full)[Symbol.asyncIterator]();
   // Read-ahead of one page: the next request (paced by the vendor's limit) is in flight while this
   // page is stored and scored. Up to PAGES_IN_FLIGHT pages are worked on at once, so one page's
   // store round trips overlap another's mapping and scoring: stores may run side by side (the store
@@ -66,7 +64,7 @@ export async function runSync(
         await previous;
         const r = s.outcome;
         r.writesQueued = await requalifyLeads(deps, s.touched, conn.store);
-        await conn.store.saveCursor(conn.id, stream, page.cursor);
+        await conn.store.saveCursor(conn.id, page.stream, page.cursor);
         out.pages++;
         out.records += page.size;
         out.processed += r.processed;
@@ -94,6 +92,8 @@ export async function runSync(
 
 /** One page of either source kind, with how to store it: a people source's records, or an event source's events. */
 interface SyncPage {
+  /** Whose cursor this page moves: 'records' (people) or 'events'; a system with both keeps two. */
+  stream: 'records' | 'events';
   store(): Promise<{ outcome: ProcessOutcome; touched: string[] }>;
   size: number;
   deletions?: ChangeHint[];
@@ -101,11 +101,22 @@ interface SyncPage {
   progress?: { done: number; total?: number };
 }
 
-async function* syncPages(deps: PipelineDeps, conn: ConnectionRuntime, ctx: ConnectorContext, cursor: unknown, full: boolean): AsyncGenerator<SyncPage> {
+/**
+ * The pages of a sync: the people first, then their events (a marketing-automation system has
+ * both: leads, then activities), each stream from its own saved cursor. A full sync reads both
+ * from the start.
+ */
+async function* syncPages(deps: PipelineDeps, conn: ConnectionRuntime, ctx: ConnectorContext, full: boolean): AsyncGenerator<SyncPage> {
   const { people, events } = conn.connector;
+  const cursorOf = (stream: SyncPage['stream']) => (full ? null : conn.store.getCursor(conn.id, stream));
   if (people) {
-    for await (const page of people.poll(ctx, cursor, { full })) yield { ...page, size: page.records.length, store: () => storeRecords(deps, conn, page.records) };
-  } else if (events) {
-    for await (const page of events.poll(ctx, cursor, { full })) yield { ...page, size: page.events.length, store: () => storeEvents(deps, conn, page.events) };
+    for await (const page of people.poll(ctx, await cursorOf('records'), { full })) {
+      yield { ...page, stream: 'records', size: page.records.length, store: () => storeRecords(deps, conn, page.records) };
+    }
+  }
+  if (events && !ctx.signal?.aborted) {
+    for await (const page of events.poll(ctx, await cursorOf('events'), { full })) {
+      yield { ...page, stream: 'events', size: page.events.length, store: () => storeEvents(deps, conn, page.events) };
+    }
   }
 }

@@ -51,10 +51,32 @@ function analyticsStub(feed: SourceEvent[], calls: PollCall[]): Connector {
   };
 }
 
+/**
+ * A marketing-automation-like system: people of its own (here none change) and their activities
+ * as events. Its people page moves the 'records' cursor; its events move the 'events' one.
+ */
+function peopleAndEventsStub(feed: SourceEvent[], peopleCalls: PollCall[], eventCalls: PollCall[]): Connector {
+  const events = analyticsStub(feed, eventCalls).events!;
+  return {
+    system: 'marketo',
+    mappingFile: 'mappings/hubspot.yaml',
+    people: {
+      fetch: async () => [],
+      async *poll(_ctx, cursor, { full }) {
+        peopleCalls.push({ cursor, full });
+        yield { records: [], cursor: 'people-position-1' };
+      },
+    },
+    events,
+  };
+}
+
 describe.each(storeBackends())('an events-only connector (analytics stub) beside HubSpot on %s', (_backend, open) => {
   const accessToken = `token-${randomUUID()}`;
   const feed: SourceEvent[] = [];
   const calls: PollCall[] = [];
+  const peopleCalls: PollCall[] = [];
+  const marketoCalls: PollCall[] = [];
   const t0 = Date.now() - 3 * 3_600_000; // three hours ago: recent enough to count, old enough to be past
   const at = (minutes: number) => new Date(t0 + minutes * 60_000).toISOString();
   const unknownEmail = 'dana.whitfield@acme-robotics.io';
@@ -103,6 +125,7 @@ describe.each(storeBackends())('an events-only connector (analytics stub) beside
       connections: [
         { id: 'hubspot-sandbox', system: 'hubspot', connector: hubspotConnector, mappingFile: 'mappings/hubspot.yaml', pollIntervalMs: 3_600_000 },
         { id: 'mixpanel-stub', system: 'mixpanel', connector: analyticsStub(feed, calls), pollIntervalMs: 3_600_000 },
+        { id: 'marketo-stub', system: 'marketo', connector: peopleAndEventsStub(feed, peopleCalls, marketoCalls), pollIntervalMs: 3_600_000 },
       ],
     });
     await runtime.setupConnections();
@@ -156,7 +179,7 @@ describe.each(storeBackends())('an events-only connector (analytics stub) beside
     expect(first).toEqual({ pages: 2, records: 7, processed: 5, stale: 0, unmappable: 1, deleted: 0, writesQueued: expect.any(Number) });
     expect(first.writesQueued).toBeGreaterThanOrEqual(1);
     expect(calls).toEqual([{ cursor: null, full: false }]);
-    expect(await store.getCursor(analytics.id, 'records')).toBe(at(10)); // the last event's time
+    expect(await store.getCursor(analytics.id, 'events')).toBe(at(10)); // the last event's time
   });
 
   test('when a HubSpot contact’s email appears in the events, then its lead holds them and its engagement rose', async () => {
@@ -227,7 +250,7 @@ describe.each(storeBackends())('an events-only connector (analytics stub) beside
     // Resumed from the last event's time (inclusive): mp-1007 read again, then the new mp-1008.
     expect(calls.at(-1)).toEqual({ cursor: at(10), full: false });
     expect(again).toMatchObject({ pages: 2, records: 2, processed: 2, stale: 0, unmappable: 0, deleted: 0 });
-    expect(await store.getCursor(analytics.id, 'records')).toBe(at(20));
+    expect(await store.getCursor(analytics.id, 'events')).toBe(at(20));
     expect(await mixpanelEventRows()).toBe(7);
     const ids = (await store.getLead(leadId))!.lead.events.filter((e) => e.source === 'mixpanel').map((e) => e.sourceId);
     expect(ids).toEqual(['mp-1001', 'mp-1005', 'mp-1007', 'mp-1008']);
@@ -247,5 +270,22 @@ describe.each(storeBackends())('an events-only connector (analytics stub) beside
   test('when the analytics connection has no writes capability, then nothing is ever queued to it', async () => {
     expect(analytics.connector.writes).toBeUndefined();
     expect(await analytics.writes.peek(10)).toEqual([]);
+  });
+
+  test('when a system has both people and events, then a sync reads its people and then its events, each from its own cursor', async () => {
+    peopleCalls.length = 0;
+    marketoCalls.length = 0;
+    const marketo = runtime.connections.get('marketo-stub')!;
+    const firstSync = await runSync(runtime.deps, marketo, { full: false });
+    expect(peopleCalls).toEqual([{ cursor: null, full: false }]);
+    expect(marketoCalls).toEqual([{ cursor: null, full: false }]);
+    expect(firstSync.pages).toBe(3); // one people page, two event pages
+    expect(await store.getCursor(marketo.id, 'records')).toBe('people-position-1');
+    const lastEvent = [...feed].sort((a, b) => a.at.localeCompare(b.at)).at(-1)!.at;
+    expect(await store.getCursor(marketo.id, 'events')).toBe(lastEvent);
+    // The next sync resumes each stream where it stopped.
+    await runSync(runtime.deps, marketo, { full: false });
+    expect(peopleCalls.at(-1)).toEqual({ cursor: 'people-position-1', full: false });
+    expect(marketoCalls.at(-1)).toEqual({ cursor: lastEvent, full: false });
   });
 });

@@ -22,7 +22,8 @@ export function register(program: Command): void {
         const rt = runtime.connections.get(row.id);
         connections.push({
           ...row,
-          cursor: await store.getCursor(row.id, 'records'),
+          // People's position, else (an events-only source) the events'.
+          cursor: (await store.getCursor(row.id, 'records')) ?? (await store.getCursor(row.id, 'events')),
           pendingReads: rt ? await rt.reads.size() : null,
           pendingWrites: rt ? await rt.writes.size() : null,
         });
