@@ -81,8 +81,7 @@ export const ENV_VARS = {
     },
   },
   QUALIFY_DEMO_SYSTEMS: {
-    doc: 'Which systems demo mode runs sandboxes of, comma-separated (those with a sandbox: see the table of systems in the README).',
-    default: 'hubspot',
+    doc: 'Which systems demo mode runs sandboxes of, comma-separated (those with a sandbox: see the table of systems in the README). Unset: the first registered system that has one.',
     expected: 'system names separated by commas',
     parse: (raw: string) => {
       const systems = raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);

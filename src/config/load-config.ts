@@ -90,8 +90,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, definitions: De
     // Credentials for a connection, or an OAuth app that installs real accounts at run time: no sandbox then.
     anyConfigured ||= def.configured(settings) || (def.oauth !== undefined && def.oauth.unconfigured(settings) === null);
   }
+  // Unset: the first registered system with a sandbox (the registry's order is the product's).
+  const demoSystems = (result.success && result.data.QUALIFY_DEMO_SYSTEMS) || definitions.filter((d) => d.sandbox).slice(0, 1).map((d) => d.system);
   if (result.success) {
-    const unknown = result.data.QUALIFY_DEMO_SYSTEMS.filter((s) => !definitions.some((d) => d.system === s && d.sandbox));
+    const unknown = demoSystems.filter((s) => !definitions.some((d) => d.system === s && d.sandbox));
     if (unknown.length) {
       problems.push({ variable: 'QUALIFY_DEMO_SYSTEMS', value: JSON.stringify(env.QUALIFY_DEMO_SYSTEMS), problem: `expected systems with a sandbox (${definitions.filter((d) => d.sandbox).map((d) => d.system).join(', ')}); unknown: ${unknown.join(', ')}` });
     }
@@ -99,10 +101,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, definitions: De
   if (!result.success || problems.length) throw new ConfigError(problems);
   // A connector's secrets are its variables flagged secret, as the environment gives them.
   const connectorSecrets = definitions.flatMap((d) => Object.entries(d.env).filter(([, spec]) => spec.secret).map(([name]) => env[name]?.trim() ?? ''));
-  return { ...toConfig(result.data, systems, anyConfigured), connectorSecrets };
+  return { ...toConfig(result.data, systems, anyConfigured), demoSystems: demoSystems as SourceSystem[], connectorSecrets };
 }
 
-function toConfig(e: ParsedEnv, systems: Config['systems'], anyConfigured: boolean): Omit<Config, 'connectorSecrets'> {
+function toConfig(e: ParsedEnv, systems: Config['systems'], anyConfigured: boolean): Omit<Config, 'connectorSecrets' | 'demoSystems'> {
   return {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
@@ -124,7 +126,6 @@ function toConfig(e: ParsedEnv, systems: Config['systems'], anyConfigured: boole
     },
     writebackCoalesceMs: e.WRITEBACK_COALESCE_MS,
     demo: e.QUALIFY_DEMO === 'auto' ? !anyConfigured : e.QUALIFY_DEMO,
-    demoSystems: e.QUALIFY_DEMO_SYSTEMS as SourceSystem[],
     systems,
   };
 }
