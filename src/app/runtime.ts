@@ -11,7 +11,7 @@ import { PendingSet } from '../pipeline/pending-set.js';
 import { setupConnection } from '../pipeline/setup-connection.js';
 import type { Connections } from '../pipeline/connections.js';
 import type { ConnectionRuntime, PendingRead, PendingWrite, PipelineDeps } from '../pipeline/pipeline.types.js';
-import { createQueues, scheduleFlush, scheduleIo, safeJobId, type Queues } from '../queues/queues.js';
+import { createQueues, scheduleIo, safeJobId, type Queues } from '../queues/queues.js';
 import { createRedis } from '../queues/redis-connection.js';
 import { startWorkers, type Workers } from '../queues/workers.js';
 import type { ScoringModel } from '../scoring/scoring-model.js';
@@ -264,20 +264,16 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     add: (row) => runtime.addConnection(row).then(() => undefined),
   };
 
-  const flushSoon = async (id: string, kind: 'read' | 'write'): Promise<void> => {
-    const conn = await byId(id);
-    if (conn) await scheduleFlush(queues, conn, kind, opts.coalesceMs);
-    else await scheduleIo(queues, id, kind, opts.coalesceMs);
-  };
-
   const deps: PipelineDeps = {
     store,
     logger,
     model: (workspaceId) => models.get(workspaceId ?? store.workspaceId),
     connections: registry,
-    // At once when quiet, coalesced under load (scheduleFlush): from jobs, start-up and the API alike.
-    scheduleWriteFlush: (id) => flushSoon(id, 'write'),
-    scheduleReadFlush: (id) => flushSoon(id, 'read'),
+    // The runtime's own requests (pending work at start-up, the API's resume, a CLI sync's read)
+    // coalesce: a backfill's first writes wait for its reads rather than racing them. The workers'
+    // jobs use the adaptive rule (src/queues/workers.ts).
+    scheduleWriteFlush: (id) => scheduleIo(queues, id, 'write', opts.coalesceMs),
+    scheduleReadFlush: (id) => scheduleIo(queues, id, 'read', opts.coalesceMs),
     now: () => new Date(),
     metrics,
   };

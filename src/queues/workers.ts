@@ -7,7 +7,7 @@ import { processRecords } from '../pipeline/process-records.js';
 import { recordConnectorFailure } from '../pipeline/record-connector-failure.js';
 import type { ConnectionRuntime, PipelineDeps } from '../pipeline/pipeline.types.js';
 import { runSync } from '../pipeline/run-sync.js';
-import { QueueName, READ_BATCH, safeJobId, scheduleIo, type DeliveryJob, type IoJob, type Queues, type SyncJob } from './queues.js';
+import { QueueName, READ_BATCH, safeJobId, scheduleFlush, scheduleIo, type DeliveryJob, type IoJob, type Queues, type SyncJob } from './queues.js';
 import { startRescoreWorker } from './rescore-jobs.js';
 
 export interface WorkerOptions {
@@ -76,16 +76,18 @@ export function startWorkers(connection: Redis, queues: Queues, runtimeDeps: Pip
     if (!conn) throw new UnrecoverableError(`unknown connection ${id}`);
     return conn;
   };
-  // The runtime's flush requests follow the adaptive rule (scheduleFlush). `flush: 'coalesced'`
-  // keeps the old always-coalesced one for these jobs, for bench:latency's before/after figure;
-  // everything else reads through to the runtime's deps.
+  // The flushes these jobs ask for (a webhook's reads, a read's or a poll's writes) follow the
+  // adaptive rule: at once when quiet, coalesced under load. The runtime's own requests (start-up,
+  // the API, a CLI sync's read) coalesce, so a backfill's writes wait for its reads. `flush:
+  // 'coalesced'` keeps the old rule here too, for bench:latency's before/after figure. Everything
+  // else reads through to the runtime's deps.
   const deps: PipelineDeps =
     opts.flush === 'coalesced'
-      ? Object.assign(Object.create(runtimeDeps) as PipelineDeps, {
-          scheduleWriteFlush: (id: string) => scheduleIo(queues, id, 'write', opts.coalesceMs),
-          scheduleReadFlush: (id: string) => scheduleIo(queues, id, 'read', opts.coalesceMs),
-        })
-      : runtimeDeps;
+      ? runtimeDeps
+      : Object.assign(Object.create(runtimeDeps) as PipelineDeps, {
+          scheduleWriteFlush: async (id: string) => void (await scheduleFlush(queues, await lookup(id), 'write', opts.coalesceMs)),
+          scheduleReadFlush: async (id: string) => void (await scheduleFlush(queues, await lookup(id), 'read', opts.coalesceMs)),
+        });
 
   const ingest = new Worker<DeliveryJob>(
     QueueName.ingest,
