@@ -5,7 +5,7 @@ import {
   RateLimitedError,
   TransientError,
 } from '../../src/kit/index.js';
-import type { StatusRule as KitStatusRule } from '../../src/kit/index.js';
+import { applyStatusTable, type StatusRule as KitStatusRule } from '../../src/kit/index.js';
 import type { DailyReset } from './daily-reset.js';
 import { HubSpotErrorBodySchema, type HubSpotErrorBody } from './provider.schema.js';
 
@@ -124,8 +124,7 @@ export const HUBSPOT_STATUS_TABLE: readonly StatusRule[] = [
 ];
 
 export function classifyHubSpotFailure(f: HubSpotFailure, ctx: StatusContext): ConnectorError {
-  const rule = HUBSPOT_STATUS_TABLE.find((r) => r.matches(f))!;
-  return rule.toError(f, ctx);
+  return applyStatusTable(HUBSPOT_STATUS_TABLE, f, ctx)!; // the last row matches every failure
 }
 
 /** Retry-After is seconds or an HTTP date (RFC 9110 §10.2.3). */

@@ -1,4 +1,4 @@
-import { AuthError, type ConnectorError, PayloadError, RateLimitedError, type StatusRule, TransientError } from '../../src/kit/index.js';
+import { applyStatusTable, AuthError, type ConnectorError, PayloadError, RateLimitedError, type StatusRule, TransientError } from '../../src/kit/index.js';
 import { ErrorBodySchema, type PipedriveErrorBody } from './provider.schema.js';
 
 /**
@@ -107,7 +107,7 @@ export const PIPEDRIVE_STATUS_TABLE: readonly StatusRule<PipedriveFailure, Statu
 ];
 
 export function classifyPipedriveFailure(f: PipedriveFailure, ctx: StatusContext): ConnectorError {
-  return PIPEDRIVE_STATUS_TABLE.find((r) => r.matches(f))!.toError(f, ctx);
+  return applyStatusTable(PIPEDRIVE_STATUS_TABLE, f, ctx)!; // the last row matches every failure
 }
 
 /** Retry-After is seconds or an HTTP date (RFC 9110 §10.2.3). */

@@ -15,8 +15,4 @@ import type { EnvVarSpecs } from '../kit/env-vars.js';
 // (defineConnector); here they are only handed back to the same definition's functions.
 export const CONNECTORS: ReadonlyArray<ConnectorDefinition<EnvVarSpecs, any>> = [hubspot, salesforce, pipedrive];
 
-export function connectorDefinition(system: string): ConnectorDefinition<EnvVarSpecs, unknown> | undefined {
-  return CONNECTORS.find((c) => c.system === system);
-}
-
 export const CONNECTOR_SYSTEMS: SourceSystem[] = CONNECTORS.map((c) => c.system);

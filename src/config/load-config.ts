@@ -55,11 +55,6 @@ export class ConfigError extends Error {
 
 type Definitions = ReadonlyArray<ConnectorDefinition<EnvVarSpecs, unknown>>;
 
-/** Every variable qualify reads: its own and each registered connector's. */
-export function allEnvVars(definitions: Definitions = CONNECTORS): EnvVarSpecs {
-  return Object.assign({}, ENV_VARS, ...definitions.map((d) => d.env));
-}
-
 /** A system's settings from an environment (demo mode overlays its sandboxes' variables); null when its variables are invalid. */
 export function systemSettings(def: ConnectorDefinition<EnvVarSpecs, unknown>, env: NodeJS.ProcessEnv): unknown {
   const parsed = parseEnvVars(def.env, env);
